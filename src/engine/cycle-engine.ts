@@ -1,0 +1,473 @@
+/**
+ * The engine: per-symbol cycles driven by a strategy, every order through a persisted intent.
+ * @packageDocumentation
+ */
+import { EventEmitter } from 'eventemitter3';
+import { performance } from 'node:perf_hooks';
+import {
+  CycleEngineError,
+  InvalidExchangeResponseError,
+  isOrderOutcomeUnknownError,
+  isOrderRejectedError,
+} from '../errors';
+import type { CycleEngineEvents } from '../events';
+import type { MarketRules } from '../ports/exchange';
+import type { LockLease } from '../ports/lock';
+import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
+import type { VersionedRecord } from '../ports/state-store';
+import { checkFill } from './fill';
+import { newId } from './ids';
+import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
+import { openIntent, settleOutcome, type EngineEvent, type Transition } from './transitions';
+
+/** What a tick wants to do for one symbol; decided without the lock, then again under it. */
+type Plan =
+  | { kind: 'none' }
+  | { kind: 'intent'; build: (r: CycleRecord) => Transition | null }
+  | { kind: 'settle'; intentId: string; outcome: OrderOutcome };
+
+interface Worker {
+  intentId: string;
+  done: Promise<void>;
+}
+
+const NONE: Plan = { kind: 'none' };
+const STORE_RETRIES = 5;
+
+/**
+ * Runs dollar-cost-averaging cycles per symbol, safely: under a short per-symbol lock it reads the
+ * cycle record, decides, and persists the order intent with a compare-and-set; only after the lock
+ * is released does a background worker send the order, and the worker persists the outcome in the
+ * same write that moves the cycle. At most one order per cycle is in flight; an order whose outcome
+ * is unknown parks its cycle.
+ *
+ * @example
+ * ```ts
+ * const engine = new CycleEngine({
+ *   exchange: new PaperExchange({ prices: { 'ETH/USDT': 3028.07 }, balances: { USDT: '1000' } }),
+ *   store: new MemoryStateStore(), lock: new MemoryLock(),
+ *   symbols: ['ETH/USDT'],
+ *   strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 5, takeProfitPct: 1.5 }),
+ * });
+ * engine.on('cycle:activated', (e) => console.log(e.symbol, e.price, e.baseVolume));
+ * await engine.start();
+ * ```
+ * @public
+ */
+export class CycleEngine extends EventEmitter<CycleEngineEvents> {
+  /** Id of this engine instance: the owner recorded on its intents. */
+  readonly instanceId: string;
+  readonly #o: ResolvedOptions;
+  readonly #markets = new Map<string, MarketRules>();
+  readonly #workers = new Map<string, Worker>();
+  /** Outcomes a worker could not persist (store down); retried by ticks and `idle()`. */
+  readonly #unpersisted = new Map<string, { intentId: string; outcome: OrderOutcome }>();
+  /** Keys whose record was reported corrupt (reported once until it reads well again). */
+  readonly #corrupt = new Set<string>();
+  readonly #validated = new WeakSet<object>();
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wakeLoop: (() => void) | null = null;
+  #ticks = 0;
+
+  /**
+   * @param options - ports, symbols, strategy and timings
+   * @throws {@link InvalidOptionsError} for invalid options
+   */
+  constructor(options: CycleEngineOptions) {
+    super();
+    this.#o = resolveOptions(options);
+    this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
+  }
+
+  /** The symbols this engine trades. */
+  get symbols(): readonly string[] {
+    return this.#o.symbols;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Loads every symbol's market rules, then ticks every `tickIntervalMs` until `stop()`. Intents
+   * left without an outcome by a crashed or stopped engine are parked as unknown once they can no
+   * longer be running (`orderTimeoutMs + workerGraceMs` after their creation).
+   * @throws {@link CycleEngineError} when a market cannot be loaded
+   */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await Promise.all(this.#o.symbols.map((s) => this.#market(s)));
+    this.#running = true;
+    this.#loop = this.#runLoop();
+  }
+
+  /**
+   * Stops ticking and waits for the current tick and every order in flight to finish and be
+   * recorded. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wakeLoop?.();
+    await this.#loop;
+    this.#loop = null;
+    await this.#drainWorkers();
+  }
+
+  /**
+   * One pass over every symbol: fetch prices, then for each symbol decide and persist. Resolves
+   * once every symbol's decision is made and persisted, not when the orders finish (see `idle()`).
+   * @throws {@link CycleEngineError} when prices cannot be fetched
+   */
+  async tick(): Promise<void> {
+    const t0 = performance.now();
+    const tick = ++this.#ticks;
+    const symbols = this.#o.symbols;
+    let prices: Record<string, number>;
+    try {
+      prices = await this.#o.exchange.fetchPrices(symbols);
+    } catch (cause) {
+      throw new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
+    }
+    const now = this.#o.clock.now();
+    let ordersStarted = 0;
+    let skipped = 0;
+    let next = 0;
+    const lane = async () => {
+      while (next < symbols.length) {
+        const symbol = symbols[next++] as string;
+        const r = await this.#step(symbol, prices[symbol], now);
+        if (r === 'order') ordersStarted++;
+        else if (r === 'skipped') skipped++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, symbols.length) }, lane));
+    this.emit('tick:completed', { tick, symbols: symbols.length, ordersStarted, skipped, durationMs: performance.now() - t0 });
+  }
+
+  /**
+   * Resolves when no order of this engine is in flight and every outcome has been applied to its
+   * cycle (retrying outcomes the store refused). It waits as long as that takes.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.#drainWorkers();
+      if (this.#unpersisted.size === 0) return;
+      for (const [key, { intentId, outcome }] of [...this.#unpersisted]) {
+        await this.#persistOutcome(key, this.#symbolOf(key), intentId, outcome);
+      }
+      if (this.#unpersisted.size > 0 && this.#workers.size === 0) await sleep(100);
+    }
+  }
+
+  /**
+   * The cycle record of a symbol, or undefined when it never started.
+   * @throws {@link CorruptStateError} when the stored record is invalid
+   */
+  async getCycle(symbol: string): Promise<CycleRecord | undefined> {
+    const key = this.#key(symbol);
+    const snap = await this.#o.store.get(key);
+    if (snap) this.#check(key, snap.value);
+    return snap?.value;
+  }
+
+  /**
+   * Every cycle record under this engine's key prefix.
+   * @throws {@link CorruptStateError} when a stored record is invalid
+   */
+  async listCycles(): Promise<CycleRecord[]> {
+    const all = await this.#o.store.list();
+    const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix));
+    for (const r of mine) this.#check(r.key, r.value);
+    return mine.map((r) => r.value);
+  }
+
+  // ---------------------------------------------------------------- the tick, per symbol
+
+  async #step(symbol: string, price: number | undefined, now: number): Promise<'order' | 'skipped' | 'none'> {
+    const key = this.#key(symbol);
+    let snap: VersionedRecord | undefined;
+    let market: MarketRules;
+    try {
+      market = await this.#market(symbol);
+      snap = await this.#read(key);
+    } catch (error) {
+      this.#report(error, symbol);
+      return 'skipped';
+    }
+    const plan = this.#plan(key, symbol, snap?.value ?? null, price, market, now);
+    if (plan.kind === 'none') return snap?.value.order ? 'skipped' : 'none';
+
+    const lease = await this.#acquire(key, 0);
+    if (lease === null) return 'skipped'; // another engine is on it; look again next tick
+    const t0 = performance.now();
+    let won: { transition: Transition; record: CycleRecord } | null = null;
+    let purpose: 'intent' | 'outcome' | 'park' | 'none' = 'none';
+    try {
+      const fresh = await this.#read(key);
+      const again = this.#plan(key, symbol, fresh?.value ?? null, price, market, now);
+      let transition: Transition | null = null;
+      if (again.kind === 'intent') {
+        transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
+        purpose = 'intent';
+      } else if (again.kind === 'settle') {
+        transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
+        purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
+      }
+      if (transition === null) purpose = 'none';
+      else {
+        const version = await this.#o.store.compareAndSet(key, fresh?.version ?? null, transition.record);
+        if (version !== null) won = { transition, record: transition.record };
+      }
+    } catch (error) {
+      this.#report(error, symbol);
+    } finally {
+      await this.#release(lease, symbol, t0, purpose);
+    }
+    if (won === null) return 'skipped';
+    this.#emitAll(won.transition.events);
+    if (purpose === 'outcome' || purpose === 'park') this.#unpersisted.delete(key);
+    if (purpose !== 'intent') return 'none';
+    this.#spawnWorker(key, won.record, market, price as number);
+    return 'order';
+  }
+
+  /** The decision for one record, with no I/O: taken before the lock, and again under it. */
+  #plan(key: string, symbol: string, record: CycleRecord | null, price: number | undefined, market: MarketRules, now: number): Plan {
+    const order = record?.order ?? null;
+    if (order !== null) {
+      if (order.outcome !== null) {
+        // Unknown outcomes wait for reconciliation; filled/rejected ones left unapplied are applied.
+        return order.outcome.status === 'unknown' ? NONE : { kind: 'settle', intentId: order.intentId, outcome: order.outcome };
+      }
+      const pending = this.#unpersisted.get(key);
+      if (pending?.intentId === order.intentId) return { kind: 'settle', intentId: order.intentId, outcome: pending.outcome };
+      if (this.#workers.get(key)?.intentId === order.intentId) return NONE; // still running: skip
+      if (now - order.createdAt <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // another engine's worker may still run
+      const reason = order.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
+      const message = `no outcome ${now - order.createdAt} ms after the intent (owner ${order.owner}): the order may have executed`;
+      return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
+    }
+    if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
+    if (record !== null && record.retryAt !== null && now < record.retryAt) return NONE;
+    const decision = this.#o.strategy.decide({ symbol, price, position: record?.position ?? null, market, now });
+    if (decision === null) return NONE;
+    const owner = this.instanceId;
+    return { kind: 'intent', build: (r) => openIntent(r, { decision, market, price, now, owner, newId: () => newId(now) }) };
+  }
+
+  #settle(record: CycleRecord, intentId: string, outcome: OrderOutcome, market: MarketRules): Transition | null {
+    const o = this.#o;
+    return settleOutcome(record, intentId, outcome, {
+      market,
+      now: o.clock.now(),
+      cooldownMs: o.cooldownMs,
+      backoffInitialMs: o.backoffInitialMs,
+      backoffMaxMs: o.backoffMaxMs,
+    });
+  }
+
+  // ---------------------------------------------------------------- the worker
+
+  #spawnWorker(key: string, record: CycleRecord, market: MarketRules, price: number): void {
+    const { symbol } = record;
+    const order = record.order as PendingOrder;
+    const done = this.#runWorker(key, record, market, price)
+      .catch((error) => this.#report(error, symbol))
+      .finally(() => {
+        if (this.#workers.get(key)?.intentId === order.intentId) this.#workers.delete(key);
+      });
+    this.#workers.set(key, { intentId: order.intentId, done });
+  }
+
+  async #runWorker(key: string, record: CycleRecord, market: MarketRules, price: number): Promise<void> {
+    const { symbol } = record;
+    const order = record.order as PendingOrder;
+    const ids = { symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
+    this.emit('order:submitted', { ...ids, quoteAmount: order.quoteAmount, baseAmount: order.baseAmount, price });
+    const outcome = await this.#sendOrder(symbol, order, market);
+    await this.#persistOutcome(key, symbol, order.intentId, outcome);
+  }
+
+  /** Sends the order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
+  async #sendOrder(symbol: string, order: PendingOrder, market: MarketRules): Promise<OrderOutcome> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
+    });
+    const at = () => this.#o.clock.now();
+    try {
+      const request = {
+        symbol,
+        side: order.side,
+        clientOrderId: order.clientOrderId,
+        signal: controller.signal,
+        ...(order.quoteAmount !== undefined ? { quoteAmount: order.quoteAmount } : {}),
+        ...(order.baseAmount !== undefined ? { baseAmount: order.baseAmount } : {}),
+      };
+      const placed = Promise.resolve().then(() => this.#o.exchange.placeMarketOrder(request));
+      placed.catch(() => undefined); // a late failure after a timeout is not unhandled
+      const result = await Promise.race([placed, timeout]);
+      if (result === 'timeout') {
+        controller.abort();
+        return { status: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
+      }
+      return { status: 'filled', fill: checkFill(result, order, market), recordedAt: at() };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (isOrderRejectedError(error)) return { status: 'rejected', reason: error.reason ?? 'REJECTED', message, recordedAt: at() };
+      if (error instanceof InvalidExchangeResponseError) {
+        this.#report(error, symbol);
+        return { status: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
+      }
+      const reason = isOrderOutcomeUnknownError(error) ? 'EXCHANGE_UNKNOWN' : 'UNEXPECTED_ERROR';
+      return { status: 'unknown', reason, message, recordedAt: at() };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Persists an outcome and the move it causes, in one compare-and-set under the lock (or without
+   * it after `lockWaitMs`: the CAS alone is what guarantees correctness). Conflicts are re-read and
+   * retried; a store that keeps failing leaves the outcome queued for the next tick.
+   */
+  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
+      const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
+      const t0 = performance.now();
+      let result: 'won' | 'conflict' | 'moved-on' | 'error' = 'error';
+      let events: EngineEvent[] = [];
+      try {
+        const snap = await this.#read(key);
+        const market = await this.#market(symbol);
+        const transition = snap ? this.#settle(snap.value, intentId, outcome, market) : null;
+        if (transition === null) {
+          result = 'moved-on';
+        } else {
+          const version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
+          result = version === null ? 'conflict' : 'won';
+          events = transition.events;
+        }
+      } catch (error) {
+        lastError = error;
+      } finally {
+        if (lease) await this.#release(lease, symbol, t0, result === 'won' ? (outcome.status === 'unknown' ? 'park' : 'outcome') : 'none');
+      }
+      if (result === 'won') {
+        this.#unpersisted.delete(key);
+        this.#emitAll(events);
+        return;
+      }
+      if (result === 'moved-on') {
+        this.#unpersisted.delete(key);
+        if (outcome.status === 'filled') {
+          // A fill for a cycle that moved on must not vanish silently; reconciliation of such
+          // orphans comes with the crash-safety work.
+          this.#report(new CycleEngineError(`Fill ${outcome.fill.orderId} (${outcome.fill.clientOrderId}) arrived for ${symbol} after its cycle moved on`), symbol);
+        }
+        return;
+      }
+      if (result === 'error') await sleep(Math.min(1_000, 20 * 2 ** attempt));
+    }
+    this.#unpersisted.set(key, { intentId, outcome });
+    this.#report(new CycleEngineError(`Could not persist the outcome of intent ${intentId} for ${symbol}; will retry`, { cause: lastError }), symbol);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  async #runLoop(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.#report(error);
+      }
+      if (!this.#running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#o.tickIntervalMs);
+        this.#wakeLoop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wakeLoop = null;
+    }
+  }
+
+  async #drainWorkers(): Promise<void> {
+    while (this.#workers.size > 0) await Promise.all([...this.#workers.values()].map((w) => w.done));
+  }
+
+  async #acquire(key: string, waitMs: number): Promise<LockLease | null> {
+    return this.#o.lock.acquire(key, { ttlMs: this.#o.lockTtlMs, waitMs });
+  }
+
+  async #release(lease: LockLease, symbol: string, t0: number, purpose: 'intent' | 'outcome' | 'park' | 'none'): Promise<void> {
+    try {
+      await lease.release();
+    } catch (error) {
+      // The lease lapsed while held; the write (if any) was still fenced by the store's CAS.
+      this.#report(error, symbol);
+    }
+    this.emit('lock:released', { symbol, heldMs: performance.now() - t0, token: lease.token, purpose });
+  }
+
+  async #read(key: string): Promise<VersionedRecord | undefined> {
+    const snap = await this.#o.store.get(key);
+    if (snap !== undefined) this.#check(key, snap.value);
+    else this.#corrupt.delete(key);
+    return snap;
+  }
+
+  /** Validates a record once per object (memory stores hand out the same frozen object each read). */
+  #check(key: string, value: unknown): asserts value is CycleRecord {
+    if (typeof value === 'object' && value !== null && this.#validated.has(value)) return;
+    assertCycleRecord(key, value);
+    this.#validated.add(value as object);
+    this.#corrupt.delete(key);
+  }
+
+  async #market(symbol: string): Promise<MarketRules> {
+    const cached = this.#markets.get(symbol);
+    if (cached) return cached;
+    let rules: MarketRules;
+    try {
+      rules = await this.#o.exchange.getMarket(symbol);
+    } catch (cause) {
+      throw new CycleEngineError(`Could not load the market rules of ${symbol} from ${this.#o.exchange.id}`, { cause });
+    }
+    this.#markets.set(symbol, rules);
+    return rules;
+  }
+
+  #key(symbol: string): string {
+    return this.#o.keyPrefix + symbol;
+  }
+
+  #symbolOf(key: string): string {
+    return key.slice(this.#o.keyPrefix.length);
+  }
+
+  #emitAll(events: EngineEvent[]): void {
+    for (const [name, payload] of events) (this.emit as (n: string, p: unknown) => boolean)(name, payload);
+  }
+
+  /** Background faults go to `error` listeners; a corrupt record is reported once until it changes. */
+  #report(error: unknown, symbol?: string): void {
+    const e = error instanceof CycleEngineError ? error : new CycleEngineError(`${symbol ?? 'engine'}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    if (e.code === 'CORRUPT_STATE') {
+      const key = (e as unknown as { key: string }).key;
+      if (this.#corrupt.has(key)) return;
+      this.#corrupt.add(key);
+    }
+    this.emit('error', e);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

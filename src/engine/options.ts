@@ -1,0 +1,139 @@
+/**
+ * Options of {@link CycleEngine} and their validation.
+ * @packageDocumentation
+ */
+import { InvalidOptionsError } from '../errors';
+import { systemClock, type Clock } from '../ports/clock';
+import type { Exchange } from '../ports/exchange';
+import type { Lock } from '../ports/lock';
+import type { StateStore } from '../ports/state-store';
+import type { Strategy } from '../strategy/strategy';
+
+/**
+ * Options of {@link CycleEngine}.
+ * @public
+ */
+export interface CycleEngineOptions {
+  /** Where orders go. */
+  readonly exchange: Exchange;
+  /** Where cycle records live. Every write is a compare-and-set. */
+  readonly store: StateStore;
+  /** Per-symbol lock that keeps engines sharing the store apart. */
+  readonly lock: Lock;
+  /** Unified symbols to trade, e.g. `['ETH/USDT']`. Non-empty, no duplicates. */
+  readonly symbols: readonly string[];
+  /** What to do at each price: `dca({...})` or your own. */
+  readonly strategy: Strategy;
+  /** Pause between ticks of `start()`'s loop (default 1,000 ms). */
+  readonly tickIntervalMs?: number;
+  /** An order call running longer than this is abandoned and its outcome is unknown (default 30,000 ms). */
+  readonly orderTimeoutMs?: number;
+  /**
+   * An intent without an outcome whose sender is not this engine is taken as abandoned (its worker
+   * crashed or its engine is gone) once it is older than `orderTimeoutMs + workerGraceMs`
+   * (default 5,000 ms); it is then parked as unknown.
+   */
+  readonly workerGraceMs?: number;
+  /** Lease length of the per-symbol lock (default 5,000 ms; holds last about a millisecond). */
+  readonly lockTtlMs?: number;
+  /**
+   * How long a worker waits for the lock before writing an outcome with compare-and-set alone
+   * (default 1,000 ms). Ticks never wait: a busy symbol is looked at again on the next tick.
+   */
+  readonly lockWaitMs?: number;
+  /** Backoff after a rejected order: `initialMs · 2^(n−1)` for the n-th rejection in a row, capped (defaults 1,000 and 60,000 ms). */
+  readonly retryBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** Wait after a sell before the next cycle starts; defaults to the strategy's `cooldownMs`, else 0. */
+  readonly cooldownMs?: number;
+  /** Prefix of store and lock keys (e.g. an account name), so several accounts share one store. */
+  readonly keyPrefix?: string;
+  /** Symbols decided at once in a tick (default 32; matters for remote stores). */
+  readonly concurrency?: number;
+  /** Id of this engine instance, recorded as the owner of its intents (default: random). */
+  readonly instanceId?: string;
+  /** Time source (default: the wall clock). */
+  readonly clock?: Clock;
+}
+
+/** @internal */
+export interface ResolvedOptions {
+  exchange: Exchange;
+  store: StateStore;
+  lock: Lock;
+  symbols: readonly string[];
+  strategy: Strategy;
+  tickIntervalMs: number;
+  orderTimeoutMs: number;
+  workerGraceMs: number;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  cooldownMs: number;
+  keyPrefix: string;
+  concurrency: number;
+  instanceId: string | undefined;
+  clock: Clock;
+}
+
+function ms(name: string, value: unknown, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidOptionsError(name, `expected a number ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function port(name: string, value: unknown, methods: string[]): void {
+  if (typeof value !== 'object' || value === null) throw new InvalidOptionsError(name, 'is required');
+  for (const m of methods) {
+    if (typeof (value as Record<string, unknown>)[m] !== 'function') throw new InvalidOptionsError(name, `has no ${m}() method`);
+  }
+}
+
+/**
+ * Validates engine options.
+ * @throws {@link InvalidOptionsError}
+ * @internal
+ */
+export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options', 'expected an object');
+  port('exchange', options.exchange, ['fetchPrices', 'getMarket', 'placeMarketOrder', 'findOrder']);
+  port('store', options.store, ['get', 'compareAndSet', 'list']);
+  port('lock', options.lock, ['acquire']);
+  port('strategy', options.strategy, ['decide']);
+  const symbols = options.symbols;
+  if (!Array.isArray(symbols) || symbols.length === 0) throw new InvalidOptionsError('symbols', 'expected a non-empty array of symbols');
+  const seen = new Set<string>();
+  for (const s of symbols) {
+    if (typeof s !== 'string' || !/^[^\s/]+\/[^\s/]+$/.test(s)) throw new InvalidOptionsError('symbols', `expected symbols like "ETH/USDT", got ${JSON.stringify(s)}`);
+    if (seen.has(s)) throw new InvalidOptionsError('symbols', `${s} is listed twice`);
+    seen.add(s);
+  }
+  const keyPrefix = options.keyPrefix ?? '';
+  if (typeof keyPrefix !== 'string') throw new InvalidOptionsError('keyPrefix', 'expected a string');
+  const strategyCooldown = (options.strategy as { cooldownMs?: unknown }).cooldownMs;
+  const concurrency = ms('concurrency', options.concurrency, 32, 1);
+  if (!Number.isInteger(concurrency)) throw new InvalidOptionsError('concurrency', 'expected an integer');
+  const resolved: ResolvedOptions = {
+    exchange: options.exchange,
+    store: options.store,
+    lock: options.lock,
+    symbols: [...symbols],
+    strategy: options.strategy,
+    tickIntervalMs: ms('tickIntervalMs', options.tickIntervalMs, 1_000),
+    orderTimeoutMs: ms('orderTimeoutMs', options.orderTimeoutMs, 30_000, 1),
+    workerGraceMs: ms('workerGraceMs', options.workerGraceMs, 5_000),
+    lockTtlMs: ms('lockTtlMs', options.lockTtlMs, 5_000, 1),
+    lockWaitMs: ms('lockWaitMs', options.lockWaitMs, 1_000),
+    backoffInitialMs: ms('retryBackoff.initialMs', options.retryBackoff?.initialMs, 1_000),
+    backoffMaxMs: ms('retryBackoff.maxMs', options.retryBackoff?.maxMs, 60_000),
+    cooldownMs: ms('cooldownMs', options.cooldownMs ?? (typeof strategyCooldown === 'number' ? strategyCooldown : undefined), 0),
+    keyPrefix,
+    concurrency,
+    instanceId: options.instanceId,
+    clock: options.clock ?? systemClock,
+  };
+  if (resolved.backoffMaxMs < resolved.backoffInitialMs) throw new InvalidOptionsError('retryBackoff.maxMs', 'is below retryBackoff.initialMs');
+  return resolved;
+}

@@ -1,0 +1,224 @@
+/**
+ * Error classes. Every error the library throws or emits is a {@link CycleEngineError} with a
+ * literal `name` and a stable `code`, so it can be told apart even across bundles (ESM and CJS
+ * copies of this package have distinct classes: compare `code`, or use the `is…` helpers).
+ * @packageDocumentation
+ */
+
+/**
+ * Stable machine-readable codes of {@link CycleEngineError} and its subclasses.
+ * @public
+ */
+export type CycleEngineErrorCode =
+  | 'CYCLE_ENGINE_ERROR'
+  | 'INVALID_OPTIONS'
+  | 'ORDER_REJECTED'
+  | 'ORDER_OUTCOME_UNKNOWN'
+  | 'STATE_CONFLICT'
+  | 'CORRUPT_STATE'
+  | 'INVALID_EXCHANGE_RESPONSE'
+  | 'LOCK_NOT_HELD';
+
+/**
+ * Base class of every error of this library.
+ * @public
+ */
+export class CycleEngineError extends Error {
+  /** Stable code; subclasses narrow it. */
+  readonly code: CycleEngineErrorCode;
+
+  /**
+   * @param message - what went wrong, for a person
+   * @param options - `cause`: the underlying error, if any
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CycleEngineError';
+    this.code = 'CYCLE_ENGINE_ERROR';
+  }
+}
+
+/**
+ * Options given to a constructor or factory are invalid (a negative amount, NaN, an empty symbol
+ * list, …). Thrown synchronously, before anything runs.
+ * @public
+ */
+export class InvalidOptionsError extends CycleEngineError {
+  override readonly code = 'INVALID_OPTIONS' as const;
+  /** The option path that was rejected, e.g. `strategy.takeProfitPct`. */
+  readonly option: string;
+
+  /**
+   * @param option - the option path that was rejected
+   * @param message - why it was rejected
+   */
+  constructor(option: string, message: string) {
+    super(`Invalid option \`${option}\`: ${message}`);
+    this.name = 'InvalidOptionsError';
+    this.option = option;
+  }
+}
+
+/**
+ * The exchange refused the order and **nothing executed**: safe to retry with a new intent.
+ * Exchange adapters throw it only when they are sure; when in doubt they throw
+ * {@link OrderOutcomeUnknownError}.
+ * @public
+ */
+export class OrderRejectedError extends CycleEngineError {
+  override readonly code = 'ORDER_REJECTED' as const;
+  /** Client order id of the refused order, when known. */
+  readonly clientOrderId: string | undefined;
+  /** A short machine-readable reason, e.g. `MIN_NOTIONAL`, `INSUFFICIENT_FUNDS`. */
+  readonly reason: string;
+
+  /**
+   * @param message - what the exchange said
+   * @param options - `reason`, `clientOrderId` and `cause`
+   */
+  constructor(
+    message: string,
+    options: { reason?: string; clientOrderId?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'OrderRejectedError';
+    this.reason = options.reason ?? 'REJECTED';
+    this.clientOrderId = options.clientOrderId;
+  }
+}
+
+/**
+ * The order **may have executed**: a timeout, a dropped connection, a 5xx, a crash. The cycle is
+ * parked until the order is found on the exchange by its client order id.
+ * @public
+ */
+export class OrderOutcomeUnknownError extends CycleEngineError {
+  override readonly code = 'ORDER_OUTCOME_UNKNOWN' as const;
+  /** Client order id of the order whose fate is unknown. */
+  readonly clientOrderId: string | undefined;
+
+  /**
+   * @param message - what happened
+   * @param options - `clientOrderId` and `cause`
+   */
+  constructor(message: string, options: { clientOrderId?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'OrderOutcomeUnknownError';
+    this.clientOrderId = options.clientOrderId;
+  }
+}
+
+/**
+ * A compare-and-set lost: the record changed since it was read (another engine, another process,
+ * or a stale writer). The write did not happen.
+ * @public
+ */
+export class StateConflictError extends CycleEngineError {
+  override readonly code = 'STATE_CONFLICT' as const;
+  /** The store key. */
+  readonly key: string;
+  /** The version the writer expected (`null`: expected the key to be absent). */
+  readonly expectedVersion: number | null;
+
+  /**
+   * @param key - the store key
+   * @param expectedVersion - the version the writer read
+   */
+  constructor(key: string, expectedVersion: number | null) {
+    super(
+      `State of \`${key}\` changed since it was read (expected version ${String(expectedVersion)}): the write was refused`,
+    );
+    this.name = 'StateConflictError';
+    this.key = key;
+    this.expectedVersion = expectedVersion;
+  }
+}
+
+/**
+ * A stored record is unreadable or does not match the cycle record schema. The engine never
+ * treats it as "no cycle" (that could buy again for a cycle that holds a position): it skips the
+ * symbol and reports this error until a person repairs the record.
+ * @public
+ */
+export class CorruptStateError extends CycleEngineError {
+  override readonly code = 'CORRUPT_STATE' as const;
+  /** The store key. */
+  readonly key: string;
+  /** Where the record lives, if the store has a location (a file path, a table row). */
+  readonly location: string | undefined;
+
+  /**
+   * @param key - the store key
+   * @param message - what is wrong with the record
+   * @param options - `location` and `cause`
+   */
+  constructor(key: string, message: string, options: { location?: string; cause?: unknown } = {}) {
+    super(
+      `Corrupt state for \`${key}\`${options.location ? ` (${options.location})` : ''}: ${message}`,
+      { cause: options.cause },
+    );
+    this.name = 'CorruptStateError';
+    this.key = key;
+    this.location = options.location;
+  }
+}
+
+/**
+ * An exchange adapter returned something that does not match the port's shapes (a fill with a
+ * non-decimal amount, a missing field). For an order that was sent, the engine treats the order's
+ * outcome as unknown.
+ * @public
+ */
+export class InvalidExchangeResponseError extends CycleEngineError {
+  override readonly code = 'INVALID_EXCHANGE_RESPONSE' as const;
+
+  /**
+   * @param message - what is wrong with the response
+   * @param options - `cause`
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidExchangeResponseError';
+  }
+}
+
+/**
+ * A lease was released by someone who does not hold it (it expired and another holder took the
+ * key, or it was already released).
+ * @public
+ */
+export class LockNotHeldError extends CycleEngineError {
+  override readonly code = 'LOCK_NOT_HELD' as const;
+  /** The lock key. */
+  readonly key: string;
+
+  /**
+   * @param key - the lock key
+   * @param message - details
+   */
+  constructor(key: string, message = 'the lease is no longer held') {
+    super(`Lock \`${key}\`: ${message}`);
+    this.name = 'LockNotHeldError';
+    this.key = key;
+  }
+}
+
+function hasCode(error: unknown, code: CycleEngineErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/**
+ * True for an {@link OrderRejectedError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isOrderRejectedError(error: unknown): error is OrderRejectedError {
+  return error instanceof OrderRejectedError || hasCode(error, 'ORDER_REJECTED');
+}
+
+/**
+ * True for an {@link OrderOutcomeUnknownError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isOrderOutcomeUnknownError(error: unknown): error is OrderOutcomeUnknownError {
+  return error instanceof OrderOutcomeUnknownError || hasCode(error, 'ORDER_OUTCOME_UNKNOWN');
+}

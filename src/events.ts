@@ -1,0 +1,243 @@
+/**
+ * Typed events of {@link CycleEngine}: one payload object per event, names `namespace:pastTense`.
+ * @packageDocumentation
+ */
+import type { CycleEngineError } from './errors';
+import type { OrderFill, OrderSide } from './ports/exchange';
+import type { OrderPurpose, Position } from './ports/record';
+
+/**
+ * Fields every order event carries.
+ * @public
+ */
+export interface OrderEventBase {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle the order belongs to. */
+  readonly cycleId: string;
+  /** The persisted intent's id. */
+  readonly intentId: string;
+  /** The client order id sent to the exchange. */
+  readonly clientOrderId: string;
+  /** Why the order is sent. */
+  readonly purpose: OrderPurpose;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+}
+
+/**
+ * `cycle:starting`: a new cycle's start buy intent is persisted; its worker sends it next.
+ * @public
+ */
+export interface CycleStartingEvent extends OrderEventBase {
+  /** Quote the start buy spends. */
+  readonly quoteAmount: string;
+  /** The price the decision was taken at. */
+  readonly price: number;
+}
+
+/**
+ * `order:submitted`: a worker is sending the order (its intent is already durable).
+ * @public
+ */
+export interface OrderSubmittedEvent extends OrderEventBase {
+  /** Quote to spend (buys). */
+  readonly quoteAmount?: string;
+  /** Base to sell (sells). */
+  readonly baseAmount?: string;
+  /** The price the decision was taken at. */
+  readonly price: number;
+}
+
+/**
+ * `order:filled`: a fill was applied to its cycle (exactly once per filled order).
+ * @public
+ */
+export interface OrderFilledEvent extends OrderEventBase {
+  /** The fill. */
+  readonly fill: OrderFill;
+}
+
+/**
+ * `order:rejected`: nothing executed; the cycle backs off and may retry with a new intent.
+ * @public
+ */
+export interface OrderRejectedEvent extends OrderEventBase {
+  /** Short machine-readable reason, e.g. `MIN_NOTIONAL`. */
+  readonly reason: string;
+  /** What the exchange said. */
+  readonly message: string;
+  /** Unix ms before which the cycle sends nothing new. */
+  readonly retryAt: number;
+}
+
+/**
+ * `order:unknown`: the order may have executed (timeout, network error, crash). The cycle is
+ * parked: it sends nothing else until the order is found on the exchange by its client order id.
+ * @public
+ */
+export interface OrderUnknownEvent extends OrderEventBase {
+  /** `TIMEOUT`, `EXCHANGE_UNKNOWN`, `WORKER_GONE`, `INVALID_RESPONSE`, … */
+  readonly reason: string;
+  /** Details. */
+  readonly message: string;
+}
+
+/**
+ * `cycle:activated`: the start buy filled; the cycle holds a position.
+ * @public
+ */
+export interface CycleActivatedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Fill price of the start buy. */
+  readonly price: string;
+  /** Base held after the buy, net of base-asset fees. */
+  readonly baseVolume: string;
+  /** Quote spent. */
+  readonly investedQuote: string;
+  /** The new position. */
+  readonly position: Position;
+  /** The start buy's fill. */
+  readonly fill: OrderFill;
+}
+
+/**
+ * `cycle:startFailed`: the start buy was rejected; the cycle is idle again until `retryAt`.
+ * @public
+ */
+export interface CycleStartFailedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle that did not start. */
+  readonly cycleId: string;
+  /** Short reason. */
+  readonly reason: string;
+  /** What the exchange said. */
+  readonly message: string;
+  /** Unix ms of the next attempt at the earliest. */
+  readonly retryAt: number;
+}
+
+/**
+ * `cycle:rebought`: a rebuy filled; the position is averaged down.
+ * @public
+ */
+export interface CycleReboughtEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Fill price. */
+  readonly price: string;
+  /** Base bought, net of base-asset fees. */
+  readonly boughtBase: string;
+  /** Quote spent on this rebuy. */
+  readonly spentQuote: string;
+  /** Drop of the fill price from the previous buy's price, in percent. */
+  readonly dropFromLastPct: string;
+  /** Drop of the fill price from the start price, in percent. */
+  readonly dropFromStartPct: string;
+  /** The position after the rebuy. */
+  readonly position: Position;
+  /** The rebuy's fill. */
+  readonly fill: OrderFill;
+}
+
+/**
+ * `cycle:closed`: the take-profit sell filled; the cycle is over and the key is idle.
+ * @public
+ */
+export interface CycleClosedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The closed cycle. */
+  readonly cycleId: string;
+  /** Realised profit and loss in quote: sell proceeds net of fees minus quote invested. */
+  readonly pnlQuote: string;
+  /** Quote received from the sell, net of its fee. */
+  readonly proceedsQuote: string;
+  /** Quote invested over the cycle. */
+  readonly investedQuote: string;
+  /** Base left unsold because it was below the amount step (dust). */
+  readonly dustBase: string;
+  /** Sell fill price. */
+  readonly price: string;
+  /** Buys in the cycle (1 + rebuys). */
+  readonly buys: number;
+  /** From the start buy's fill to the sell's fill, ms. */
+  readonly durationMs: number;
+  /** The sell's fill. */
+  readonly fill: OrderFill;
+}
+
+/**
+ * `lock:released`: a per-symbol lock was released; `heldMs` is how long it was held.
+ * @public
+ */
+export interface LockReleasedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** How long the lock was held, ms (fractional). */
+  readonly heldMs: number;
+  /** The lease's fencing token. */
+  readonly token: number;
+  /** What the holder did: `intent`, `outcome`, `park`, `none` (decided again and found nothing to do). */
+  readonly purpose: 'intent' | 'outcome' | 'park' | 'none';
+}
+
+/**
+ * `tick:completed`: every symbol's decision of one tick is made and persisted.
+ * @public
+ */
+export interface TickCompletedEvent {
+  /** Tick number of this engine, from 1. */
+  readonly tick: number;
+  /** Symbols considered. */
+  readonly symbols: number;
+  /** Intents persisted in this tick (orders that will be sent). */
+  readonly ordersStarted: number;
+  /** Symbols skipped: an order in flight, a parked cycle, a busy lock, no price, a corrupt record. */
+  readonly skipped: number;
+  /** Duration of the tick, ms. */
+  readonly durationMs: number;
+}
+
+/**
+ * The event map of {@link CycleEngine}.
+ * @public
+ */
+export interface CycleEngineEvents {
+  /** A new cycle's start intent is persisted. */
+  'cycle:starting': (e: CycleStartingEvent) => void;
+  /** A worker is sending an order. */
+  'order:submitted': (e: OrderSubmittedEvent) => void;
+  /** A fill was applied to its cycle. */
+  'order:filled': (e: OrderFilledEvent) => void;
+  /** An order was rejected (nothing executed). */
+  'order:rejected': (e: OrderRejectedEvent) => void;
+  /** An order's outcome is unknown: the cycle is parked. */
+  'order:unknown': (e: OrderUnknownEvent) => void;
+  /** A start buy filled. */
+  'cycle:activated': (e: CycleActivatedEvent) => void;
+  /** A start buy was rejected. */
+  'cycle:startFailed': (e: CycleStartFailedEvent) => void;
+  /** A rebuy filled. */
+  'cycle:rebought': (e: CycleReboughtEvent) => void;
+  /** A take-profit sell filled. */
+  'cycle:closed': (e: CycleClosedEvent) => void;
+  /** A lock was released. */
+  'lock:released': (e: LockReleasedEvent) => void;
+  /** A tick's decisions are persisted. */
+  'tick:completed': (e: TickCompletedEvent) => void;
+  /** A fault in the background (a tick, a worker, a corrupt record). Commands reject instead. */
+  error: (e: CycleEngineError) => void;
+}
+
+/**
+ * Name of an engine event.
+ * @public
+ */
+export type CycleEngineEventName = keyof CycleEngineEvents;

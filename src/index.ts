@@ -1,0 +1,48 @@
+/**
+ * cycle-engine: safe dollar-cost-averaging cycles for your own crypto trading bot. Exactly one
+ * start buy per cycle, no order sent twice, no fill lost — across concurrent ticks, processes,
+ * crashes and exchange timeouts.
+ *
+ * @packageDocumentation
+ */
+export { CycleEngine } from './engine/cycle-engine';
+export type { CycleEngineOptions } from './engine/options';
+export { dca } from './strategy/dca';
+export type { DcaOptions, DcaStrategy } from './strategy/dca';
+export type { Strategy, StrategyContext, StrategyDecision } from './strategy/strategy';
+export { MemoryStateStore } from './adapters/memory/memory-state-store';
+export { MemoryLock } from './adapters/memory/memory-lock';
+export type { MemoryLockOptions } from './adapters/memory/memory-lock';
+export { attachLogger } from './log';
+export type { AttachLoggerOptions, LogSink } from './log';
+export {
+  CycleEngineError,
+  InvalidOptionsError,
+  OrderRejectedError,
+  OrderOutcomeUnknownError,
+  StateConflictError,
+  CorruptStateError,
+  InvalidExchangeResponseError,
+  LockNotHeldError,
+  isOrderRejectedError,
+  isOrderOutcomeUnknownError,
+} from './errors';
+export type { CycleEngineErrorCode } from './errors';
+export type * from './events';
+export type {
+  Exchange,
+  MarketRules,
+  MarketOrderRequest,
+  OrderFill,
+  OpenOrder,
+  OrderFee,
+  OrderSide,
+  FindOrderQuery,
+} from './ports/exchange';
+export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
+export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
+export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome } from './ports/record';
+export { assertCycleRecord } from './ports/record';
+export type { Clock } from './ports/clock';
+export { systemClock } from './ports/clock';
+export type { DecimalLike } from './decimal';

@@ -1,0 +1,137 @@
+/**
+ * The exchange port: what the engine needs from a venue. Amounts are decimal strings.
+ * @packageDocumentation
+ */
+
+/** Order side. @public */
+export type OrderSide = 'buy' | 'sell';
+
+/**
+ * Trading rules of one market, as decimal strings.
+ * @public
+ */
+export interface MarketRules {
+  /** Unified symbol, e.g. `ETH/USDT`. */
+  readonly symbol: string;
+  /** Base asset, e.g. `ETH`. */
+  readonly base: string;
+  /** Quote asset, e.g. `USDT`. */
+  readonly quote: string;
+  /** Base amounts sent to the exchange are rounded down to a multiple of this (Binance `LOT_SIZE.stepSize`). */
+  readonly amountStep: string;
+  /** Price tick (Binance `PRICE_FILTER.tickSize`). */
+  readonly priceTick: string;
+  /** Smallest order value in quote (Binance `NOTIONAL.minNotional`). */
+  readonly minNotional: string;
+}
+
+/**
+ * A MARKET order as the engine sends it: buys by quote amount, sells by base amount.
+ * @public
+ */
+export interface MarketOrderRequest {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** Quote to spend (buys), decimal string. */
+  readonly quoteAmount?: string;
+  /** Base to sell (sells), decimal string, already rounded down to the amount step. */
+  readonly baseAmount?: string;
+  /** Client order id derived from the persisted intent (≤ 36 chars of `[.A-Z:/a-z0-9_-]`). */
+  readonly clientOrderId: string;
+  /** Aborted when the engine stops waiting (its `orderTimeoutMs`): the order may still land. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A fee charged on a fill.
+ * @public
+ */
+export interface OrderFee {
+  /** Asset the fee was charged in. */
+  readonly currency: string;
+  /** Fee amount, decimal string. */
+  readonly amount: string;
+}
+
+/**
+ * An executed (filled) MARKET order.
+ * @public
+ */
+export interface OrderFill {
+  /** Exchange order id. */
+  readonly orderId: string;
+  /** The client order id sent with the order. */
+  readonly clientOrderId: string;
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** Optional tag telling a fill from an {@link OpenOrder}. */
+  readonly status?: 'filled';
+  /** Base amount executed (gross, before any base-asset fee), decimal string. */
+  readonly filledBase: string;
+  /** Quote amount exchanged (spent on a buy, received on a sell, before quote fees), decimal string. */
+  readonly costQuote: string;
+  /** Average execution price, decimal string. */
+  readonly avgPrice: string;
+  /** The fee, or null when none was charged (or it was charged elsewhere, e.g. BNB). */
+  readonly fee: OrderFee | null;
+  /** Execution time, Unix ms. */
+  readonly timestamp: number;
+}
+
+/**
+ * An order the exchange knows but has not (fully) executed yet.
+ * @public
+ */
+export interface OpenOrder {
+  /** Exchange order id. */
+  readonly orderId: string;
+  /** The client order id sent with the order. */
+  readonly clientOrderId: string;
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** Always `open`. */
+  readonly status: 'open';
+  /** Base amount executed so far, decimal string. */
+  readonly filledBase: string;
+}
+
+/**
+ * A look-up of an order by its client order id.
+ * @public
+ */
+export interface FindOrderQuery {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The client order id the order was sent with. */
+  readonly clientOrderId: string;
+  /** Unix ms no later than the order's creation (venues that search by time need it). */
+  readonly since: number;
+}
+
+/**
+ * The exchange port. Adapters classify venue errors: definitely-not-executed →
+ * `OrderRejectedError`; may-have-executed → `OrderOutcomeUnknownError`. Any other error thrown by
+ * `placeMarketOrder` is treated by the engine as "may have executed".
+ * @public
+ */
+export interface Exchange {
+  /** A short name for logs, e.g. `paper`, `binance`. */
+  readonly id: string;
+  /** Last prices of the given symbols (a missing symbol means "no price now"). */
+  fetchPrices(symbols: readonly string[]): Promise<Record<string, number>>;
+  /** Trading rules of one market. */
+  getMarket(symbol: string): Promise<MarketRules>;
+  /**
+   * Sends a MARKET order and resolves with its fill.
+   * @throws `OrderRejectedError` when nothing executed; `OrderOutcomeUnknownError` when it may have.
+   */
+  placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill>;
+  /** Looks an order up by client order id: its fill, its open state, or null when the venue does not know it. */
+  findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null>;
+}

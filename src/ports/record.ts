@@ -1,0 +1,228 @@
+/**
+ * The cycle record: one per key, persisted by a {@link StateStore}. Amounts are decimal strings.
+ * @packageDocumentation
+ */
+import type { OrderFill, OrderSide } from './exchange';
+import { CorruptStateError } from '../errors';
+import { isDecimalString } from '../decimal';
+
+/**
+ * Phase of a cycle: `idle` (no position, nothing in flight), `starting` (the start buy is in
+ * flight or awaits its result), `active` (a position is open).
+ * @public
+ */
+export type Phase = 'idle' | 'starting' | 'active';
+
+/**
+ * Why an order is sent.
+ * @public
+ */
+export type OrderPurpose = 'start' | 'rebuy' | 'sell';
+
+/**
+ * What became of an order intent. `filled`: it executed (the fill is kept). `rejected`: nothing
+ * executed, safe to retry. `unknown`: it may have executed; the cycle is parked until the order is
+ * found on the exchange.
+ * @public
+ */
+export type OrderOutcome =
+  | { readonly status: 'filled'; readonly fill: OrderFill; readonly recordedAt: number }
+  | {
+      readonly status: 'rejected';
+      readonly reason: string;
+      readonly message: string;
+      readonly recordedAt: number;
+    }
+  | {
+      readonly status: 'unknown';
+      readonly reason: string;
+      readonly message: string;
+      readonly recordedAt: number;
+    };
+
+/**
+ * The one order of a cycle that is in flight or awaits its result: persisted **before** the
+ * order is sent (the intent), then completed with its outcome.
+ * @public
+ */
+export interface PendingOrder {
+  /** Unique id of this intent. */
+  readonly intentId: string;
+  /** Client order id derived from the intent, sent to the exchange. */
+  readonly clientOrderId: string;
+  /** Why the order is sent. */
+  readonly purpose: OrderPurpose;
+  /** `buy` for start and rebuy, `sell` for sell. */
+  readonly side: OrderSide;
+  /** Quote to spend (buys), decimal string. */
+  readonly quoteAmount?: string;
+  /** Base to sell (sells), decimal string. */
+  readonly baseAmount?: string;
+  /** Unix ms when the intent was persisted. */
+  readonly createdAt: number;
+  /** Id of the engine instance that sends it. */
+  readonly owner: string;
+  /** How many times the order's fate was looked into (sends and look-ups). */
+  readonly attempts: number;
+  /** The outcome, once known (the design note's `start_buy_result`). */
+  readonly outcome: OrderOutcome | null;
+}
+
+/**
+ * An open position: what was bought during the cycle.
+ * @public
+ */
+export interface Position {
+  /** Price of the start buy's fill. */
+  readonly startPrice: string;
+  /** Price of the latest buy's fill (the rebuy trigger's reference). */
+  readonly lastBuyPrice: string;
+  /** `investedQuote / baseVolume`: the break-even price before the sell's fee. */
+  readonly avgPrice: string;
+  /** Base held, net of base-asset fees: what can actually be sold. */
+  readonly baseVolume: string;
+  /** Quote actually spent on the buys. */
+  readonly investedQuote: string;
+  /** Number of buys (1 + rebuys). */
+  readonly buys: number;
+  /** Unix ms of the start buy's fill. */
+  readonly openedAt: number;
+}
+
+/**
+ * The persisted state of one cycle key.
+ * @public
+ */
+export interface CycleRecord {
+  /** Schema version of this shape. */
+  readonly schema: 1;
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** Phase. */
+  readonly phase: Phase;
+  /** Id of the current cycle; new at every idle → starting. Null when idle. */
+  readonly cycleId: string | null;
+  /** The one order in flight or awaiting its result, if any. */
+  readonly order: PendingOrder | null;
+  /** The open position, set while active. */
+  readonly position: Position | null;
+  /** Unix ms before which nothing new starts (backoff after a rejection, cooldown after a sell). */
+  readonly retryAt: number | null;
+  /** Rejected orders in a row (drives the backoff); reset by a fill. */
+  readonly rejections: number;
+  /** Cycles closed by a filled sell under this key. */
+  readonly closedCycles: number;
+  /** Realised profit and loss of every closed cycle under this key, in quote, decimal string. */
+  readonly realizedPnlQuote: string;
+  /** Unix ms of the last write. */
+  readonly updatedAt: number;
+}
+
+/**
+ * A fresh idle record for a symbol.
+ * @internal
+ */
+export function emptyRecord(symbol: string, now: number): CycleRecord {
+  return {
+    schema: 1,
+    symbol,
+    phase: 'idle',
+    cycleId: null,
+    order: null,
+    position: null,
+    retryAt: null,
+    rejections: 0,
+    closedCycles: 0,
+    realizedPnlQuote: '0',
+    updatedAt: now,
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+function checkFill(f: unknown): string | undefined {
+  if (!isObj(f)) return 'fill is not an object';
+  for (const k of ['orderId', 'clientOrderId', 'symbol'] as const) if (!isStr(f[k])) return `fill.${k} is missing`;
+  if (f.side !== 'buy' && f.side !== 'sell') return 'fill.side is not buy/sell';
+  for (const k of ['filledBase', 'costQuote', 'avgPrice'] as const) if (!isDecimalString(f[k])) return `fill.${k} is not a decimal string`;
+  if (f.fee !== null && (!isObj(f.fee) || !isStr(f.fee.currency) || !isDecimalString(f.fee.amount))) return 'fill.fee is malformed';
+  if (!isNum(f.timestamp)) return 'fill.timestamp is not a number';
+  return undefined;
+}
+
+function checkOutcome(o: unknown): string | undefined {
+  if (o === null) return undefined;
+  if (!isObj(o) || !isNum(o.recordedAt)) return 'order.outcome is malformed';
+  if (o.status === 'filled') {
+    const bad = checkFill(o.fill);
+    return bad && `order.outcome.${bad}`;
+  }
+  if (o.status === 'rejected' || o.status === 'unknown') {
+    return typeof o.reason === 'string' && typeof o.message === 'string' ? undefined : 'order.outcome.reason is missing';
+  }
+  return 'order.outcome.status is not filled/rejected/unknown';
+}
+
+function checkOrder(o: unknown): string | undefined {
+  if (o === null) return undefined;
+  if (!isObj(o)) return 'order is not an object';
+  for (const k of ['intentId', 'clientOrderId', 'owner'] as const) if (!isStr(o[k])) return `order.${k} is missing`;
+  if (o.purpose !== 'start' && o.purpose !== 'rebuy' && o.purpose !== 'sell') return 'order.purpose is invalid';
+  if (o.side !== (o.purpose === 'sell' ? 'sell' : 'buy')) return 'order.side does not match its purpose';
+  if (o.side === 'buy' && !isDecimalString(o.quoteAmount)) return 'order.quoteAmount is not a decimal string';
+  if (o.side === 'sell' && !isDecimalString(o.baseAmount)) return 'order.baseAmount is not a decimal string';
+  if (!isNum(o.createdAt) || !isInt(o.attempts)) return 'order.createdAt/attempts is malformed';
+  return checkOutcome(o.outcome);
+}
+
+function checkPosition(p: unknown): string | undefined {
+  if (p === null) return undefined;
+  if (!isObj(p)) return 'position is not an object';
+  for (const k of ['startPrice', 'lastBuyPrice', 'avgPrice', 'baseVolume', 'investedQuote'] as const) {
+    if (!isDecimalString(p[k])) return `position.${k} is not a decimal string`;
+  }
+  if (!isInt(p.buys) || (p.buys as number) < 1 || !isNum(p.openedAt)) return 'position.buys/openedAt is malformed';
+  return undefined;
+}
+
+/**
+ * Why a value is not a valid {@link CycleRecord}, or `undefined` when it is one.
+ * @internal
+ */
+export function explainInvalidRecord(value: unknown): string | undefined {
+  if (!isObj(value)) return 'not a JSON object';
+  if (value.schema !== 1) return `unsupported schema ${JSON.stringify(value.schema)}`;
+  if (!isStr(value.symbol)) return 'symbol is missing';
+  if (value.phase !== 'idle' && value.phase !== 'starting' && value.phase !== 'active') return 'phase is invalid';
+  if (value.cycleId !== null && !isStr(value.cycleId)) return 'cycleId is malformed';
+  if (value.retryAt !== null && !isNum(value.retryAt)) return 'retryAt is malformed';
+  if (!isInt(value.rejections) || !isInt(value.closedCycles)) return 'counters are malformed';
+  if (!isDecimalString(value.realizedPnlQuote)) return 'realizedPnlQuote is not a decimal string';
+  if (!isNum(value.updatedAt)) return 'updatedAt is malformed';
+  const bad = checkOrder(value.order) ?? checkPosition(value.position);
+  if (bad) return bad;
+  // Phase invariants: a position exists exactly while active; a start is in flight while starting.
+  if (value.phase === 'active' && value.position === null) return 'active without a position';
+  if (value.phase !== 'active' && value.position !== null) return `${value.phase} with a position`;
+  if (value.phase === 'starting' && (value.order === null || (value.order as Obj).purpose !== 'start')) return 'starting without a start order';
+  if (value.phase !== 'idle' && value.cycleId === null) return `${value.phase} without a cycleId`;
+  if (value.phase === 'idle' && value.order !== null) return 'idle with an order';
+  return undefined;
+}
+
+/**
+ * Checks that a stored value is a valid {@link CycleRecord}.
+ * @param key - the store key (for the error)
+ * @param value - the stored value
+ * @param location - where it was read from (a path), for the error
+ * @throws {@link CorruptStateError} when it is not one
+ * @public
+ */
+export function assertCycleRecord(key: string, value: unknown, location?: string): asserts value is CycleRecord {
+  const bad = explainInvalidRecord(value);
+  if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
+}
