@@ -13,6 +13,9 @@ export type { Strategy, StrategyContext, StrategyDecision } from './strategy/str
 export { MemoryStateStore } from './adapters/memory/memory-state-store';
 export { MemoryLock } from './adapters/memory/memory-lock';
 export type { MemoryLockOptions } from './adapters/memory/memory-lock';
+export { PaperExchange } from './adapters/paper/paper-exchange';
+export type { PaperExchangeOptions, PaperMarketRules, PaperOrder } from './adapters/paper/paper-options';
+export type { PaperFault, PaperFaultOptions } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
 export type { AttachLoggerOptions, LogSink } from './log';
 export {
@@ -44,5 +47,5 @@ export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-st
 export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome } from './ports/record';
 export { assertCycleRecord } from './ports/record';
 export type { Clock } from './ports/clock';
-export { systemClock } from './ports/clock';
+export { systemClock, ManualClock } from './ports/clock';
 export type { DecimalLike } from './decimal';

@@ -1,0 +1,71 @@
+import {
+  CycleEngine,
+  ManualClock,
+  MemoryLock,
+  MemoryStateStore,
+  PaperExchange,
+  dca,
+  type CycleEngineEvents,
+  type CycleEngineOptions,
+  type DcaOptions,
+} from 'cycle-engine';
+
+export const DEFAULT_DCA: DcaOptions = { startQuote: 10, rebuyDropPct: 2, maxRebuys: 5, takeProfitPct: 1.5 };
+
+export interface Setup {
+  engine: CycleEngine;
+  exchange: PaperExchange;
+  store: MemoryStateStore;
+  lock: MemoryLock;
+  clock: ManualClock;
+  events: Array<[string, unknown]>;
+  of<K extends keyof CycleEngineEvents>(name: K): Array<Parameters<CycleEngineEvents[K]>[0]>;
+}
+
+/** An engine on a paper exchange and memory adapters, with a manual clock and every event recorded. */
+export function setup(
+  over: Partial<CycleEngineOptions> & { dca?: Partial<DcaOptions>; prices?: Record<string, string>; latencyMs?: number } = {},
+): Setup {
+  const clock = new ManualClock(1_700_000_000_000);
+  const exchange = new PaperExchange({
+    prices: over.prices ?? { 'ETH/USDT': '100' },
+    balances: { USDT: '100000' },
+    clock,
+    latencyMs: over.latencyMs ?? 0,
+    defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' },
+  });
+  const store = new MemoryStateStore();
+  const lock = new MemoryLock();
+  const engine = new CycleEngine({
+    exchange,
+    store,
+    lock,
+    symbols: Object.keys(over.prices ?? { 'ETH/USDT': '100' }),
+    strategy: dca({ ...DEFAULT_DCA, ...over.dca }),
+    clock,
+    tickIntervalMs: 5,
+    ...over,
+  });
+  const events: Array<[string, unknown]> = [];
+  const emit = engine.emit.bind(engine);
+  engine.emit = ((name: string, payload: unknown) => {
+    events.push([name, payload]);
+    return emit(name as never, payload as never);
+  }) as typeof engine.emit;
+  engine.on('error', () => {}); // recorded above; tests assert on them
+  return {
+    engine,
+    exchange,
+    store,
+    lock,
+    clock,
+    events,
+    of: (name) => events.filter(([n]) => n === name).map(([, p]) => p) as never,
+  };
+}
+
+/** One tick, then wait until every order of the engine is settled. */
+export async function step(s: Setup): Promise<void> {
+  await s.engine.tick();
+  await s.engine.idle();
+}
