@@ -47,10 +47,10 @@ export function setup(
     ...over,
   });
   const events: Array<[string, unknown]> = [];
-  const emit = engine.emit.bind(engine);
+  const emit = engine.emit.bind(engine) as (name: string, payload: unknown) => boolean;
   engine.emit = ((name: string, payload: unknown) => {
     events.push([name, payload]);
-    return emit(name as never, payload as never);
+    return emit(name, payload);
   }) as typeof engine.emit;
   engine.on('error', () => {}); // recorded above; tests assert on them
   return {
