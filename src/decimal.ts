@@ -1,7 +1,6 @@
 /**
  * Exact decimal arithmetic for amounts. Amounts travel as decimal strings; arithmetic uses
  * decimal.js; nothing is ever computed with floats.
- * @packageDocumentation
  */
 import DecimalJs from 'decimal.js';
 

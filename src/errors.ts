@@ -2,7 +2,6 @@
  * Error classes. Every error the library throws or emits is a {@link CycleEngineError} with a
  * literal `name` and a stable `code`, so it can be told apart even across bundles (ESM and CJS
  * copies of this package have distinct classes: compare `code`, or use the `is…` helpers).
- * @packageDocumentation
  */
 
 /**
@@ -44,6 +43,7 @@ export class CycleEngineError extends Error {
  * @public
  */
 export class InvalidOptionsError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'INVALID_OPTIONS' as const;
   /** The option path that was rejected, e.g. `strategy.takeProfitPct`. */
   readonly option: string;
@@ -66,6 +66,7 @@ export class InvalidOptionsError extends CycleEngineError {
  * @public
  */
 export class OrderRejectedError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'ORDER_REJECTED' as const;
   /** Client order id of the refused order, when known. */
   readonly clientOrderId: string | undefined;
@@ -93,6 +94,7 @@ export class OrderRejectedError extends CycleEngineError {
  * @public
  */
 export class OrderOutcomeUnknownError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'ORDER_OUTCOME_UNKNOWN' as const;
   /** Client order id of the order whose fate is unknown. */
   readonly clientOrderId: string | undefined;
@@ -114,6 +116,7 @@ export class OrderOutcomeUnknownError extends CycleEngineError {
  * @public
  */
 export class StateConflictError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'STATE_CONFLICT' as const;
   /** The store key. */
   readonly key: string;
@@ -141,6 +144,7 @@ export class StateConflictError extends CycleEngineError {
  * @public
  */
 export class CorruptStateError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'CORRUPT_STATE' as const;
   /** The store key. */
   readonly key: string;
@@ -170,6 +174,7 @@ export class CorruptStateError extends CycleEngineError {
  * @public
  */
 export class InvalidExchangeResponseError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'INVALID_EXCHANGE_RESPONSE' as const;
 
   /**
@@ -188,6 +193,7 @@ export class InvalidExchangeResponseError extends CycleEngineError {
  * @public
  */
 export class LockNotHeldError extends CycleEngineError {
+  /** Stable code of this error class. */
   override readonly code = 'LOCK_NOT_HELD' as const;
   /** The lock key. */
   readonly key: string;

@@ -1,6 +1,5 @@
 /**
  * Typed events of {@link CycleEngine}: one payload object per event, names `namespace:pastTense`.
- * @packageDocumentation
  */
 import type { CycleEngineError } from './errors';
 import type { OrderFill, OrderSide } from './ports/exchange';

@@ -14,7 +14,7 @@ export { MemoryStateStore } from './adapters/memory/memory-state-store';
 export { MemoryLock } from './adapters/memory/memory-lock';
 export type { MemoryLockOptions } from './adapters/memory/memory-lock';
 export { PaperExchange } from './adapters/paper/paper-exchange';
-export type { PaperExchangeOptions, PaperMarketRules, PaperOrder } from './adapters/paper/paper-options';
+export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './adapters/paper/paper-options';
 export type { PaperFault, PaperFaultOptions } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
 export type { AttachLoggerOptions, LogSink } from './log';

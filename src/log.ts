@@ -1,7 +1,6 @@
 /**
  * A ready logger: one readable line per engine event, tagged like the design note's
  * `[START_ASYNC][ETH] …`, `[WORKER][ETH] …`, `[CHECK][ETH] …`.
- * @packageDocumentation
  */
 import { Decimal } from './decimal';
 import type { CycleEngine } from './engine/cycle-engine';

@@ -1,6 +1,5 @@
 /**
  * The engine: per-symbol cycles driven by a strategy, every order through a persisted intent.
- * @packageDocumentation
  */
 import { EventEmitter } from 'eventemitter3';
 import { performance } from 'node:perf_hooks';

@@ -1,6 +1,5 @@
 /**
  * Checking what an exchange adapter returned for an order, before it touches a position.
- * @packageDocumentation
  */
 import { parseDecimal, str } from '../decimal';
 import { InvalidExchangeResponseError } from '../errors';

@@ -1,6 +1,5 @@
 /**
  * Ids of cycles and intents, and client order ids derived from intents.
- * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
 import type { OrderPurpose } from '../ports/record';

@@ -1,6 +1,5 @@
 /**
  * Options of {@link CycleEngine} and their validation.
- * @packageDocumentation
  */
 import { InvalidOptionsError } from '../errors';
 import { systemClock, type Clock } from '../ports/clock';

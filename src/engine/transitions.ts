@@ -1,7 +1,6 @@
 /**
  * The cycle's transitions as pure functions: (record, input) → (next record, events to emit once
  * the write has won). The engine does the I/O around them.
- * @packageDocumentation
  */
 import { Decimal, floorToStep, str } from '../decimal';
 import type { CycleEngineEvents } from '../events';

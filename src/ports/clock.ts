@@ -1,6 +1,5 @@
 /**
  * The clock port, so that tests and replays can drive time.
- * @packageDocumentation
  */
 
 /**

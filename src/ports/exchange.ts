@@ -1,6 +1,5 @@
 /**
  * The exchange port: what the engine needs from a venue. Amounts are decimal strings.
- * @packageDocumentation
  */
 
 /** Order side. @public */

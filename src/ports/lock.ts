@@ -1,6 +1,5 @@
 /**
  * The lock port: short per-key mutual exclusion with a lease.
- * @packageDocumentation
  */
 
 /**

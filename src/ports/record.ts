@@ -1,6 +1,5 @@
 /**
  * The cycle record: one per key, persisted by a {@link StateStore}. Amounts are decimal strings.
- * @packageDocumentation
  */
 import type { OrderFill, OrderSide } from './exchange';
 import { CorruptStateError } from '../errors';

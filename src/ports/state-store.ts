@@ -1,6 +1,5 @@
 /**
  * The state store port: a versioned key-value store of cycle records.
- * @packageDocumentation
  */
 import type { CycleRecord } from './record';
 

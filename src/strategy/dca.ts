@@ -1,6 +1,5 @@
 /**
  * The default dollar-cost-averaging strategy, as pure functions.
- * @packageDocumentation
  */
 import { Decimal, dec, str, parseDecimal, type DecimalLike } from '../decimal';
 import { InvalidOptionsError } from '../errors';

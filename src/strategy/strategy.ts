@@ -1,6 +1,5 @@
 /**
  * The strategy port: a pure decision, taken for one symbol at one price.
- * @packageDocumentation
  */
 import type { MarketRules } from '../ports/exchange';
 import type { Position } from '../ports/record';

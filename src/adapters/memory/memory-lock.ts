@@ -1,6 +1,5 @@
 /**
  * In-memory lock, for tests and single-process bots.
- * @packageDocumentation
  */
 import { LockNotHeldError } from '../../errors';
 import { systemClock, type Clock } from '../../ports/clock';

@@ -1,6 +1,5 @@
 /**
  * In-memory state store, for tests and single-process bots.
- * @packageDocumentation
  */
 import type { CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';

@@ -1,0 +1,305 @@
+/**
+ * A deterministic, Binance-like simulated exchange for the demo, tests, backtests and race tests.
+ */
+import { dec, floorToStep, parseDecimal, str, type Decimal, type DecimalLike } from '../../decimal';
+import { CycleEngineError, OrderOutcomeUnknownError, OrderRejectedError } from '../../errors';
+import type {
+  Exchange,
+  FindOrderQuery,
+  MarketOrderRequest,
+  MarketRules,
+  OpenOrder,
+  OrderFill,
+} from '../../ports/exchange';
+import { FaultQueue, settleLater, type PaperFault, type PaperFaultOptions } from './paper-faults';
+import {
+  CLIENT_ORDER_ID_RE,
+  optionAsset,
+  optionDecimal,
+  optionSymbol,
+  parsePaperOptions,
+  splitSymbol,
+  type PaperExchangeOptions,
+  type PaperOrder,
+  type ParsedPaperOptions,
+  type ParsedRules,
+} from './paper-options';
+
+export type { PaperFault, PaperFaultOptions } from './paper-faults';
+export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './paper-options';
+
+type MutableOrder = { -readonly [K in keyof PaperOrder]: PaperOrder[K] };
+
+// Binance's receive window is at most 60 s: older orders are out of any lookup's reach.
+const LOOKUP_WINDOW_MS = 60_000;
+
+/**
+ * A simulated {@link Exchange}: prices you set or replay, Binance-like fees and rules, optional
+ * latency, injected faults and a record of every order received. Deterministic: with
+ * `latencyMs: 0` an order executes within the call, without any timer.
+ * @public
+ */
+export class PaperExchange implements Exchange {
+  /** Name for logs. */
+  readonly id: string;
+  readonly #config: ParsedPaperOptions;
+  readonly #prices = new Map<string, Decimal>();
+  // fetchPrices runs over thousands of symbols per tick: never convert decimals there.
+  readonly #numericPrices = new Map<string, number>();
+  readonly #balances: Map<string, Decimal>;
+  readonly #orders: MutableOrder[] = [];
+  readonly #byClientId = new Map<string, MutableOrder[]>();
+  readonly #faults = new FaultQueue();
+
+  /**
+   * @param options - prices, balances, fee rate, market rules, latency, clock and id
+   * @throws `InvalidOptionsError` when an option is not a valid number, symbol or object
+   */
+  constructor(options: PaperExchangeOptions = {}) {
+    this.#config = parsePaperOptions(options);
+    this.id = this.#config.id;
+    this.#balances = new Map(this.#config.balances);
+    for (const [symbol, price] of this.#config.prices) this.#setPrice(symbol, price);
+  }
+
+  /** Every order received, in arrival order (live records: statuses change as orders execute). */
+  get orders(): readonly PaperOrder[] {
+    return this.#orders;
+  }
+
+  /** The orders that executed, in arrival order. */
+  executedOrders(): PaperOrder[] {
+    return this.#orders.filter((o) => o.status === 'filled');
+  }
+
+  /**
+   * Sets the last price of a symbol, making it a market. Orders inside their latency fill at the
+   * price current when they execute.
+   * @throws `InvalidOptionsError` for a symbol that is not `BASE/QUOTE` or a price that is not above 0
+   */
+  setPrice(symbol: string, price: DecimalLike): void {
+    this.#setPrice(optionSymbol(symbol, 'symbol'), optionDecimal(price, 'price', 'positive'));
+  }
+
+  /** The last price of a symbol as a decimal string, or undefined when it has none. */
+  getPrice(symbol: string): string | undefined {
+    const price = this.#prices.get(symbol);
+    return price === undefined ? undefined : str(price);
+  }
+
+  /** Balance of an asset as a decimal string (`'0'` when none). */
+  balance(asset: string): string {
+    const amount = this.#balances.get(asset);
+    return amount === undefined ? '0' : str(amount);
+  }
+
+  /**
+   * Sets the balance of an asset.
+   * @throws `InvalidOptionsError` for an empty asset or a negative amount
+   */
+  setBalance(asset: string, amount: DecimalLike): void {
+    this.#balances.set(optionAsset(asset, 'asset'), optionDecimal(amount, 'amount', 'non-negative'));
+  }
+
+  /**
+   * Queues a fault for the next matching order(s); queued faults are consumed in order.
+   * @throws `InvalidOptionsError` for an unknown fault, a count that is not a positive integer or a bad side
+   */
+  injectFault(fault: PaperFault, options?: PaperFaultOptions): void {
+    this.#faults.add(fault, options);
+  }
+
+  /** Number of fault hits still queued. */
+  get pendingFaults(): number {
+    return this.#faults.pending;
+  }
+
+  /** Drops every queued fault. */
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  /** {@inheritDoc Exchange.fetchPrices} */
+  async fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+    const result: Record<string, number> = {};
+    for (const symbol of symbols) {
+      const price = this.#numericPrices.get(symbol);
+      if (price !== undefined) result[symbol] = price;
+    }
+    return result;
+  }
+
+  /**
+   * {@inheritDoc Exchange.getMarket}
+   * @throws `CycleEngineError` for a symbol with neither a price nor a `markets` entry
+   */
+  async getMarket(symbol: string): Promise<MarketRules> {
+    const parts = splitSymbol(symbol);
+    if (parts === undefined || (!this.#prices.has(symbol) && !this.#config.markets.has(symbol))) {
+      throw new CycleEngineError(
+        `PaperExchange: unknown market ${JSON.stringify(symbol)} (give it a price or a \`markets\` entry)`,
+      );
+    }
+    const { amountStep, priceTick, minNotional } = this.#rulesOf(symbol);
+    return { symbol, ...parts, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional) };
+  }
+
+  /**
+   * Sends a MARKET order (see {@link Exchange.placeMarketOrder}). Checks the request on arrival; executes at once (`latencyMs: 0`) or when the latency ends, at
+   * the price current then. An aborted `signal` rejects with `OrderOutcomeUnknownError`, but the
+   * order still executes.
+   */
+  async placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+    const seq = this.#orders.length + 1;
+    const orderId = `paper-${seq}`;
+    const { symbol, side, clientOrderId, quoteAmount, baseAmount, signal } = request;
+    const receivedAt = this.#config.clock.now();
+    const order: MutableOrder = { seq, orderId, symbol, side, clientOrderId, receivedAt, status: 'open' };
+    if (quoteAmount !== undefined) order.quoteAmount = quoteAmount;
+    if (baseAmount !== undefined) order.baseAmount = baseAmount;
+    this.#orders.push(order);
+    const fault = this.#faults.take(symbol, side);
+    if (fault !== undefined) order.fault = fault;
+    if (fault === 'reject') throw this.#reject(order, 'INJECTED_FAULT', 'order refused (injected fault)');
+    if (fault === 'unknown-before' || fault === 'hang') {
+      order.status = 'not-executed';
+      const lost = this.#unknown(order, `request lost before the venue (injected ${fault})`);
+      if (fault === 'unknown-before') throw lost;
+      return settleLater<OrderFill>(undefined, signal, () => lost, () => { throw lost; });
+    }
+    let amount: Decimal;
+    try {
+      amount = this.#admit(order, request);
+    } catch (error) {
+      throw this.#lostResponse(order, fault, signal, error) ?? error;
+    }
+    const settle = (): OrderFill => this.#settle(order, amount, fault, signal);
+    if (this.#config.latencyMs === 0) return settle();
+    const aborted = (): Error => this.#unknown(order, 'the caller stopped waiting (signal aborted)');
+    return settleLater(this.#config.latencyMs, signal, aborted, settle);
+  }
+
+  /**
+   * Looks an order up by client order id (see {@link Exchange.findOrder}). Like on Binance, a rejected or lost order never existed: it is not found. Orders received more
+   * than 60 s before `since` are not searched.
+   */
+  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+    const candidates = this.#byClientId.get(query.clientOrderId) ?? [];
+    const earliest = query.since - LOOKUP_WINDOW_MS;
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const o = candidates[i]!;
+      if (o.symbol !== query.symbol || o.receivedAt < earliest) continue;
+      if (o.status === 'filled' && o.fill) return o.fill;
+      if (o.status === 'open') {
+        const { orderId, clientOrderId, symbol, side } = o;
+        return { orderId, clientOrderId, symbol, side, status: 'open', filledBase: '0' };
+      }
+    }
+    return null;
+  }
+
+  #setPrice(symbol: string, price: Decimal): void {
+    this.#prices.set(symbol, price);
+    this.#numericPrices.set(symbol, price.toNumber());
+  }
+
+  #rulesOf(symbol: string): ParsedRules {
+    return this.#config.markets.get(symbol) ?? this.#config.defaultRules;
+  }
+
+  /** Checks made on arrival; returns the order amount and indexes the order by client id. */
+  #admit(order: MutableOrder, request: MarketOrderRequest): Decimal {
+    const id = request.clientOrderId;
+    if (typeof id !== 'string' || !CLIENT_ORDER_ID_RE.test(id)) {
+      throw this.#reject(order, 'INVALID_CLIENT_ORDER_ID', 'client order id must be 1-36 chars of [.A-Z:/a-z0-9_-]');
+    }
+    if (request.side !== 'buy' && request.side !== 'sell') {
+      throw this.#reject(order, 'INVALID_SIDE', `side must be 'buy' or 'sell', got ${String(request.side)}`);
+    }
+    if (!this.#prices.has(request.symbol)) {
+      throw this.#reject(order, 'UNKNOWN_SYMBOL', `no price for ${JSON.stringify(request.symbol)}`);
+    }
+    const field = request.side === 'buy' ? 'quoteAmount' : 'baseAmount';
+    const amount = parseDecimal(request[field]);
+    if (amount === undefined || !amount.gt(0)) {
+      throw this.#reject(order, 'INVALID_AMOUNT', `${field} must be a decimal > 0, got ${String(request[field])}`);
+    }
+    const sameId = this.#byClientId.get(id);
+    // Binance refuses a client id only while an order with it is open; afterwards it is reusable.
+    if (sameId?.some((o) => o.status === 'open')) {
+      throw this.#reject(order, 'DUPLICATE_CLIENT_ORDER_ID', `an order with client id ${id} is still open`);
+    }
+    if (sameId) sameId.push(order);
+    else this.#byClientId.set(id, [order]);
+    return amount;
+  }
+
+  /** Executes, then shapes the caller's answer (injected faults, aborted signal). */
+  #settle(order: MutableOrder, amount: Decimal, fault: PaperFault | undefined, signal?: AbortSignal): OrderFill {
+    let fill: OrderFill;
+    try {
+      fill = this.#execute(order, amount);
+    } catch (error) {
+      throw this.#lostResponse(order, fault, signal, error) ?? error;
+    }
+    const lost = this.#lostResponse(order, fault, signal);
+    if (lost) throw lost;
+    return fault === 'malformed-after' ? { ...fill, filledBase: 'abc' } : fill;
+  }
+
+  #execute(order: MutableOrder, amount: Decimal): OrderFill {
+    const price = this.#prices.get(order.symbol)!;
+    const { base: baseAsset, quote: quoteAsset } = splitSymbol(order.symbol)!;
+    const { amountStep, minNotional } = this.#rulesOf(order.symbol);
+    const buy = order.side === 'buy';
+    const base = floorToStep(buy ? amount.div(price) : amount, amountStep);
+    const quote = base.mul(price);
+    if (base.isZero() || quote.lt(minNotional)) {
+      throw this.#reject(order, 'MIN_NOTIONAL', `order value ${str(quote)} is below the minimum ${str(minNotional)}`);
+    }
+    const [payAsset, payAmount, getAsset, getAmount] = buy
+      ? [quoteAsset, quote, baseAsset, base]
+      : [baseAsset, base, quoteAsset, quote];
+    const available = this.#balances.get(payAsset) ?? dec(0);
+    if (available.lt(payAmount)) {
+      throw this.#reject(order, 'INSUFFICIENT_FUNDS', `needs ${str(payAmount)} ${payAsset}, has ${str(available)}`);
+    }
+    // Binance without BNB: the fee is taken from what the order brings in.
+    const fee = getAmount.mul(this.#config.feeRate);
+    this.#balances.set(payAsset, available.sub(payAmount));
+    this.#balances.set(getAsset, (this.#balances.get(getAsset) ?? dec(0)).add(getAmount.sub(fee)));
+    const fill: OrderFill = Object.freeze({
+      orderId: order.orderId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      status: 'filled' as const,
+      filledBase: str(base),
+      costQuote: str(quote),
+      avgPrice: str(price),
+      fee: fee.isZero() ? null : Object.freeze({ currency: getAsset, amount: str(fee) }),
+      timestamp: this.#config.clock.now(),
+    });
+    order.status = 'filled';
+    order.fill = fill;
+    return fill;
+  }
+
+  /** The error that replaces the venue's answer when the caller cannot receive it, if any. */
+  #lostResponse(order: MutableOrder, fault: PaperFault | undefined, signal: AbortSignal | undefined, cause?: unknown) {
+    if (signal?.aborted) return this.#unknown(order, 'the caller stopped waiting (signal aborted)', cause);
+    if (fault === 'unknown-after') return this.#unknown(order, 'response lost (injected fault)', cause);
+    return undefined;
+  }
+
+  #reject(order: MutableOrder, reason: string, message: string): OrderRejectedError {
+    order.status = 'rejected';
+    order.rejectReason = reason;
+    return new OrderRejectedError(`PaperExchange: ${message}`, { reason, clientOrderId: order.clientOrderId });
+  }
+
+  #unknown(order: MutableOrder, message: string, cause?: unknown): OrderOutcomeUnknownError {
+    const { orderId, clientOrderId } = order;
+    return new OrderOutcomeUnknownError(`PaperExchange: order ${orderId}: ${message}`, { clientOrderId, cause });
+  }
+}

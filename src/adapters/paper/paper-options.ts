@@ -1,0 +1,221 @@
+/**
+ * Options, order records and market rules of the paper exchange, and their validation.
+ */
+import { dec, parseDecimal, type Decimal, type DecimalLike } from '../../decimal';
+import { InvalidOptionsError } from '../../errors';
+import { systemClock, type Clock } from '../../ports/clock';
+import type { OrderFill, OrderSide } from '../../ports/exchange';
+import type { PaperFault } from './paper-faults';
+
+/**
+ * Trading rules of one paper market; any field left out falls back to the exchange's defaults.
+ * @public
+ */
+export interface PaperMarketRules {
+  /** Base amounts are rounded down to a multiple of this (default `'0.00001'`). */
+  readonly amountStep?: DecimalLike;
+  /** Price tick, reported by `getMarket` (default `'0.01'`). */
+  readonly priceTick?: DecimalLike;
+  /** Smallest order value in quote, checked after rounding (default `'5'`). */
+  readonly minNotional?: DecimalLike;
+}
+
+/**
+ * Options of {@link PaperExchange}.
+ * @public
+ */
+export interface PaperExchangeOptions {
+  /** Initial prices by symbol (`BASE/QUOTE`); a symbol with a price is a market. */
+  readonly prices?: Readonly<Record<string, DecimalLike>>;
+  /** Initial balances by asset. */
+  readonly balances?: Readonly<Record<string, DecimalLike>>;
+  /** Taker fee rate (default `'0.001'`, i.e. 0.1%): buys pay it in base, sells in quote. */
+  readonly feeRate?: DecimalLike;
+  /** Rules by symbol; an entry makes the symbol a market even without a price. */
+  readonly markets?: Readonly<Record<string, PaperMarketRules>>;
+  /** Rules of markets without their own entry (defaults: step `'0.00001'`, tick `'0.01'`, min notional `'5'`). */
+  readonly defaultRules?: PaperMarketRules;
+  /** Time an order stays open before it executes (default 0: executes within the call, no timer). */
+  readonly latencyMs?: number;
+  /** Time source for timestamps (default: the wall clock). */
+  readonly clock?: Clock;
+  /** Name for logs (default `'paper'`). */
+  readonly id?: string;
+}
+
+/**
+ * Where an order received by the paper exchange ended up: `open` (inside its latency),
+ * `filled`, `rejected` (refused; never existed for `findOrder`), `not-executed` (lost by an
+ * injected fault).
+ * @public
+ */
+export type PaperOrderStatus = 'open' | 'filled' | 'rejected' | 'not-executed';
+
+/**
+ * One order received by the paper exchange, as recorded in `PaperExchange.orders`.
+ * @public
+ */
+export interface PaperOrder {
+  /** Arrival number, from 1. */
+  readonly seq: number;
+  /** Exchange order id (`paper-<seq>`). */
+  readonly orderId: string;
+  /** Symbol as sent. */
+  readonly symbol: string;
+  /** Side as sent. */
+  readonly side: OrderSide;
+  /** Client order id as sent. */
+  readonly clientOrderId: string;
+  /** Quote amount as sent (buys). */
+  readonly quoteAmount?: string;
+  /** Base amount as sent (sells). */
+  readonly baseAmount?: string;
+  /** Arrival time, Unix ms. */
+  readonly receivedAt: number;
+  /** Current status; leaves `open` when the latency ends. */
+  readonly status: PaperOrderStatus;
+  /** The injected fault this order consumed, if any. */
+  readonly fault?: PaperFault;
+  /** The true fill (also when the caller got an error or a malformed fill instead). */
+  readonly fill?: OrderFill;
+  /** Rejection reason, e.g. `MIN_NOTIONAL`. */
+  readonly rejectReason?: string;
+}
+
+/**
+ * Market rules as decimals, checked.
+ * @internal
+ */
+export interface ParsedRules {
+  readonly amountStep: Decimal;
+  readonly priceTick: Decimal;
+  readonly minNotional: Decimal;
+}
+
+/**
+ * {@link PaperExchangeOptions} checked and with defaults applied.
+ * @internal
+ */
+export interface ParsedPaperOptions {
+  readonly id: string;
+  readonly latencyMs: number;
+  readonly clock: Clock;
+  readonly feeRate: Decimal;
+  readonly defaultRules: ParsedRules;
+  readonly markets: ReadonlyMap<string, ParsedRules>;
+  readonly prices: ReadonlyMap<string, Decimal>;
+  readonly balances: ReadonlyMap<string, Decimal>;
+}
+
+const DEFAULT_RULES: ParsedRules = { amountStep: dec('0.00001'), priceTick: dec('0.01'), minNotional: dec('5') };
+
+/**
+ * Binance's rule for `newClientOrderId`, enforced so that ids a real venue would refuse already
+ * fail in tests.
+ * @internal
+ */
+export const CLIENT_ORDER_ID_RE = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+
+/**
+ * Parses a decimal option, throwing `InvalidOptionsError` unless it is a decimal in range
+ * (`fraction`: 0 ≤ x < 1).
+ * @internal
+ */
+export function optionDecimal(
+  value: unknown,
+  option: string,
+  range: 'positive' | 'non-negative' | 'fraction',
+): Decimal {
+  const d = parseDecimal(value);
+  if (d === undefined) {
+    throw new InvalidOptionsError(option, `not a decimal number: ${JSON.stringify(value) ?? String(value)}`);
+  }
+  if (range === 'positive' && !d.gt(0)) throw new InvalidOptionsError(option, `must be > 0, got ${d.toFixed()}`);
+  if (range !== 'positive' && d.isNeg()) throw new InvalidOptionsError(option, `must be >= 0, got ${d.toFixed()}`);
+  if (range === 'fraction' && !d.lt(1)) throw new InvalidOptionsError(option, `must be < 1, got ${d.toFixed()}`);
+  return d;
+}
+
+/**
+ * Splits `BASE/QUOTE`; undefined for anything else.
+ * @internal
+ */
+export function splitSymbol(symbol: unknown): { base: string; quote: string } | undefined {
+  if (typeof symbol !== 'string') return undefined;
+  const parts = symbol.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { base: parts[0], quote: parts[1] };
+}
+
+/**
+ * Returns the symbol, or throws `InvalidOptionsError` unless it is `BASE/QUOTE`.
+ * @internal
+ */
+export function optionSymbol(symbol: unknown, option: string): string {
+  if (splitSymbol(symbol) === undefined) {
+    throw new InvalidOptionsError(option, `symbol must look like BASE/QUOTE, got ${JSON.stringify(symbol)}`);
+  }
+  return symbol as string;
+}
+
+/**
+ * Returns the asset, or throws `InvalidOptionsError` unless it is a non-empty string.
+ * @internal
+ */
+export function optionAsset(asset: unknown, option: string): string {
+  if (typeof asset !== 'string' || asset === '') {
+    throw new InvalidOptionsError(option, 'asset must be a non-empty string');
+  }
+  return asset;
+}
+
+function parseRules(input: PaperMarketRules | undefined, fallback: ParsedRules, option: string): ParsedRules {
+  if (input === undefined) return fallback;
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionsError(option, 'must be an object');
+  // A zero step or tick would mean "no rounding", which no venue has: refuse it.
+  const pick = (key: keyof PaperMarketRules, range: 'positive' | 'non-negative'): Decimal =>
+    input[key] === undefined ? fallback[key] : optionDecimal(input[key], `${option}.${key}`, range);
+  return {
+    amountStep: pick('amountStep', 'positive'),
+    priceTick: pick('priceTick', 'positive'),
+    minNotional: pick('minNotional', 'non-negative'),
+  };
+}
+
+function entries(value: unknown, option: string): Array<[string, unknown]> {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null) throw new InvalidOptionsError(option, 'must be an object');
+  return Object.entries(value);
+}
+
+/**
+ * Validates every option up front, so a bad option fails at construction, not mid-replay.
+ * @internal
+ */
+export function parsePaperOptions(options: PaperExchangeOptions): ParsedPaperOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options', 'must be an object');
+  const id = options.id ?? 'paper';
+  if (typeof id !== 'string' || id === '') throw new InvalidOptionsError('id', 'must be a non-empty string');
+  const latencyMs = options.latencyMs ?? 0;
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
+    throw new InvalidOptionsError('latencyMs', `must be a finite number >= 0, got ${String(latencyMs)}`);
+  }
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function') throw new InvalidOptionsError('clock', 'must have a now() method');
+  const defaultRules = parseRules(options.defaultRules, DEFAULT_RULES, 'defaultRules');
+  const markets = new Map<string, ParsedRules>();
+  for (const [symbol, rules] of entries(options.markets, 'markets')) {
+    const option = `markets.${symbol}`;
+    markets.set(optionSymbol(symbol, option), parseRules(rules as PaperMarketRules, defaultRules, option));
+  }
+  const prices = new Map<string, Decimal>();
+  for (const [symbol, price] of entries(options.prices, 'prices')) {
+    prices.set(optionSymbol(symbol, `prices.${symbol}`), optionDecimal(price, `prices.${symbol}`, 'positive'));
+  }
+  const balances = new Map<string, Decimal>();
+  for (const [asset, amount] of entries(options.balances, 'balances')) {
+    balances.set(optionAsset(asset, 'balances'), optionDecimal(amount, `balances.${asset}`, 'non-negative'));
+  }
+  const feeRate = optionDecimal(options.feeRate ?? '0.001', 'feeRate', 'fraction');
+  return { id, latencyMs, clock, feeRate, defaultRules, markets, prices, balances };
+}
