@@ -117,17 +117,20 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /**
    * One pass over every symbol: fetch prices, then for each symbol decide and persist. Resolves
    * once every symbol's decision is made and persisted, not when the orders finish (see `idle()`).
-   * @throws {@link CycleEngineError} when prices cannot be fetched
+   * @throws {@link CycleEngineError} when prices cannot be fetched (outcomes are still applied and
+   * nothing new is decided in that tick)
    */
   async tick(): Promise<void> {
     const t0 = performance.now();
     const tick = ++this.#ticks;
     const symbols = this.#o.symbols;
-    let prices: Record<string, number>;
+    // Without prices nothing new is decided, but outcomes are still applied and stale intents parked.
+    let prices: Record<string, number> = {};
+    let priceError: CycleEngineError | null = null;
     try {
       prices = await this.#o.exchange.fetchPrices(symbols);
     } catch (cause) {
-      throw new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
+      priceError = new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
     const now = this.#o.clock.now();
     let ordersStarted = 0;
@@ -143,6 +146,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, symbols.length) }, lane));
     this.emit('tick:completed', { tick, symbols: symbols.length, ordersStarted, skipped, durationMs: performance.now() - t0 });
+    if (priceError !== null) throw priceError;
   }
 
   /**

@@ -111,7 +111,7 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
   }
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new InvalidOptionsError('keyPrefix', 'expected a string');
-  const strategyCooldown = (options.strategy as { cooldownMs?: unknown }).cooldownMs;
+  const strategyCooldown = options.strategy.cooldownMs;
   const concurrency = ms('concurrency', options.concurrency, 32, 1);
   if (!Number.isInteger(concurrency)) throw new InvalidOptionsError('concurrency', 'expected an integer');
   const resolved: ResolvedOptions = {

@@ -40,6 +40,8 @@ export type StrategyDecision =
 export interface Strategy {
   /** A short name for logs. */
   readonly name: string;
+  /** Wait this long after a sell before the next cycle starts (the engine's `cooldownMs` overrides it). */
+  readonly cooldownMs?: number;
   /** The decision for this context, or null. Must not throw. */
   decide(context: StrategyContext): StrategyDecision | null;
 }
