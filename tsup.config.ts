@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // Each entry is self-contained (no shared chunks): the root entry must not pull in vitest.
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -9,4 +10,5 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  external: ['vitest'],
 });

@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
 export default defineConfig({
   resolve: {
-    alias: { 'cycle-engine': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^cycle-engine\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^cycle-engine$/, replacement: src('index.ts') },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

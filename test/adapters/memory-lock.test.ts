@@ -1,0 +1,4 @@
+import { MemoryLock } from 'cycle-engine';
+import { describeLock } from 'cycle-engine/testing';
+
+describeLock('MemoryLock', () => new MemoryLock());
