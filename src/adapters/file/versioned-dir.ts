@@ -13,7 +13,7 @@
  * was built on it; otherwise it removes its file and reports a conflict. Readers only ever read the
  * head, so such a file is never seen as the current state.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, publishExclusive, tryUnlink, writeTempFile } from './durable';
@@ -26,6 +26,13 @@ export interface VersionEnvelope<T> {
   readonly nonce: string;
   readonly prev: string | null;
   readonly payload: T;
+  /** First 16 hex digits of the SHA-256 of the rest as JSON: a flipped bit is caught, not read. */
+  readonly sum: string;
+}
+
+/** Checksum of an envelope's fields (every byte of the file but the checksum itself). */
+function checksum(version: number, nonce: string, prev: string | null, payload: unknown): string {
+  return createHash('sha256').update(JSON.stringify([version, nonce, prev, payload])).digest('hex').slice(0, 16);
 }
 
 /** What the head read found: the file's path and text, parsed or not. */
@@ -96,6 +103,7 @@ export function parseEnvelope<T>(text: string, version: number): VersionEnvelope
   if (typeof e !== 'object' || e === null || e.version !== version || typeof e.nonce !== 'string' || (e.prev !== null && typeof e.prev !== 'string') || !('payload' in e)) {
     throw new Error(`the file is not a version-${version} envelope`);
   }
+  if (e.sum !== checksum(e.version, e.nonce, e.prev ?? null, e.payload)) throw new Error('the checksum does not match the content');
   return e as VersionEnvelope<T>;
 }
 
@@ -131,7 +139,7 @@ export async function casWrite<T>(
   }
   const version = (expected ?? 0) + 1;
   const nonce = randomBytes(8).toString('hex');
-  const envelope: VersionEnvelope<T> = { version, nonce, prev, payload };
+  const envelope: VersionEnvelope<T> = { version, nonce, prev, payload, sum: checksum(version, nonce, prev, payload) };
   const target = versionPath(dir, version);
   const text = JSON.stringify(envelope);
   const tmp = await writeTempFile(dir, text, options.mode, options.durable);
