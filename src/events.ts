@@ -154,14 +154,16 @@ export interface CycleClosedEvent {
   readonly symbol: string;
   /** The closed cycle. */
   readonly cycleId: string;
-  /** Realised profit and loss in quote: sell proceeds net of fees minus quote invested. */
+  /** Realised profit and loss in quote: sell proceeds net of fees minus the cost of the base sold. */
   readonly pnlQuote: string;
   /** Quote received from the sell, net of its fee. */
   readonly proceedsQuote: string;
-  /** Quote invested over the cycle. */
+  /** Quote invested in the base that was sold (the cycle's investment less the dust's share). */
   readonly investedQuote: string;
-  /** Base left unsold because it was below the amount step (dust). */
+  /** Base left unsold because it was below the amount step; carried into the next cycle. */
   readonly dustBase: string;
+  /** The dust's share of the investment, carried with it. */
+  readonly dustCostQuote: string;
   /** Sell fill price. */
   readonly price: string;
   /** Buys in the cycle (1 + rebuys). */

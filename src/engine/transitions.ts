@@ -121,7 +121,10 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
   const filled: EngineEvent = ['order:filled', { ...ids, fill }];
   const cycleId = ids.cycleId;
   if (order.purpose === 'start') {
-    const { base, spent } = buyAmounts(fill, market);
+    const bought = buyAmounts(fill, market);
+    // Dust the previous cycle could not sell joins this position, with its cost.
+    const base = record.dust ? bought.base.plus(record.dust.baseVolume) : bought.base;
+    const spent = record.dust ? bought.spent.plus(record.dust.investedQuote) : bought.spent;
     const position: Position = {
       startPrice: fill.avgPrice,
       lastBuyPrice: fill.avgPrice,
@@ -131,7 +134,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
       buys: 1,
       openedAt: fill.timestamp,
     };
-    const next: CycleRecord = { ...record, phase: 'active', order: null, position, retryAt: null, rejections: 0, updatedAt: now };
+    const next: CycleRecord = { ...record, phase: 'active', order: null, position, dust: null, retryAt: null, rejections: 0, updatedAt: now };
     return {
       record: next,
       events: [filled, ['cycle:activated', { symbol: record.symbol, cycleId, price: fill.avgPrice, baseVolume: position.baseVolume, investedQuote: position.investedQuote, position, fill }]],
@@ -168,8 +171,12 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
   let soldBase = new Decimal(fill.filledBase);
   if (fill.fee && fill.fee.currency === market.quote) proceeds = proceeds.minus(fill.fee.amount);
   if (fill.fee && fill.fee.currency === market.base) soldBase = soldBase.plus(fill.fee.amount);
-  const pnl = proceeds.minus(held.investedQuote);
-  const dust = Decimal.max(new Decimal(held.baseVolume).minus(soldBase), 0);
+  // Base below the amount step stays unsold: it and its share of the cost go to the next cycle.
+  const heldBase = new Decimal(held.baseVolume);
+  const dust = Decimal.max(heldBase.minus(soldBase), 0);
+  const dustCost = heldBase.isZero() ? new Decimal(0) : new Decimal(held.investedQuote).mul(dust).div(heldBase).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+  const soldCost = new Decimal(held.investedQuote).minus(dustCost);
+  const pnl = proceeds.minus(soldCost);
   const next: CycleRecord = {
     ...record,
     phase: 'idle',
@@ -180,6 +187,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     rejections: 0,
     closedCycles: record.closedCycles + 1,
     realizedPnlQuote: str(new Decimal(record.realizedPnlQuote).plus(pnl)),
+    dust: dust.gt(0) ? { baseVolume: str(dust), investedQuote: str(dustCost) } : null,
     updatedAt: now,
   };
   return {
@@ -187,8 +195,8 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     events: [
       filled,
       ['cycle:closed', {
-        symbol: record.symbol, cycleId, pnlQuote: str(pnl), proceedsQuote: str(proceeds), investedQuote: held.investedQuote,
-        dustBase: str(dust), price: fill.avgPrice, buys: held.buys, durationMs: Math.max(0, fill.timestamp - held.openedAt), fill,
+        symbol: record.symbol, cycleId, pnlQuote: str(pnl), proceedsQuote: str(proceeds), investedQuote: str(soldCost),
+        dustBase: str(dust), dustCostQuote: str(dustCost), price: fill.avgPrice, buys: held.buys, durationMs: Math.max(0, fill.timestamp - held.openedAt), fill,
       }],
     ],
   };

@@ -89,6 +89,19 @@ export interface Position {
 }
 
 /**
+ * Base left over by a sell because it was below the market's amount step, with its share of the
+ * cost. It is carried into the next cycle's position (and so sold with it), so no take-profit
+ * books the unsellable remainder as a loss.
+ * @public
+ */
+export interface CarriedDust {
+  /** Base carried, decimal string. */
+  readonly baseVolume: string;
+  /** Its share of the quote invested, decimal string. */
+  readonly investedQuote: string;
+}
+
+/**
  * The persisted state of one cycle key.
  * @public
  */
@@ -113,6 +126,8 @@ export interface CycleRecord {
   readonly closedCycles: number;
   /** Realised profit and loss of every closed cycle under this key, in quote, decimal string. */
   readonly realizedPnlQuote: string;
+  /** Dust the last sell left, carried into the next cycle's position; null when none. */
+  readonly dust: CarriedDust | null;
   /** Unix ms of the last write. */
   readonly updatedAt: number;
 }
@@ -133,6 +148,7 @@ export function emptyRecord(symbol: string, now: number): CycleRecord {
     rejections: 0,
     closedCycles: 0,
     realizedPnlQuote: '0',
+    dust: null,
     updatedAt: now,
   };
 }
@@ -202,6 +218,9 @@ export function explainInvalidRecord(value: unknown): string | undefined {
   if (!isInt(value.rejections) || !isInt(value.closedCycles)) return 'counters are malformed';
   if (!isDecimalString(value.realizedPnlQuote)) return 'realizedPnlQuote is not a decimal string';
   if (!isNum(value.updatedAt)) return 'updatedAt is malformed';
+  if (value.dust !== null && (!isObj(value.dust) || !isDecimalString(value.dust.baseVolume) || !isDecimalString(value.dust.investedQuote))) {
+    return 'dust is malformed';
+  }
   const bad = checkOrder(value.order) ?? checkPosition(value.position);
   if (bad) return bad;
   // Phase invariants: a position exists exactly while active; a start is in flight while starting.

@@ -86,7 +86,7 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
     buys: 2,
     openedAt: now + 1_234,
   });
-  const common = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0' };
+  const common = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null };
   const order = (purpose: 'start' | 'rebuy' | 'sell', n: number) => ({
     intentId: `int-${purpose}-${n}`,
     clientOrderId: `ce-${purpose}-${n}-x7Kq`,
@@ -112,6 +112,7 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
       rejections: 3,
       closedCycles: 41,
       realizedPnlQuote: '-0.000000012345678901234567',
+      dust: { baseVolume: '0.00000979', investedQuote: '0.466123456789012345' },
       updatedAt: now + 5,
     },
     starting: { ...starting, order: order('start', 1), updatedAt: now },

@@ -72,6 +72,27 @@ describe('a cycle, start to close', () => {
     expect(s.of('cycle:closed')[0]).toMatchObject({ proceedsQuote: '10.978011', investedQuote: '10', pnlQuote: '0.978011', dustBase: '0' });
   });
 
+  it('carries dust below the amount step into the next cycle with its cost, so a take profit never books it as a loss', async () => {
+    // Step 0.01: 10 USDT at 100 buys 0.1 ETH, 0.0999 net of the fee; only 0.09 can be sold.
+    const s = setup({ dca: { takeProfitPct: 1 }, amountStep: '0.01' });
+    await step(s);
+    s.exchange.setPrice('ETH/USDT', '101.2'); // take profit at 100.1001… × 1.01 = 101.101…
+    await step(s);
+    const [closed] = s.of('cycle:closed');
+    // Sold 0.09 at 101.2 = 9.108, fee 0.009108 → 9.098892; cost of the 0.09 sold = 10 × 0.09/0.0999.
+    expect(closed).toMatchObject({ dustBase: '0.0099', proceedsQuote: '9.098892' });
+    expect(Number(closed?.pnlQuote)).toBeGreaterThan(0);
+    expect(closed?.investedQuote).toBe('9.00900900900900901');
+    expect(closed?.dustCostQuote).toBe('0.99099099099099099');
+    const idle = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
+    expect(idle.dust).toEqual({ baseVolume: '0.0099', investedQuote: '0.99099099099099099' });
+    s.exchange.setPrice('ETH/USDT', '100');
+    await step(s); // the next start buy takes the dust and its cost into its position
+    const next = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
+    expect(next.dust).toBeNull();
+    expect(next.position).toMatchObject({ baseVolume: '0.1098', investedQuote: '10.99099099099099099', startPrice: '100' });
+  });
+
   it('waits out the cooldown after a sell', async () => {
     const s = setup({ dca: { takeProfitPct: 1, cooldownMs: 60_000 } });
     await step(s);
@@ -159,7 +180,7 @@ describe('rejections and unknown outcomes', () => {
     const now = s.clock.now();
     const orphan: CycleRecord = {
       schema: 1, symbol: 'ETH/USDT', phase: 'starting', cycleId: 'c1', position: null, retryAt: null, rejections: 0,
-      closedCycles: 0, realizedPnlQuote: '0', updatedAt: now,
+      closedCycles: 0, realizedPnlQuote: '0', dust: null, updatedAt: now,
       order: { intentId: 'i1', clientOrderId: 'ce-s-i1', purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: now, owner: 'gone', attempts: 1, outcome: null },
     };
     await s.store.compareAndSet('ETH/USDT', null, orphan);

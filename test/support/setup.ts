@@ -24,7 +24,7 @@ export interface Setup {
 
 /** An engine on a paper exchange and memory adapters, with a manual clock and every event recorded. */
 export function setup(
-  over: Partial<CycleEngineOptions> & { dca?: Partial<DcaOptions>; prices?: Record<string, string>; latencyMs?: number } = {},
+  over: Partial<CycleEngineOptions> & { dca?: Partial<DcaOptions>; prices?: Record<string, string>; latencyMs?: number; amountStep?: string } = {},
 ): Setup {
   const clock = new ManualClock(1_700_000_000_000);
   const exchange = new PaperExchange({
@@ -32,7 +32,7 @@ export function setup(
     balances: { USDT: '100000' },
     clock,
     latencyMs: over.latencyMs ?? 0,
-    defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' },
+    defaultRules: { amountStep: over.amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
   });
   const store = new MemoryStateStore();
   const lock = new MemoryLock();
