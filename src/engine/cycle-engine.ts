@@ -133,18 +133,22 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       priceError = new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
     const now = this.#o.clock.now();
-    let ordersStarted = 0;
+    // Phase 1, without the lock: read every record and decide. Most symbols stop here.
+    const due: Array<{ symbol: string; market: MarketRules }> = [];
     let skipped = 0;
-    let next = 0;
-    const lane = async () => {
-      while (next < symbols.length) {
-        const symbol = symbols[next++] as string;
-        const r = await this.#step(symbol, prices[symbol], now);
-        if (r === 'order') ordersStarted++;
-        else if (r === 'skipped') skipped++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, symbols.length) }, lane));
+    await eachLimited(symbols, this.#o.concurrency, async (symbol) => {
+      const r = await this.#scan(symbol, prices[symbol], now);
+      if (r === 'skipped') skipped++;
+      else if (r !== 'none') due.push({ symbol, market: r });
+    });
+    // Phase 2, under the lock, a few at a time: a hold spans only its own short awaits, not the
+    // work of a crowd of other lanes.
+    let ordersStarted = 0;
+    await eachLimited(due, this.#o.transitionConcurrency, async ({ symbol, market }) => {
+      const r = await this.#transition(symbol, prices[symbol], market, now);
+      if (r === 'order') ordersStarted++;
+      else if (r === 'skipped') skipped++;
+    });
     this.emit('tick:completed', { tick, symbols: symbols.length, ordersStarted, skipped, durationMs: performance.now() - t0 });
     if (priceError !== null) throw priceError;
   }
@@ -188,20 +192,28 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
 
   // ---------------------------------------------------------------- the tick, per symbol
 
-  async #step(symbol: string, price: number | undefined, now: number): Promise<'order' | 'skipped' | 'none'> {
+  /** Reads and decides without the lock: the market rules when a transition is due, else why not. */
+  async #scan(symbol: string, price: number | undefined, now: number): Promise<MarketRules | 'skipped' | 'none'> {
+    // The hot path of a tick over thousands of symbols: one await (the read), no allocation.
     const key = this.#key(symbol);
-    let snap: VersionedRecord | undefined;
+    let record: CycleRecord | null;
     let market: MarketRules;
     try {
-      market = await this.#market(symbol);
-      snap = await this.#read(key);
+      market = this.#markets.get(symbol) ?? (await this.#market(symbol));
+      const snap = await this.#o.store.get(key);
+      record = snap === undefined ? null : snap.value;
+      if (record !== null) this.#check(key, record);
     } catch (error) {
       this.#report(error, symbol);
       return 'skipped';
     }
-    const plan = this.#plan(key, symbol, snap?.value ?? null, price, market, now);
-    if (plan.kind === 'none') return snap?.value.order ? 'skipped' : 'none';
+    if (this.#plan(key, symbol, record, price, market, now).kind !== 'none') return market;
+    return record?.order ? 'skipped' : 'none';
+  }
 
+  /** Takes the lock, reads again, decides again, and writes with a compare-and-set. */
+  async #transition(symbol: string, price: number | undefined, market: MarketRules, now: number): Promise<'order' | 'skipped' | 'none'> {
+    const key = this.#key(symbol);
     const lease = await this.#acquire(key, 0);
     if (lease === null) return 'skipped'; // another engine is on it; look again next tick
     const t0 = performance.now();
@@ -448,7 +460,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   #key(symbol: string): string {
-    return this.#o.keyPrefix + symbol;
+    return this.#o.keyPrefix === '' ? symbol : this.#o.keyPrefix + symbol;
   }
 
   #symbolOf(key: string): string {
@@ -469,6 +481,15 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     }
     this.emit('error', e);
   }
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 function sleep(ms: number): Promise<void> {

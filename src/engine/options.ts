@@ -46,8 +46,14 @@ export interface CycleEngineOptions {
   readonly cooldownMs?: number;
   /** Prefix of store and lock keys (e.g. an account name), so several accounts share one store. */
   readonly keyPrefix?: string;
-  /** Symbols decided at once in a tick (default 32; matters for remote stores). */
+  /** Symbols read and decided at once in a tick, without the lock (default 32; matters for remote stores). */
   readonly concurrency?: number;
+  /**
+   * Symbols whose transition (lock, read, write) runs at once (default 1). Keep 1 for in-process
+   * and file stores: each lock hold then lasts only its own calls. Raise it for a remote store,
+   * where a transition is mostly waiting on round trips.
+   */
+  readonly transitionConcurrency?: number;
   /** Id of this engine instance, recorded as the owner of its intents (default: random). */
   readonly instanceId?: string;
   /** Time source (default: the wall clock). */
@@ -71,6 +77,7 @@ export interface ResolvedOptions {
   cooldownMs: number;
   keyPrefix: string;
   concurrency: number;
+  transitionConcurrency: number;
   instanceId: string | undefined;
   clock: Clock;
 }
@@ -114,6 +121,8 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
   const strategyCooldown = options.strategy.cooldownMs;
   const concurrency = ms('concurrency', options.concurrency, 32, 1);
   if (!Number.isInteger(concurrency)) throw new InvalidOptionsError('concurrency', 'expected an integer');
+  const transitionConcurrency = ms('transitionConcurrency', options.transitionConcurrency, 1, 1);
+  if (!Number.isInteger(transitionConcurrency)) throw new InvalidOptionsError('transitionConcurrency', 'expected an integer');
   const resolved: ResolvedOptions = {
     exchange: options.exchange,
     store: options.store,
@@ -130,6 +139,7 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     cooldownMs: ms('cooldownMs', options.cooldownMs ?? (typeof strategyCooldown === 'number' ? strategyCooldown : undefined), 0),
     keyPrefix,
     concurrency,
+    transitionConcurrency,
     instanceId: options.instanceId,
     clock: options.clock ?? systemClock,
   };

@@ -1,7 +1,7 @@
 /**
  * The default dollar-cost-averaging strategy, as pure functions.
  */
-import { Decimal, dec, str, parseDecimal, type DecimalLike } from '../decimal';
+import { Decimal, str, parseDecimal, type DecimalLike } from '../decimal';
 import { InvalidOptionsError } from '../errors';
 import type { Position } from '../ports/record';
 import type { Strategy, StrategyContext, StrategyDecision } from './strategy';
@@ -126,14 +126,20 @@ interface Thresholds {
   takeProfit: Decimal;
   rebuyAt: Decimal | null;
   rebuyQuote: string | null;
+  /** Float bounds of the "nothing to do" band, a hair inside the exact thresholds. */
+  quietAbove: number;
+  quietBelow: number;
 }
+
+/** Relative margin of the float pre-check: far above float error, far below any price tick. */
+const MARGIN = 1e-9;
 
 /**
  * The decision of the DCA strategy (pure): sell at take-profit first, else rebuy when the price
  * fell far enough and rebuys and budget remain, else nothing. Idle: always start.
  * @internal
  */
-export function decideDca(p: DcaParams, position: Position | null, price: Decimal, cache?: WeakMap<Position, Thresholds>): StrategyDecision | null {
+export function decideDca(p: DcaParams, position: Position | null, price: Decimal | number, cache?: WeakMap<Position, Thresholds>): StrategyDecision | null {
   if (position === null) return { action: 'start', quoteAmount: str(p.startQuote) };
   let t = cache?.get(position);
   if (t === undefined) {
@@ -149,11 +155,17 @@ export function decideDca(p: DcaParams, position: Position | null, price: Decima
         rebuyQuote = str(amount);
       }
     }
-    t = { takeProfit: takeProfitPrice(new Decimal(position.avgPrice), p), rebuyAt, rebuyQuote };
+    const takeProfit = takeProfitPrice(new Decimal(position.avgPrice), p);
+    const quietAbove = rebuyAt !== null && rebuyAt.gt(0) ? rebuyAt.toNumber() * (1 + MARGIN) : 0;
+    t = { takeProfit, rebuyAt, rebuyQuote, quietAbove, quietBelow: takeProfit.toNumber() * (1 - MARGIN) };
     cache?.set(position, t);
   }
-  if (price.gte(t.takeProfit)) return { action: 'sell' };
-  if (t.rebuyAt !== null && t.rebuyQuote !== null && t.rebuyAt.gt(0) && price.lte(t.rebuyAt)) {
+  // Most ticks find the price strictly between the triggers: a float comparison with a margin
+  // settles that without building a decimal; near a trigger the exact comparison decides.
+  if (typeof price === 'number' && price > t.quietAbove && price < t.quietBelow) return null;
+  const exact = typeof price === 'number' ? new Decimal(price) : price;
+  if (exact.gte(t.takeProfit)) return { action: 'sell' };
+  if (t.rebuyAt !== null && t.rebuyQuote !== null && t.rebuyAt.gt(0) && exact.lte(t.rebuyAt)) {
     return { action: 'rebuy', quoteAmount: t.rebuyQuote };
   }
   return null;
@@ -191,7 +203,8 @@ export function dca(options: DcaOptions): DcaStrategy {
       maxInvestedQuote: p.maxInvestedQuote === null ? null : str(p.maxInvestedQuote),
     },
     decide(ctx: StrategyContext): StrategyDecision | null {
-      return decideDca(p, ctx.position, dec(ctx.price, 'price'), cache);
+      if (typeof ctx.price !== 'number' || !Number.isFinite(ctx.price)) return null;
+      return decideDca(p, ctx.position, ctx.price, cache);
     },
   };
 }
