@@ -7,22 +7,29 @@
  * year of trading takes a few seconds. The engine's log lines show every order as it goes
  * (`[START_ASYNC]`, `[WORKER]`, `[CHECK]`, `[BUY]`, `[SELL]`); a summary follows.
  *
+ * State lives in a file store under the working directory (`.cycle-engine/demo/`, printed at the
+ * start): cycle records, locks, and the replay's position and paper balances. Running the demo
+ * again continues where the last run stopped — open positions included — with the next candles.
+ *
  * Flags:
- *   --candles N          replay only the first N candles of each series
+ *   --candles N          replay N more candles of each series (default 2,000; the series has 10,235)
+ *   --fresh              forget the saved session and start from the first candle
+ *   --dir PATH           where the session lives (default .cycle-engine/demo)
  *   --intrabar ohlc|close visit low/high then close in each candle (default), or the close only
  *   --quiet              no per-event lines, only the header and the summary
  *   --help               this text
  */
 import { fileURLToPath } from 'node:url';
-import { relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Decimal from 'decimal.js';
 import {
   CycleEngine,
   ManualClock,
-  MemoryLock,
-  MemoryStateStore,
+  FileLock,
+  FileStateStore,
   PaperExchange,
   attachLogger,
   dca,
@@ -32,9 +39,11 @@ import {
 } from 'cycle-engine';
 import { loadCandles, replay, type Candle, type IntrabarMode } from './support/replay';
 
-const USAGE = `usage: npm run demo -- [--candles N] [--intrabar ohlc|close] [--quiet]
+const USAGE = `usage: npm run demo -- [--candles N] [--fresh] [--dir PATH] [--intrabar ohlc|close] [--quiet]
 
-  --candles N            replay only the first N hourly candles of each series (default: all)
+  --candles N            replay N more hourly candles of each series (default 2,000)
+  --fresh                forget the saved session (cycles, balances, position in the series) and start over
+  --dir PATH             where the session lives (default .cycle-engine/demo under the working directory)
   --intrabar ohlc|close  points visited per candle: low/high in bar order then close (default), or close only
   --quiet                print only the header and the summary, not one line per engine event`;
 
@@ -45,10 +54,14 @@ const DATA = {
   'BTC/USDT': '../data/btc-usdt-1h.json',
 } as const;
 
+const DEFAULT_CANDLES = 2_000;
+
 interface Flags {
-  candles: number | undefined;
+  candles: number;
   intrabar: IntrabarMode;
   quiet: boolean;
+  fresh: boolean;
+  dir: string;
 }
 
 function readFlags(): Flags {
@@ -59,6 +72,8 @@ function readFlags(): Flags {
         candles: { type: 'string' },
         intrabar: { type: 'string', default: 'ohlc' },
         quiet: { type: 'boolean', default: false },
+        fresh: { type: 'boolean', default: false },
+        dir: { type: 'string', default: '.cycle-engine/demo' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -70,7 +85,7 @@ function readFlags(): Flags {
     console.log(USAGE);
     process.exit(0);
   }
-  let candles: number | undefined;
+  let candles = DEFAULT_CANDLES;
   if (values.candles !== undefined) {
     candles = Number(values.candles);
     if (!/^\d+$/.test(values.candles) || !Number.isSafeInteger(candles) || candles < 1) {
@@ -80,7 +95,7 @@ function readFlags(): Flags {
   if (values.intrabar !== 'ohlc' && values.intrabar !== 'close') {
     usageError(`--intrabar expects ohlc or close, got ${JSON.stringify(values.intrabar)}`);
   }
-  return { candles, intrabar: values.intrabar, quiet: values.quiet };
+  return { candles, intrabar: values.intrabar, quiet: values.quiet, fresh: values.fresh, dir: values.dir };
 }
 
 function usageError(message: string): never {
@@ -109,22 +124,34 @@ async function main(): Promise<void> {
   const candles: Record<string, Candle[]> = {};
   for (const symbol of symbols) candles[symbol] = await loadCandles(here(DATA[symbol]));
   const available = Math.min(...symbols.map((s) => candles[s]!.length));
-  const toReplay = Math.min(available, flags.candles ?? available);
 
   // ── The store ───────────────────────────────────────────────────────────────────────────────
-  // Where cycle records and per-symbol locks live. This demo keeps them in memory: nothing
-  // survives the process, which is right for a replay. A bot that must survive restarts puts a
-  // durable store here instead (the file store, `FileStateStore` + `FileLock`, or a shared
-  // Postgres/Redis one for several hosts); nothing else in this file changes.
-  const store: StateStore = new MemoryStateStore();
-  const lock: Lock = new MemoryLock();
-  const storeLabel = 'MemoryStateStore + MemoryLock (in memory: nothing survives the process)';
+  // The embedded default: cycle records and per-symbol locks in files, durable across crashes and
+  // safe for several processes on this host. A bot on several hosts puts a shared PostgreSQL or
+  // Redis store here instead; nothing else in this file changes.
+  const dir = resolve(flags.dir);
+  if (flags.fresh) rmSync(dir, { recursive: true, force: true });
+  const store: StateStore = new FileStateStore({ dir: join(dir, 'cycles') });
+  const lock: Lock = new FileLock({ dir: join(dir, 'locks') });
+  const session = loadSession(join(dir, 'session.json'));
+  const storeLabel = `FileStateStore + FileLock in ${relative(process.cwd(), dir) || '.'}/ (${session ? 'continuing the saved session' : 'new session'})`;
   // ────────────────────────────────────────────────────────────────────────────────────────────
+  const startAt = session?.nextCandle ?? 0;
+  const toReplay = Math.max(0, Math.min(available - startAt, flags.candles));
+  if (toReplay === 0) {
+    console.log(`cycle-engine demo: the saved session in ${relative(process.cwd(), dir)}/ has replayed all ${int(available)} candles.`);
+    console.log('Run `npm run demo -- --fresh` to start over.');
+    return;
+  }
+  for (const symbol of symbols) candles[symbol] = candles[symbol]!.slice(startAt, startAt + toReplay);
 
   // Simulated time, read by the engine and the exchange, moved by the replay.
   const firstTime = candles[symbols[0]!]![0]![0];
   const clock = new ManualClock(firstTime);
-  const exchange = new PaperExchange({ balances: { USDT: START_BALANCE }, feeRate: FEE_RATE, clock });
+  // Balances are kept in the session file; a run killed mid-way may have moved them past the
+  // saved copy, so the paper account also holds a reserve of each base asset: a sell the cycle
+  // records say is possible is never refused for want of base the last save did not see.
+  const exchange = new PaperExchange({ balances: session?.balances ?? { USDT: START_BALANCE, ETH: '1', BTC: '0.1' }, feeRate: FEE_RATE, clock });
   const strategy = dca({
     startQuote: 10, // USDT per start buy
     rebuyDropPct: 2, // first rebuy 2% below the start buy, each next one 2% below the previous buy
@@ -143,7 +170,6 @@ async function main(): Promise<void> {
   let pnl = new Decimal(0);
   let closedAtLoss = 0;
   const closedBySymbol = new Map<string, number>();
-  const dustBySymbol = new Map<string, Decimal>(); // base left unsold by the sells (below the amount step)
   const errors: CycleEngineError[] = [];
   engine.on('lock:released', (e) => lockHolds.push(e.heldMs));
   engine.on('cycle:activated', () => buysLogged++);
@@ -156,7 +182,6 @@ async function main(): Promise<void> {
     closedBySymbol.set(e.symbol, (closedBySymbol.get(e.symbol) ?? 0) + 1);
     pnl = pnl.plus(e.pnlQuote); // decimal arithmetic: never a float sum of money
     if (new Decimal(e.pnlQuote).isNeg()) closedAtLoss++;
-    dustBySymbol.set(e.symbol, (dustBySymbol.get(e.symbol) ?? new Decimal(0)).plus(e.dustBase));
   });
   engine.on('error', (e) => {
     errors.push(e);
@@ -168,9 +193,9 @@ async function main(): Promise<void> {
   console.log('cycle-engine demo: paper trading, DCA cycles on replayed Binance hourly candles');
   console.log(`  symbols   ${symbols.join(', ')}`);
   console.log(`  data      ${symbols.map((s) => relative(process.cwd(), here(DATA[s]))).join(', ')}`);
-  console.log(`  window    ${day(first[0]![0])} → ${day(first[toReplay - 1]![0])} UTC, ${int(toReplay)} of ${int(available)} candles each`);
+  console.log(`  window    ${day(first[0]![0])} → ${day(first[toReplay - 1]![0])} UTC: candles ${int(startAt + 1)}–${int(startAt + toReplay)} of ${int(available)} each`);
   console.log(`  replay    simulated clock; ${path}`);
-  console.log(`  exchange  PaperExchange: ${int(Number(START_BALANCE))} USDT, fee ${new Decimal(FEE_RATE).mul(100).toFixed()}%, no latency`);
+  console.log(`  exchange  PaperExchange: ${session ? 'balances from the saved session' : `${int(Number(START_BALANCE))} USDT`}, fee ${new Decimal(FEE_RATE).mul(100).toFixed()}%, no latency`);
   const o = strategy.options;
   console.log(`  strategy  dca: start ${o.startQuote} USDT, rebuy every -${o.rebuyDropPct}% (step ×${o.rebuyStepScale}, volume ×${o.rebuyVolumeScale}), max ${o.maxRebuys} rebuys, take profit +${o.takeProfitPct}%`);
   console.log(`  store     ${storeLabel}`);
@@ -178,10 +203,35 @@ async function main(): Promise<void> {
 
   if (!flags.quiet) attachLogger(engine); // one line per event, to the console
 
+  // The records already hold the PnL of earlier runs.
+  const previousPnl = (await engine.listCycles()).reduce((sum, c) => sum.plus(c.realizedPnlQuote), new Decimal(0));
+  const assets = ['USDT', ...symbols.map((s) => s.split('/')[0]!)];
+  const save = (replayed: number) =>
+    saveSession(join(dir, 'session.json'), {
+      nextCandle: startAt + replayed,
+      balances: Object.fromEntries(assets.map((a) => [a, exchange.balance(a)])),
+    });
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true; // finish the candle, let the orders in flight land, save, then summarise
+  });
+
   const tReplay = performance.now();
-  const result = await replay({ engine, exchange, clock, candles, limit: toReplay, intrabar: flags.intrabar });
+  const result = await replay({
+    engine,
+    exchange,
+    clock,
+    candles,
+    limit: toReplay,
+    intrabar: flags.intrabar,
+    onCandle: (index) => {
+      if ((index + 1) % 250 === 0) save(index + 1);
+      return interrupted ? 'stop' : undefined;
+    },
+  });
   const replayMs = performance.now() - tReplay;
   await engine.stop();
+  save(result.candles);
 
   // ── summary ───────────────────────────────────────────────────────────────────────────────
   const orders = exchange.orders;
@@ -202,11 +252,11 @@ async function main(): Promise<void> {
   console.log(`orders sent        ${int(orders.length)} (${int(buysFilled)} buys and ${int(sellsFilled)} sells filled, ${int(rejected)} rejected)`);
   console.log(`cycles closed      ${int(closed)} (${symbols.map((s) => `${s} ${int(closedBySymbol.get(s) ?? 0)}`).join(', ')})`);
   console.log(`rebuys             ${int(rebuys)}`);
-  console.log(`realised PnL       ${signed(pnl, 4)} USDT${closedAtLoss > 0 ? ` (${int(closedAtLoss)} of the closes realised a loss)` : ''}`);
-  const dust = symbols.flatMap((s) => (dustBySymbol.get(s)?.isZero() === false ? [[s, dustBySymbol.get(s)!] as const] : []));
+  console.log(`realised PnL       ${signed(pnl, 4)} USDT this run${session ? `, ${signed(previousPnl.plus(pnl), 4)} USDT over the session` : ''}${closedAtLoss > 0 ? ` (${int(closedAtLoss)} of the closes realised a loss)` : ''}`);
+  // Base the last sells could not sell (below the amount step) waits in the records for the next cycle.
+  const dust = cycles.filter((c) => c.dust !== null);
   if (dust.length > 0) {
-    const value = dust.reduce((sum, [s, d]) => sum.plus(d.mul(exchange.getPrice(s) ?? 0)), new Decimal(0));
-    console.log(`unsold dust        ${dust.map(([s, d]) => `${d.toFixed()} ${s.split('/')[0]}`).join(', ')} (≈ ${money(value)} USDT at the last prices; base below the amount step, left out of the sells)`);
+    console.log(`dust carried       ${dust.map((c) => `${c.dust!.baseVolume} ${c.symbol.split('/')[0]} (cost ${money(c.dust!.investedQuote)} USDT)`).join(', ')}: below the amount step, joins the next cycle`);
   }
   if (open.length === 0) console.log('open positions     none');
   for (const [i, c] of open.entries()) {
@@ -225,11 +275,35 @@ async function main(): Promise<void> {
   const checks = [
     buysFilled === buysLogged ? 'one log record per filled buy' : `MISMATCH: ${buysFilled} buys filled, ${buysLogged} logged`,
     sellsFilled === closed ? 'one close per filled sell' : `MISMATCH: ${sellsFilled} sells filled, ${closed} cycles closed`,
-    recordedPnl.eq(pnl) ? 'PnL matches the records' : `MISMATCH: records say ${recordedPnl.toFixed()} USDT`,
+    recordedPnl.eq(previousPnl.plus(pnl)) ? 'PnL matches the records' : `MISMATCH: records say ${recordedPnl.toFixed()} USDT`,
     errors.length === 0 ? 'no engine errors' : `${errors.length} engine errors`,
   ];
   console.log(`checks             ${checks.join('; ')}`);
   console.log(`elapsed            ${((performance.now() - t0) / 1000).toFixed(2)} s (replay ${(replayMs / 1000).toFixed(2)} s)`);
+  const left = available - (startAt + result.candles);
+  console.log(left > 0 ? `next               run \`npm run demo\` again to continue with the next ${int(Math.min(left, flags.candles))} candles (${int(left)} left)` : 'next               the series is done; `npm run demo -- --fresh` starts over');
+}
+
+/** Where the replay stopped and the paper balances. */
+interface Session {
+  nextCandle: number;
+  balances: Record<string, string>;
+}
+
+function loadSession(file: string): Session | null {
+  if (!existsSync(file)) return null;
+  const session = JSON.parse(readFileSync(file, 'utf8')) as Session;
+  if (!Number.isSafeInteger(session.nextCandle) || typeof session.balances !== 'object' || session.balances === null) {
+    throw new Error(`${file} is not a demo session file: remove it or run with --fresh`);
+  }
+  return session;
+}
+
+function saveSession(file: string, session: Session): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(session, null, 2), { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 main().catch((error: unknown) => {

@@ -63,8 +63,8 @@ export interface ReplayOptions {
   readonly limit?: number;
   /** What is visited inside a candle (default `'ohlc'`; see the module comment). */
   readonly intrabar?: IntrabarMode;
-  /** Called after each candle's last step (e.g. for progress). */
-  readonly onCandle?: (index: number, time: number) => void;
+  /** Called after each candle's last step (e.g. for progress); returning `'stop'` ends the replay there. */
+  readonly onCandle?: (index: number, time: number) => 'stop' | void;
 }
 
 /** What a replay did. */
@@ -139,6 +139,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const offsets = OFFSETS[mode];
   const [firstSymbol, firstSeries] = series[0]!;
   let ticks = 0;
+  let replayed = 0;
   for (let i = 0; i < count; i++) {
     const time = firstSeries[i]![0];
     const paths: Array<[string, number[]]> = [];
@@ -156,12 +157,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       await engine.idle();
       ticks++;
     }
-    options.onCandle?.(i, time);
+    replayed = i + 1;
+    if (options.onCandle?.(i, time) === 'stop') break;
   }
   return {
-    candles: count,
+    candles: replayed,
     ticks,
-    firstTime: count > 0 ? firstSeries[0]![0] : null,
-    lastTime: count > 0 ? firstSeries[count - 1]![0] : null,
+    firstTime: replayed > 0 ? firstSeries[0]![0] : null,
+    lastTime: replayed > 0 ? firstSeries[replayed - 1]![0] : null,
   };
 }
