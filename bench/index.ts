@@ -25,6 +25,7 @@ import {
   type CycleRecord,
 } from '../src/index';
 import { loadCandles, replay, type Candle, type IntrabarMode } from '../examples/support/replay';
+import { fileStoreRows } from './file-store';
 import { ensureBuilt, measureImport } from './import-time';
 import { median, percentile, table, timeMs, type Row } from './stats';
 
@@ -259,6 +260,8 @@ async function main(): Promise<void> {
       built.cleanup?.();
     }
   }
+
+  rows.push(...(await fileStoreRows(log)));
 
   console.log(table(rows));
   console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);

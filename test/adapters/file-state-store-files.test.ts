@@ -31,6 +31,7 @@ describe('FileStateStore on disk', () => {
     const keyDir = store.pathOf('acct:ETH/USDT');
     expect(path.basename(keyDir)).toBe('acct%3AETH%2FUSDT');
     expect(fs.statSync(keyDir).mode & 0o777).toBe(0o700);
+    await new Promise((r) => setImmediate(r));
     expect(fs.readdirSync(keyDir)).toEqual(['v1.json']);
     expect(fs.statSync(path.join(keyDir, 'v1.json')).mode & 0o777).toBe(0o600);
   });
@@ -39,6 +40,7 @@ describe('FileStateStore on disk', () => {
     const store = new FileStateStore({ dir: freshDir() });
     let v: number | null = null;
     for (let i = 0; i < 6; i++) v = await store.compareAndSet('K/Q', v, { ...idle, updatedAt: i });
+    await new Promise((r) => setImmediate(r)); // old versions are pruned just after the write returns
     expect(fs.readdirSync(store.pathOf('K/Q')).sort()).toEqual(['v5.json', 'v6.json']);
     expect((await store.get('K/Q'))?.value.updatedAt).toBe(5);
   });
@@ -53,6 +55,7 @@ describe('FileStateStore on disk', () => {
     for (let i = 0; i < 4; i++) v = (await live.compareAndSet('K/Q', v, { ...idle, updatedAt: i })) as number;
     expect(v).toBe(5); // … while versions 2 and 3 were written and pruned
     expect(await stale.compareAndSet('K/Q', v1, { ...active })).toBeNull();
+    await new Promise((r) => setImmediate(r));
     expect(fs.readdirSync(stale.pathOf('K/Q')).sort()).toEqual(['v4.json', 'v5.json']);
     expect((await live.get('K/Q'))?.value.phase).toBe('idle');
   });

@@ -47,7 +47,8 @@ export async function writeTempFile(dir: string, data: string, mode: number, syn
 /**
  * Publishes a complete temp file under `target` only if `target` does not exist yet (a hard link
  * never replaces an entry: EEXIST means another writer got there first). Returns false then.
- * The temp file is removed either way; on success the directory is fsynced (unless told not to).
+ * On success the directory is fsynced (unless told not to); the temp name is removed afterwards,
+ * off the write's path (a leftover temp file is only litter: readers ignore it, `list()` cleans it).
  */
 export async function publishExclusive(tmp: string, target: string, sync = true): Promise<boolean> {
   try {
@@ -57,9 +58,20 @@ export async function publishExclusive(tmp: string, target: string, sync = true)
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
-  tryUnlink(tmp);
   if (sync) await fsyncDir(path.dirname(target));
+  later(() => tryUnlink(tmp));
   return true;
+}
+
+const chores: Array<() => void> = [];
+
+/** Runs housekeeping (unlinking temp names and old versions) after the current write has returned. */
+export function later(chore: () => void): void {
+  if (chores.push(chore) === 1) {
+    setImmediate(() => {
+      for (const c of chores.splice(0)) c();
+    });
+  }
 }
 
 /** Unlinks a file, ignoring a file that is already gone. Returns whether it removed one. */

@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, publishExclusive, tryUnlink, writeTempFile } from './durable';
+import { fsyncDir, later, publishExclusive, tryUnlink, writeTempFile } from './durable';
 
 const VERSION_RE = /^v(\d{1,15})\.json$/;
 
@@ -130,30 +130,38 @@ export async function casWrite<T>(
   prevNonce: (version: number) => string | null,
   options: CasWriteOptions,
 ): Promise<number | null> {
+  // A head past `expected` is a conflict: say so before writing anything.
+  const before = listVersions(dir);
+  const head0 = before[before.length - 1];
   let prev: string | null = null;
   if (expected === null) {
-    if (listVersions(dir).length > 0) return null;
+    if (head0 !== undefined) return null;
   } else {
+    if (head0 !== expected) return null;
     prev = prevNonce(expected);
-    if (prev === null) return null; // moved on and pruned
+    if (prev === null) return null; // moved on and pruned meanwhile
   }
   const version = (expected ?? 0) + 1;
   const nonce = randomBytes(8).toString('hex');
   const envelope: VersionEnvelope<T> = { version, nonce, prev, payload, sum: checksum(version, nonce, prev, payload) };
   const target = versionPath(dir, version);
-  const text = JSON.stringify(envelope);
-  const tmp = await writeTempFile(dir, text, options.mode, options.durable);
+  const tmp = await writeTempFile(dir, JSON.stringify(envelope), options.mode, options.durable);
   if (!(await publishExclusive(tmp, target, options.durable))) return null;
+  // Between the check above and the link, the key may have moved on by three versions and pruned
+  // the number we just re-created: then we are below the head, and only a successor that names our
+  // nonce as its predecessor proves the write was built on. Without that proof we report a conflict.
   const versions = listVersions(dir);
-  if (!versions.includes(version)) return version; // already pruned: successors were built on it
   const head = versions[versions.length - 1] as number;
+  if (!versions.includes(version)) {
+    // Our file is gone: a concurrent writer pruned it as old. Ours only if its successor says so.
+    return builtOn(dir, version + 1, nonce) ? version : null;
+  }
   if (head > version && !builtOn(dir, version + 1, nonce)) {
-    // We re-created a pruned number below the head: we were stale. Take it back.
     tryUnlink(target);
     if (options.durable) await fsyncDir(dir);
     return null;
   }
-  prune(dir, versions, head, options.keep);
+  later(() => prune(dir, versions, head, options.keep));
   return version;
 }
 
