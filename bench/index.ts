@@ -111,6 +111,8 @@ function activeRecord(symbol: string, i: number): CycleRecord {
     closedCycles: 0,
     realizedPnlQuote: '0',
     dust: null,
+    recent: [],
+    orphans: [],
     updatedAt: T0,
   };
   assertCycleRecord(symbol, record);

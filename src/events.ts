@@ -83,6 +83,45 @@ export interface OrderUnknownEvent extends OrderEventBase {
 }
 
 /**
+ * `order:reconciled`: an order whose outcome was unknown (or whose sender is gone) was looked up by
+ * its client order id and resolved: `filled` (the fill is applied as if the worker had returned
+ * it), `not-found` (it can no longer land: treated as rejected), or `late-response` (the exchange
+ * answered after the timeout with a fill).
+ * @public
+ */
+export interface OrderReconciledEvent extends OrderEventBase {
+  /** What the look-up found. */
+  readonly result: 'filled' | 'not-found' | 'late-response';
+  /** The fill, when one was found. */
+  readonly fill: OrderFill | null;
+  /** Look-ups made for this order by this engine. */
+  readonly lookups: number;
+}
+
+/**
+ * `order:orphaned`: a fill arrived for a cycle that had moved on. It is recorded on the cycle
+ * (`orphans`) and accounted for (`accountedAs`); see the protocol docs for what to do with an
+ * `unaccounted` one.
+ * @public
+ */
+export interface OrderOrphanedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle current when the fill arrived ('' when idle). */
+  readonly cycleId: string;
+  /** The fill's client order id. */
+  readonly clientOrderId: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** The fill. */
+  readonly fill: OrderFill;
+  /** `position`, `dust` or `unaccounted`. */
+  readonly accountedAs: 'position' | 'dust' | 'unaccounted';
+  /** Why the intent was no longer current. */
+  readonly note: string;
+}
+
+/**
  * `cycle:activated`: the start buy filled; the cycle holds a position.
  * @public
  */
@@ -221,6 +260,10 @@ export interface CycleEngineEvents {
   'order:rejected': (e: OrderRejectedEvent) => void;
   /** An order's outcome is unknown: the cycle is parked. */
   'order:unknown': (e: OrderUnknownEvent) => void;
+  /** A parked order was looked up and resolved. */
+  'order:reconciled': (e: OrderReconciledEvent) => void;
+  /** A fill arrived for a cycle that had moved on; recorded and accounted for. */
+  'order:orphaned': (e: OrderOrphanedEvent) => void;
   /** A start buy filled. */
   'cycle:activated': (e: CycleActivatedEvent) => void;
   /** A start buy was rejected. */

@@ -48,7 +48,7 @@ export type {
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
-export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust } from './ports/record';
+export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust, OrphanFill } from './ports/record';
 export { assertCycleRecord } from './ports/record';
 export type { Clock } from './ports/clock';
 export { systemClock, ManualClock } from './ports/clock';

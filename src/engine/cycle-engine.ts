@@ -10,20 +10,21 @@ import {
   isOrderRejectedError,
 } from '../errors';
 import type { CycleEngineEvents } from '../events';
-import type { MarketRules } from '../ports/exchange';
+import type { MarketRules, OpenOrder, OrderFill } from '../ports/exchange';
 import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
 import type { VersionedRecord } from '../ports/state-store';
 import { checkFill } from './fill';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
-import { openIntent, settleOutcome, type EngineEvent, type Transition } from './transitions';
+import { backoffMs, openIntent, recordOrphan, settleOutcome, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
   | { kind: 'none' }
   | { kind: 'intent'; build: (r: CycleRecord) => Transition | null }
-  | { kind: 'settle'; intentId: string; outcome: OrderOutcome };
+  | { kind: 'settle'; intentId: string; outcome: OrderOutcome }
+  | { kind: 'lookup'; order: PendingOrder };
 
 interface Worker {
   intentId: string;
@@ -59,6 +60,12 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   readonly #o: ResolvedOptions;
   readonly #markets = new Map<string, MarketRules>();
   readonly #workers = new Map<string, Worker>();
+  /** Look-ups in progress, by key: one per parked order at a time. */
+  readonly #lookups = new Map<string, Worker>();
+  /** Per intent: look-ups made, and the earliest time of the next (backoff with jitter). */
+  readonly #lookupState = new Map<string, { count: number; nextAt: number }>();
+  /** Short background tasks (a late answer after a timeout) that idle() and stop() wait for. */
+  readonly #background = new Set<Promise<void>>();
   /** Outcomes a worker could not persist (store down); retried by ticks and `idle()`. */
   readonly #unpersisted = new Map<string, { intentId: string; outcome: OrderOutcome }>();
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
@@ -90,16 +97,39 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   /**
-   * Loads every symbol's market rules, then ticks every `tickIntervalMs` until `stop()`. Intents
-   * left without an outcome by a crashed or stopped engine are parked as unknown once they can no
-   * longer be running (`orderTimeoutMs + workerGraceMs` after their creation).
+   * Loads every symbol's market rules, recovers, then ticks every `tickIntervalMs` until `stop()`.
+   *
+   * Recovery: every cycle whose order has no applied outcome and is not being sent by this engine
+   * (a crash, a restart, another engine that is gone) is looked up on the exchange by its client
+   * order id at once; a fill found is applied. An order not found is looked up again on later
+   * ticks until it can no longer land. Several engines recovering at once may all look; the
+   * store's compare-and-set lets exactly one apply what they find.
    * @throws {@link CycleEngineError} when a market cannot be loaded
    */
   async start(): Promise<void> {
     if (this.#running) return;
     await Promise.all(this.#o.symbols.map((s) => this.#market(s)));
+    await this.#recover();
     this.#running = true;
     this.#loop = this.#runLoop();
+  }
+
+  /** Looks up, once and at once, every order that has no applied outcome and no sender here. */
+  async #recover(): Promise<void> {
+    await eachLimited(this.#o.symbols, this.#o.concurrency, async (symbol) => {
+      const key = this.#key(symbol);
+      let order: PendingOrder | null | undefined;
+      try {
+        order = (await this.#read(key))?.value.order;
+      } catch (error) {
+        this.#report(error, symbol);
+        return;
+      }
+      if (!order || (order.outcome !== null && order.outcome.status !== 'unknown')) return;
+      if (this.#workers.get(key)?.intentId === order.intentId) return;
+      this.#spawnLookup(key, symbol, order, this.#markets.get(symbol) as MarketRules);
+    });
+    await Promise.all([...this.#lookups.values()].map((l) => l.done));
   }
 
   /**
@@ -207,7 +237,12 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       this.#report(error, symbol);
       return 'skipped';
     }
-    if (this.#plan(key, symbol, record, price, market, now).kind !== 'none') return market;
+    const plan = this.#plan(key, symbol, record, price, market, now);
+    if (plan.kind === 'lookup') {
+      this.#spawnLookup(key, symbol, plan.order, market); // a read-only call: no lock
+      return 'skipped';
+    }
+    if (plan.kind !== 'none') return market;
     return record?.order ? 'skipped' : 'none';
   }
 
@@ -226,6 +261,8 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       if (again.kind === 'intent') {
         transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
         purpose = 'intent';
+      } else if (again.kind === 'lookup') {
+        this.#spawnLookup(key, symbol, again.order, market);
       } else if (again.kind === 'settle') {
         transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
         purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
@@ -252,17 +289,24 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   #plan(key: string, symbol: string, record: CycleRecord | null, price: number | undefined, market: MarketRules, now: number): Plan {
     const order = record?.order ?? null;
     if (order !== null) {
-      if (order.outcome !== null) {
-        // Unknown outcomes wait for reconciliation; filled/rejected ones left unapplied are applied.
-        return order.outcome.status === 'unknown' ? NONE : { kind: 'settle', intentId: order.intentId, outcome: order.outcome };
+      if (order.outcome !== null && order.outcome.status !== 'unknown') {
+        // A filled or rejected outcome written but not applied (an older writer): apply it.
+        return { kind: 'settle', intentId: order.intentId, outcome: order.outcome };
       }
       const pending = this.#unpersisted.get(key);
       if (pending?.intentId === order.intentId) return { kind: 'settle', intentId: order.intentId, outcome: pending.outcome };
       if (this.#workers.get(key)?.intentId === order.intentId) return NONE; // still running: skip
-      if (now - order.createdAt <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // another engine's worker may still run
-      const reason = order.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
-      const message = `no outcome ${now - order.createdAt} ms after the intent (owner ${order.owner}): the order may have executed`;
-      return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
+      if (this.#lookups.get(key)?.intentId === order.intentId) return NONE; // being looked up
+      if (order.outcome === null) {
+        const age = now - order.createdAt;
+        if (age <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // its sender may still be waiting for it
+        // The sender would have recorded an outcome by now: it is gone. Park, then look it up.
+        const reason = order.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
+        const message = `no outcome ${age} ms after the intent (owner ${order.owner}): the order may have executed`;
+        return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
+      }
+      if (now < (this.#lookupState.get(order.intentId)?.nextAt ?? 0)) return NONE;
+      return { kind: 'lookup', order };
     }
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
     if (record !== null && record.retryAt !== null && now < record.retryAt) return NONE;
@@ -301,12 +345,12 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     const order = record.order as PendingOrder;
     const ids = { symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
     this.emit('order:submitted', { ...ids, quoteAmount: order.quoteAmount, baseAmount: order.baseAmount, price });
-    const outcome = await this.#sendOrder(symbol, order, market);
+    const outcome = await this.#sendOrder(key, symbol, order, market);
     await this.#persistOutcome(key, symbol, order.intentId, outcome);
   }
 
   /** Sends the order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
-  async #sendOrder(symbol: string, order: PendingOrder, market: MarketRules): Promise<OrderOutcome> {
+  async #sendOrder(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<OrderOutcome> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -327,6 +371,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       const result = await Promise.race([placed, timeout]);
       if (result === 'timeout') {
         controller.abort();
+        placed.then((answer) => this.#onLateAnswer(key, symbol, order, market, answer), () => undefined);
         return { status: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
       }
       return { status: 'filled', fill: checkFill(result, order, market), recordedAt: at() };
@@ -347,10 +392,47 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /**
    * Persists an outcome and the move it causes, in one compare-and-set under the lock (or without
    * it after `lockWaitMs`: the CAS alone is what guarantees correctness). Conflicts are re-read and
-   * retried; a store that keeps failing leaves the outcome queued for the next tick.
+   * retried; a store that keeps failing leaves the outcome queued for the next tick. A fill whose
+   * intent was settled otherwise meanwhile is recorded as an orphan, never dropped.
+   * @param extra - events to emit first if the write wins (e.g. `order:reconciled`)
    */
-  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome): Promise<void> {
-    let lastError: unknown;
+  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: EngineEvent[] = []): Promise<void> {
+    const purpose = outcome.status === 'unknown' ? 'park' : 'outcome';
+    const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market));
+    if (result === 'won') {
+      this.#unpersisted.delete(key);
+      this.#emitAll(extra);
+      return;
+    }
+    if (result === 'moved-on') {
+      this.#unpersisted.delete(key);
+      if (outcome.status === 'filled') await this.#persistOrphan(key, symbol, outcome.fill, `intent ${intentId} had been settled otherwise`);
+      return;
+    }
+    this.#unpersisted.set(key, { intentId, outcome });
+    this.#report(new CycleEngineError(`Could not persist the outcome of intent ${intentId} for ${symbol}; will retry`, { cause: result.error }), symbol);
+  }
+
+  /** Records a fill for a cycle that moved on (once: a fill already applied or recorded is left alone). */
+  async #persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void> {
+    const now = this.#o.clock.now();
+    const result = await this.#write(key, symbol, 'outcome', (record, market) => recordOrphan(record, fill, { market, now, note }));
+    if (typeof result === 'object') {
+      this.#report(new CycleEngineError(`Could not record orphan fill ${fill.orderId} (${fill.clientOrderId}) for ${symbol}: ${String(result.error)}`, { cause: result.error }), symbol);
+    }
+  }
+
+  /**
+   * One transition written with the lock held if it can be had within `lockWaitMs`: read, build,
+   * compare-and-set; conflicts re-read and retry. `moved-on`: the builder found nothing to do.
+   */
+  async #write(
+    key: string,
+    symbol: string,
+    purpose: 'outcome' | 'park',
+    build: (record: CycleRecord, market: MarketRules) => Transition | null,
+  ): Promise<'won' | 'moved-on' | { error: unknown }> {
+    let lastError: unknown = new CycleEngineError('too many write conflicts');
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
       const t0 = performance.now();
@@ -359,7 +441,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       try {
         const snap = await this.#read(key);
         const market = await this.#market(symbol);
-        const transition = snap ? this.#settle(snap.value, intentId, outcome, market) : null;
+        const transition = snap ? build(snap.value, market) : null;
         if (transition === null) {
           result = 'moved-on';
         } else {
@@ -370,26 +452,95 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       } catch (error) {
         lastError = error;
       } finally {
-        if (lease) await this.#release(lease, symbol, t0, result === 'won' ? (outcome.status === 'unknown' ? 'park' : 'outcome') : 'none');
+        if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
       if (result === 'won') {
-        this.#unpersisted.delete(key);
         this.#emitAll(events);
-        return;
+        return 'won';
       }
-      if (result === 'moved-on') {
-        this.#unpersisted.delete(key);
-        if (outcome.status === 'filled') {
-          // A fill for a cycle that moved on must not vanish silently; reconciliation of such
-          // orphans comes with the crash-safety work.
-          this.#report(new CycleEngineError(`Fill ${outcome.fill.orderId} (${outcome.fill.clientOrderId}) arrived for ${symbol} after its cycle moved on`), symbol);
-        }
-        return;
-      }
+      if (result === 'moved-on') return 'moved-on';
       if (result === 'error') await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
-    this.#unpersisted.set(key, { intentId, outcome });
-    this.#report(new CycleEngineError(`Could not persist the outcome of intent ${intentId} for ${symbol}; will retry`, { cause: lastError }), symbol);
+    return { error: lastError };
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /**
+   * Looks a parked order up by its client order id, once (the tick calls again after a backoff):
+   * found filled → the fill is applied as if the worker had returned it; found open → look again
+   * later; not found → look again until the order can no longer land (`orderTimeoutMs +
+   * landingWindowMs` after the intent), then it is treated as rejected. A failing look-up never
+   * moves the cycle.
+   */
+  #spawnLookup(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
+    if (this.#lookups.has(key)) return;
+    const done = this.#lookup(key, symbol, order, market)
+      .catch((error) => this.#report(error, symbol))
+      .finally(() => this.#lookups.delete(key));
+    this.#lookups.set(key, { intentId: order.intentId, done });
+  }
+
+  async #lookup(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<void> {
+    const state = this.#lookupState.get(order.intentId) ?? { count: 0, nextAt: 0 };
+    state.count++;
+    this.#lookupState.set(order.intentId, state);
+    const ids = { symbol, cycleId: '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
+    const again = (now: number, cap = Number.POSITIVE_INFINITY) => {
+      // Exponential backoff with ±20% jitter, so engines that share a venue do not look in step.
+      const wait = backoffMs(state.count, this.#o.lookupBackoffInitialMs, this.#o.lookupBackoffMaxMs) * (0.8 + 0.4 * Math.random());
+      state.nextAt = Math.min(now + wait, cap);
+    };
+    let found: OrderFill | OpenOrder | null;
+    try {
+      found = await this.#o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt });
+    } catch (cause) {
+      again(this.#o.clock.now());
+      this.#report(new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause }), symbol);
+      return;
+    }
+    const now = this.#o.clock.now();
+    const cycleId = (await this.#o.store.get(key).catch(() => undefined))?.value.cycleId ?? '';
+    if (found !== null && found.status !== 'open') {
+      let fill: OrderFill;
+      try {
+        fill = checkFill(found, order, market);
+      } catch (error) {
+        again(now);
+        this.#report(error, symbol);
+        return;
+      }
+      const reconciled: EngineEvent = ['order:reconciled', { ...ids, cycleId, result: 'filled', fill, lookups: state.count }];
+      await this.#persistOutcome(key, symbol, order.intentId, { status: 'filled', fill, recordedAt: now }, [reconciled]);
+      this.#lookupState.delete(order.intentId);
+      return;
+    }
+    const deadline = order.createdAt + this.#o.orderTimeoutMs + this.#o.landingWindowMs;
+    if (found === null && now >= deadline) {
+      const message = `not found by its client order id after ${state.count} look-up(s), ${now - order.createdAt} ms after the intent: it can no longer land`;
+      const reconciled: EngineEvent = ['order:reconciled', { ...ids, cycleId, result: 'not-found', fill: null, lookups: state.count }];
+      await this.#persistOutcome(key, symbol, order.intentId, { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now }, [reconciled]);
+      this.#lookupState.delete(order.intentId);
+      return;
+    }
+    again(now, found === null ? deadline : Number.POSITIVE_INFINITY);
+  }
+
+  /** An answer that came after the timeout: a fill is evidence, applied like a found one. */
+  #onLateAnswer(key: string, symbol: string, order: PendingOrder, market: MarketRules, answer: unknown): void {
+    const task = (async () => {
+      let fill: OrderFill;
+      try {
+        fill = checkFill(answer, order, market);
+      } catch {
+        return; // a malformed late answer is no evidence: the look-ups decide
+      }
+      const ids = { symbol, cycleId: '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
+      const reconciled: EngineEvent = ['order:reconciled', { ...ids, result: 'late-response', fill, lookups: this.#lookupState.get(order.intentId)?.count ?? 0 }];
+      await this.#persistOutcome(key, symbol, order.intentId, { status: 'filled', fill, recordedAt: this.#o.clock.now() }, [reconciled]);
+    })().catch((error) => this.#report(error, symbol));
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -414,7 +565,9 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   async #drainWorkers(): Promise<void> {
-    while (this.#workers.size > 0) await Promise.all([...this.#workers.values()].map((w) => w.done));
+    while (this.#workers.size > 0 || this.#lookups.size > 0 || this.#background.size > 0) {
+      await Promise.all([...this.#workers.values(), ...this.#lookups.values()].map((w) => w.done).concat([...this.#background]));
+    }
   }
 
   async #acquire(key: string, waitMs: number): Promise<LockLease | null> {

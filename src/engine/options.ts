@@ -33,6 +33,14 @@ export interface CycleEngineOptions {
    * (default 5,000 ms); it is then parked as unknown.
    */
   readonly workerGraceMs?: number;
+  /**
+   * An order not found by its client order id is treated as rejected only once it can no longer
+   * land: `orderTimeoutMs + landingWindowMs` after its intent (default 60,000 ms: Binance drops
+   * requests older than their receive window, at most 60 s).
+   */
+  readonly landingWindowMs?: number;
+  /** Backoff between look-ups of a parked order: `initialMs · 2^(n−1)` with ±20% jitter, capped (defaults 1,000 and 15,000 ms). */
+  readonly lookupBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Lease length of the per-symbol lock (default 5,000 ms; holds last about a millisecond). */
   readonly lockTtlMs?: number;
   /**
@@ -70,6 +78,9 @@ export interface ResolvedOptions {
   tickIntervalMs: number;
   orderTimeoutMs: number;
   workerGraceMs: number;
+  landingWindowMs: number;
+  lookupBackoffInitialMs: number;
+  lookupBackoffMaxMs: number;
   lockTtlMs: number;
   lockWaitMs: number;
   backoffInitialMs: number;
@@ -132,6 +143,9 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     tickIntervalMs: ms('tickIntervalMs', options.tickIntervalMs, 1_000),
     orderTimeoutMs: ms('orderTimeoutMs', options.orderTimeoutMs, 30_000, 1),
     workerGraceMs: ms('workerGraceMs', options.workerGraceMs, 5_000),
+    landingWindowMs: ms('landingWindowMs', options.landingWindowMs, 60_000),
+    lookupBackoffInitialMs: ms('lookupBackoff.initialMs', options.lookupBackoff?.initialMs, 1_000),
+    lookupBackoffMaxMs: ms('lookupBackoff.maxMs', options.lookupBackoff?.maxMs, 15_000),
     lockTtlMs: ms('lockTtlMs', options.lockTtlMs, 5_000, 1),
     lockWaitMs: ms('lockWaitMs', options.lockWaitMs, 1_000),
     backoffInitialMs: ms('retryBackoff.initialMs', options.retryBackoff?.initialMs, 1_000),

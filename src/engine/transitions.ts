@@ -111,6 +111,14 @@ function buyAmounts(fill: OrderFill, market: MarketRules): { base: Decimal; spen
   return { base, spent };
 }
 
+const RECENT = 16;
+const ORPHANS = 20;
+
+/** The record's recent client order ids with this order's appended (bounded). */
+function remember(record: CycleRecord, order: PendingOrder): string[] {
+  return [...record.recent, order.clientOrderId].slice(-RECENT);
+}
+
 function pct(from: Decimal, to: Decimal): string {
   return from.isZero() ? '0' : str(from.minus(to).div(from).mul(100).toDecimalPlaces(4));
 }
@@ -134,7 +142,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
       buys: 1,
       openedAt: fill.timestamp,
     };
-    const next: CycleRecord = { ...record, phase: 'active', order: null, position, dust: null, retryAt: null, rejections: 0, updatedAt: now };
+    const next: CycleRecord = { ...record, phase: 'active', order: null, position, dust: null, retryAt: null, rejections: 0, recent: remember(record, order), updatedAt: now };
     return {
       record: next,
       events: [filled, ['cycle:activated', { symbol: record.symbol, cycleId, price: fill.avgPrice, baseVolume: position.baseVolume, investedQuote: position.investedQuote, position, fill }]],
@@ -155,7 +163,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     };
     const price = new Decimal(fill.avgPrice);
     return {
-      record: { ...record, order: null, position, retryAt: null, rejections: 0, updatedAt: now },
+      record: { ...record, order: null, position, retryAt: null, rejections: 0, recent: remember(record, order), updatedAt: now },
       events: [
         filled,
         ['cycle:rebought', {
@@ -188,6 +196,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     closedCycles: record.closedCycles + 1,
     realizedPnlQuote: str(new Decimal(record.realizedPnlQuote).plus(pnl)),
     dust: dust.gt(0) ? { baseVolume: str(dust), investedQuote: str(dustCost) } : null,
+    recent: remember(record, order),
     updatedAt: now,
   };
   return {
@@ -232,4 +241,68 @@ export function settleOutcome(record: CycleRecord, intentId: string, outcome: Or
     };
   }
   return { record: { ...record, order: null, retryAt, rejections, updatedAt: input.now }, events: [rejected] };
+}
+
+/** @internal */
+export interface OrphanInput {
+  market: MarketRules;
+  now: number;
+  note: string;
+}
+
+/**
+ * Records a fill whose intent is no longer the cycle's (it was settled otherwise) and accounts for
+ * it: a buy adds its base and cost to the open position, or to the dust carried into the next
+ * cycle; a sell takes its base and a proportional cost out of the position (or the dust) and
+ * realises the difference. A sell larger than what the record holds is kept as `unaccounted`.
+ * Returns null when the fill was already applied (its client order id is among the recent ones).
+ * @internal
+ */
+export function recordOrphan(record: CycleRecord, fill: OrderFill, input: OrphanInput): Transition | null {
+  if (record.recent.includes(fill.clientOrderId) || record.orphans.some((o) => o.fill.orderId === fill.orderId && o.fill.clientOrderId === fill.clientOrderId)) return null;
+  const { market, now } = input;
+  let next: CycleRecord = record;
+  let accountedAs: 'position' | 'dust' | 'unaccounted';
+  if (fill.side === 'buy') {
+    const { base, spent } = buyAmounts(fill, market);
+    if (record.position !== null) {
+      const baseVolume = base.plus(record.position.baseVolume);
+      const invested = spent.plus(record.position.investedQuote);
+      const position: Position = { ...record.position, baseVolume: str(baseVolume), investedQuote: str(invested), avgPrice: str(invested.div(baseVolume).toSignificantDigits(AVG_DIGITS)) };
+      next = { ...record, position };
+      accountedAs = 'position';
+    } else {
+      const dust = { baseVolume: str(base.plus(record.dust?.baseVolume ?? 0)), investedQuote: str(spent.plus(record.dust?.investedQuote ?? 0)) };
+      next = { ...record, dust };
+      accountedAs = 'dust';
+    }
+  } else {
+    let sold = new Decimal(fill.filledBase);
+    let proceeds = new Decimal(fill.costQuote);
+    if (fill.fee && fill.fee.currency === market.quote) proceeds = proceeds.minus(fill.fee.amount);
+    if (fill.fee && fill.fee.currency === market.base) sold = sold.plus(fill.fee.amount);
+    const pool = record.position ?? record.dust;
+    if (pool !== null && sold.lte(pool.baseVolume)) {
+      const left = new Decimal(pool.baseVolume).minus(sold);
+      const cost = new Decimal(pool.investedQuote).mul(sold).div(pool.baseVolume).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+      const invested = new Decimal(pool.investedQuote).minus(cost);
+      const pnl = str(new Decimal(record.realizedPnlQuote).plus(proceeds.minus(cost)));
+      if (record.position !== null) {
+        // The position keeps its phase; a position sold out entirely stays for the next sell to close.
+        const avg = left.gt(0) ? str(invested.div(left).toSignificantDigits(AVG_DIGITS)) : record.position.avgPrice;
+        next = { ...record, realizedPnlQuote: pnl, position: { ...record.position, baseVolume: str(left), investedQuote: str(invested), avgPrice: avg } };
+        accountedAs = 'position';
+      } else {
+        next = { ...record, realizedPnlQuote: pnl, dust: left.gt(0) ? { baseVolume: str(left), investedQuote: str(invested) } : null };
+        accountedAs = 'dust';
+      }
+    } else {
+      accountedAs = 'unaccounted';
+    }
+  }
+  const orphans = [...record.orphans, { fill, note: input.note, recordedAt: now, accountedAs }].slice(-ORPHANS);
+  return {
+    record: { ...next, orphans, updatedAt: now },
+    events: [['order:orphaned', { symbol: record.symbol, cycleId: record.cycleId ?? '', clientOrderId: fill.clientOrderId, side: fill.side, fill, accountedAs, note: input.note }]],
+  };
 }

@@ -102,6 +102,22 @@ export interface CarriedDust {
 }
 
 /**
+ * A fill that arrived for a cycle that had moved on (its intent was settled otherwise: a slow
+ * worker, another engine's reconciliation). Never dropped: it is kept here and accounted for.
+ * @public
+ */
+export interface OrphanFill {
+  /** The fill. */
+  readonly fill: OrderFill;
+  /** Why the intent was no longer current, e.g. `NOT_FOUND` when a look-up had given it up. */
+  readonly note: string;
+  /** Unix ms when it was recorded. */
+  readonly recordedAt: number;
+  /** How it was accounted: `position` (added to or taken from the open position), `dust` (carried to the next cycle), `unaccounted` (a sell larger than what the record held: see the docs). */
+  readonly accountedAs: 'position' | 'dust' | 'unaccounted';
+}
+
+/**
  * The persisted state of one cycle key.
  * @public
  */
@@ -128,6 +144,10 @@ export interface CycleRecord {
   readonly realizedPnlQuote: string;
   /** Dust the last sell left, carried into the next cycle's position; null when none. */
   readonly dust: CarriedDust | null;
+  /** Client order ids of the latest settled orders (newest last, at most 16): a fill seen again is not applied twice. */
+  readonly recent: readonly string[];
+  /** Fills that arrived after their cycle moved on (newest last, at most 20). */
+  readonly orphans: readonly OrphanFill[];
   /** Unix ms of the last write. */
   readonly updatedAt: number;
 }
@@ -149,6 +169,8 @@ export function emptyRecord(symbol: string, now: number): CycleRecord {
     closedCycles: 0,
     realizedPnlQuote: '0',
     dust: null,
+    recent: [],
+    orphans: [],
     updatedAt: now,
   };
 }
@@ -218,6 +240,13 @@ export function explainInvalidRecord(value: unknown): string | undefined {
   if (!isInt(value.rejections) || !isInt(value.closedCycles)) return 'counters are malformed';
   if (!isDecimalString(value.realizedPnlQuote)) return 'realizedPnlQuote is not a decimal string';
   if (!isNum(value.updatedAt)) return 'updatedAt is malformed';
+  if (!Array.isArray(value.recent) || !value.recent.every(isStr)) return 'recent is malformed';
+  if (!Array.isArray(value.orphans)) return 'orphans is malformed';
+  for (const o of value.orphans as unknown[]) {
+    if (!isObj(o) || typeof o.note !== 'string' || !isNum(o.recordedAt) || !['position', 'dust', 'unaccounted'].includes(o.accountedAs as string)) return 'orphans is malformed';
+    const bad = checkFill(o.fill);
+    if (bad) return `orphans.${bad}`;
+  }
   if (value.dust !== null && (!isObj(value.dust) || !isDecimalString(value.dust.baseVolume) || !isDecimalString(value.dust.investedQuote))) {
     return 'dust is malformed';
   }

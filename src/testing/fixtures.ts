@@ -86,7 +86,7 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
     buys: 2,
     openedAt: now + 1_234,
   });
-  const common = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null };
+  const common = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [] };
   const order = (purpose: 'start' | 'rebuy' | 'sell', n: number) => ({
     intentId: `int-${purpose}-${n}`,
     clientOrderId: `ce-${purpose}-${n}-x7Kq`,

@@ -141,21 +141,42 @@ describe('rejections and unknown outcomes', () => {
     expect(s.of('cycle:closed')).toHaveLength(1);
   });
 
-  it.each(['unknown-before', 'unknown-after'] as const)('parks the cycle on %s and never sends a second order', async (fault) => {
+  it('parks an order the exchange executed but did not confirm, finds it by client order id, and applies the fill once', async () => {
     const s = setup();
-    s.exchange.injectFault(fault);
+    s.exchange.injectFault('unknown-after');
     await step(s);
-    const unknown = s.of('order:unknown');
-    expect(unknown).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', purpose: 'start', reason: 'EXCHANGE_UNKNOWN' })]);
-    for (let i = 0; i < 5; i++) {
-      s.clock.advance(60_000);
+    expect(s.of('order:unknown')).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', purpose: 'start', reason: 'EXCHANGE_UNKNOWN' })]);
+    expect((await s.engine.getCycle('ETH/USDT'))?.phase).toBe('starting');
+    await step(s); // the next tick looks it up
+    expect(s.of('order:reconciled')).toEqual([expect.objectContaining({ result: 'filled', lookups: 1, clientOrderId: s.exchange.orders[0]?.clientOrderId })]);
+    const cycle = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
+    expect(cycle.phase).toBe('active');
+    expect(cycle.position?.baseVolume).toBe('0.0999');
+    for (let i = 0; i < 3; i++) await step(s);
+    expect(s.exchange.orders).toHaveLength(1);
+    expect(s.of('order:filled')).toHaveLength(1);
+  });
+
+  it('sends nothing else while a parked order is not found, and gives it up only once it can no longer land', async () => {
+    const s = setup({ orderTimeoutMs: 10_000, landingWindowMs: 60_000 });
+    s.exchange.injectFault('unknown-before');
+    await step(s);
+    for (let t = 0; t < 69; t++) {
+      s.clock.advance(1_000);
       await step(s);
     }
+    // 69 s after the intent: it could still land (10 s timeout + 60 s window).
     expect(s.exchange.orders).toHaveLength(1);
-    const parked = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
-    expect(parked.phase).toBe('starting');
-    expect(parked.order?.outcome).toMatchObject({ status: 'unknown', reason: 'EXCHANGE_UNKNOWN' });
-    expect(s.of('order:unknown')).toHaveLength(1);
+    expect((await s.engine.getCycle('ETH/USDT'))?.phase).toBe('starting');
+    expect(s.of('order:reconciled')).toHaveLength(0);
+    s.clock.advance(1_000);
+    await step(s);
+    expect(s.of('order:reconciled')).toEqual([expect.objectContaining({ result: 'not-found' })]);
+    expect(s.of('cycle:startFailed')).toEqual([expect.objectContaining({ reason: 'NOT_FOUND' })]);
+    s.clock.advance(1_000); // the backoff after a rejection
+    await step(s);
+    expect(s.exchange.orders.map((o) => o.status)).toEqual(['not-executed', 'filled']);
+    expect(new Set(s.exchange.orders.map((o) => o.clientOrderId)).size).toBe(2);
   });
 
   it('records a call past orderTimeoutMs as unknown', async () => {
@@ -180,7 +201,7 @@ describe('rejections and unknown outcomes', () => {
     const now = s.clock.now();
     const orphan: CycleRecord = {
       schema: 1, symbol: 'ETH/USDT', phase: 'starting', cycleId: 'c1', position: null, retryAt: null, rejections: 0,
-      closedCycles: 0, realizedPnlQuote: '0', dust: null, updatedAt: now,
+      closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [], updatedAt: now,
       order: { intentId: 'i1', clientOrderId: 'ce-s-i1', purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: now, owner: 'gone', attempts: 1, outcome: null },
     };
     await s.store.compareAndSet('ETH/USDT', null, orphan);
