@@ -60,6 +60,12 @@ export function attachLogger(engine: CycleEngine, sink: LogSink = console, optio
       write('warn', 'WORKER', e.symbol, `${what(e.purpose)} rejected (${e.reason}): ${e.message}; nothing executed, next try after ${new Date(e.retryAt).toISOString()}`),
     'order:unknown': (e) =>
       write('warn', 'WORKER', e.symbol, `${what(e.purpose)} outcome UNKNOWN (${e.reason}): ${e.message}; cycle parked until ${e.clientOrderId} is found on the exchange`),
+    'order:reconciled': (e) =>
+      e.result === 'not-found'
+        ? write('warn', 'RECONCILE', e.symbol, `${what(e.purpose)} ${e.clientOrderId} not found after ${e.lookups} look-up(s) and can no longer land → treated as rejected`)
+        : write('info', 'RECONCILE', e.symbol, `${what(e.purpose)} ${e.clientOrderId} ${e.result === 'late-response' ? 'answered late' : `found after ${e.lookups} look-up(s)`}: filled ${fmt(e.fill?.filledBase ?? '0')} ${base(e.symbol)} @ ${fmt(e.fill?.avgPrice ?? '0')}`),
+    'order:orphaned': (e) =>
+      write('warn', 'ORPHAN', e.symbol, `${e.side} fill ${e.fill.orderId} (${e.clientOrderId}) arrived after its intent was settled (${e.note}): kept, accounted as ${e.accountedAs}`),
     'cycle:activated': (e) => {
       write('info', 'CHECK', e.symbol, `start buy done → cycle active (cycle ${e.cycleId})`);
       write('info', 'BUY', e.symbol, `#1 start: volume ${fmt(e.baseVolume)} @ ${fmt(e.price)}, drop from last 0%, drop from start 0%, invested ${fmt(e.investedQuote)} ${quote(e.symbol)}`);

@@ -44,6 +44,8 @@ describe('attachLogger', () => {
     expect(warned).toContainEqual(expect.stringMatching(/^\[WORKER\]\[ETH\] start buy rejected \(INJECTED_FAULT\)/));
     expect(warned).toContainEqual(expect.stringMatching(/^\[CHECK\]\[ETH\] start buy failed/));
     expect(warned).toContainEqual(expect.stringMatching(/^\[WORKER\]\[ETH\] start buy outcome UNKNOWN \(EXCHANGE_UNKNOWN\).*cycle parked/));
+    await step(s);
+    expect(lines.map((l) => l.line)).toContainEqual(expect.stringMatching(/^\[RECONCILE\]\[ETH\] start buy ce-s-[a-z0-9]+ found after 1 look-up\(s\): filled 0.1 ETH @ 100$/));
   });
 
   it('prints lock and tick lines only when verbose, and stops when detached', async () => {

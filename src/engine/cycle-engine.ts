@@ -398,10 +398,9 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
    */
   async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: EngineEvent[] = []): Promise<void> {
     const purpose = outcome.status === 'unknown' ? 'park' : 'outcome';
-    const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market));
+    const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market), extra);
     if (result === 'won') {
       this.#unpersisted.delete(key);
-      this.#emitAll(extra);
       return;
     }
     if (result === 'moved-on') {
@@ -425,12 +424,14 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /**
    * One transition written with the lock held if it can be had within `lockWaitMs`: read, build,
    * compare-and-set; conflicts re-read and retry. `moved-on`: the builder found nothing to do.
+   * On a win, `extra` events are emitted before the transition's own.
    */
   async #write(
     key: string,
     symbol: string,
     purpose: 'outcome' | 'park',
     build: (record: CycleRecord, market: MarketRules) => Transition | null,
+    extra: EngineEvent[] = [],
   ): Promise<'won' | 'moved-on' | { error: unknown }> {
     let lastError: unknown = new CycleEngineError('too many write conflicts');
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
@@ -455,6 +456,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
       if (result === 'won') {
+        this.#emitAll(extra);
         this.#emitAll(events);
         return 'won';
       }
