@@ -355,6 +355,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
+      timer.unref(); // a pending order must not keep a process alive on its own
     });
     const at = () => this.#o.clock.now();
     try {
