@@ -101,8 +101,8 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * {@inheritDoc StateStore.list}
-   * Also removes temp files left by killed writers.
+   * Every record in the store (see {@link StateStore.list}). Also removes temp files left by
+   * killed writers.
    * @throws {@link CorruptStateError} when a key's latest file does not parse or validate
    */
   async list(): Promise<StoredRecord[]> {
