@@ -24,7 +24,7 @@ export class NaiveEngine {
     const n = ++this.#n;
     const starting: CycleRecord = {
       schema: 1, symbol, phase: 'starting', cycleId: `${name}-${n}`, position: null, retryAt: null, rejections: 0,
-      closedCycles: 0, realizedPnlQuote: '0', dust: null, updatedAt: 0,
+      closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [], updatedAt: 0,
       order: { intentId: `${name}-${n}`, clientOrderId: `naive-${name}-${n}`, purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: 0, owner: name, attempts: 1, outcome: null },
     };
     await store.compareAndSet(symbol, latest?.version ?? null, starting);

@@ -1,0 +1,125 @@
+/**
+ * A stale writer's compare-and-set must fail, also while another writer prunes old versions.
+ *
+ * FileStateStore keeps the newest two `v<N>.json` of a key. A writer that read version N and links
+ * after the key moved to N+3 re-creates the pruned `v<N+1>.json` (the name is free again), then
+ * lists the directory to see whether it was stale. The version of `casWrite`
+ * (src/adapters/file/versioned-dir.ts) this was written against took "my file is gone" as "already
+ * pruned: successors were built on it" and reported success when a concurrent writer pruned the
+ * re-created file between the link and the listing: the stale writer was told it won although
+ * nothing it wrote was ever the state (an engine told so acts on a transition that never
+ * happened). The first test hits that window by racing two real stores (it hit ~40–60% of attempts
+ * on ext4); the other two force each window deterministically by holding the stale writer's fsyncs.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CycleRecord } from 'cycle-engine';
+
+// A gate on fs.fsync, installed before the store's modules load (durable.ts promisifies fs.fsync
+// at load): after `holdIn(dir)`, the next fsync of a file or directory under `dir` waits until
+// `release()`. Only that path is held (on Linux the fd's path is read from /proc/self/fd), so an
+// fsync of anything else — another test's store, vitest itself — goes through.
+const realFsync = fs.fsync;
+let holdUnder: string | null = null;
+let held: (() => void) | null = null;
+const pathOfFd = (fd: number): string | null => {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null; // no /proc: hold the next fsync, whatever it is
+  }
+};
+(fs as { fsync: unknown }).fsync = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+  if (holdUnder === null) return realFsync(fd, cb);
+  const where = pathOfFd(fd);
+  if (where !== null && !where.startsWith(holdUnder)) return realFsync(fd, cb);
+  holdUnder = null;
+  held = () => realFsync(fd, cb);
+};
+const { FileStateStore } = await import('cycle-engine');
+const { emptyRecord } = await import('../../src/ports/record');
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-stale-cas-'));
+afterAll(() => {
+  (fs as { fsync: unknown }).fsync = realFsync;
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const record = (key: string, n: number): CycleRecord => ({ ...emptyRecord(key, n), closedCycles: n });
+const versionsOf = (store: InstanceType<typeof FileStateStore>, key: string) =>
+  fs.readdirSync(store.pathOf(key)).filter((f) => /^v\d+\.json$/.test(f)).map((f) => Number(f.slice(1, -5))).sort((a, b) => a - b);
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function heldFsync(): Promise<void> {
+  for (let i = 0; i < 20_000 && held === null; i++) await turn();
+  if (held === null) throw new Error('the fsync gate never engaged: durable.ts no longer fsyncs through fs.fsync; update this test');
+}
+function release(): void {
+  const h = held!;
+  held = null;
+  h();
+}
+
+/** A key at version 1 read by `stale` (which caches its nonce), and the `live` writer. */
+async function setup(name: string) {
+  const key = `${name}/USDT`;
+  const stale = new FileStateStore({ dir: root });
+  const live = new FileStateStore({ dir: root });
+  expect(await live.compareAndSet(key, null, record(key, 1))).toBe(1);
+  expect((await stale.get(key))?.version).toBe(1);
+  return { key, stale, live };
+}
+
+describe('FileStateStore: a writer stale by 3 versions never wins, even while another writer prunes', () => {
+  it('raced for real, 100 times: the stale CAS returns null every time, and the head is the live writer’s', async () => {
+    const staleWins: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const { key, stale, live } = await setup(`R${i}`);
+      let v: number | null = 1;
+      for (let n = 2; n <= 4; n++) v = await live.compareAndSet(key, v!, record(key, n)); // the key moves on to 4
+      const [staleResult, liveResult] = await Promise.all([stale.compareAndSet(key, 1, record(key, 100)), live.compareAndSet(key, v!, record(key, 5))]);
+      expect(liveResult).toBe(5);
+      const head = await new FileStateStore({ dir: root }).get(key);
+      expect(head?.value.closedCycles).toBe(5); // the state is the live writer's
+      if (staleResult !== null) staleWins.push(`attempt ${i}: CAS on version 1 returned ${staleResult} while the head is ${head?.version}`);
+    }
+    expect(staleWins).toEqual([]);
+  });
+
+  it('the key moves on by 3 versions between the stale writer’s check and its link: conflict, and its file is taken back', async () => {
+    const { key, stale, live } = await setup('W1');
+    holdUnder = stale.pathOf(key);
+    const pending = stale.compareAndSet(key, 1, record(key, 100)); // head is 1: passes any up-front check …
+    await heldFsync(); // … and waits in the fsync of its temp file
+    let v: number | null = 1;
+    for (let n = 2; n <= 4; n++) v = await live.compareAndSet(key, v!, record(key, n));
+    await turn();
+    expect(versionsOf(live, key)).toEqual([3, 4]); // v2 pruned: the stale writer's link will succeed
+    release();
+    expect(await pending).toBeNull();
+    expect(versionsOf(live, key)).toEqual([3, 4]);
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(4);
+  });
+
+  it('a concurrent writer prunes the stale writer’s re-created file between its link and its check: still a conflict', async () => {
+    const { key, stale, live } = await setup('W2');
+    holdUnder = stale.pathOf(key);
+    const pending = stale.compareAndSet(key, 1, record(key, 100));
+    await heldFsync(); // temp file fsync
+    let v: number | null = 1;
+    for (let n = 2; n <= 4; n++) v = await live.compareAndSet(key, v!, record(key, n));
+    await turn();
+    holdUnder = stale.pathOf(key);
+    release();
+    await heldFsync(); // the stale writer linked v2 and waits in the directory fsync
+    expect(versionsOf(live, key)).toEqual([2, 3, 4]);
+    expect(await live.compareAndSet(key, v!, record(key, 5))).toBe(5);
+    await turn(); // the live writer prunes ≤ 3, the stale v2 with them
+    expect(versionsOf(live, key)).toEqual([4, 5]);
+    release();
+    expect(await pending, 'the stale writer must not be told it won').toBeNull();
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(5);
+  });
+});
