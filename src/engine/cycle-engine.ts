@@ -39,7 +39,8 @@ const STORE_RETRIES = 5;
  * cycle record, decides, and persists the order intent with a compare-and-set; only after the lock
  * is released does a background worker send the order, and the worker persists the outcome in the
  * same write that moves the cycle. At most one order per cycle is in flight; an order whose outcome
- * is unknown parks its cycle.
+ * is unknown parks its cycle until it is reconciled by a look-up of its client order id, and
+ * `start()` first recovers every order a crash or a vanished engine left without an outcome.
  *
  * @example
  * ```ts
