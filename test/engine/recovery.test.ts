@@ -106,6 +106,43 @@ describe('recovery', () => {
   });
 });
 
+describe('look-ups', () => {
+  it('a failing look-up never moves the cycle; it is retried with backoff until it answers', async () => {
+    const w = world();
+    await orphanedIntent(w);
+    let failures = 0;
+    const flaky: Exchange = {
+      id: 'flaky',
+      fetchPrices: (s) => w.exchange.fetchPrices(s),
+      getMarket: (s) => w.exchange.getMarket(s),
+      placeMarketOrder: (req) => w.exchange.placeMarketOrder(req),
+      findOrder: async (q) => {
+        if (failures++ < 4) throw new Error('HTTP 429 Too Many Requests');
+        return w.exchange.findOrder(q);
+      },
+    };
+    const b = w.engine({ exchange: flaky });
+    const before = await w.store.get(SYMBOL);
+    await b.e.start(); // the first look-up fails
+    await b.e.stop();
+    for (let i = 0; i < 3; i++) {
+      await b.e.tick(); // inside the backoff: no look-up
+      await b.e.idle();
+    }
+    expect(failures).toBe(1);
+    expect(await w.store.get(SYMBOL)).toEqual(before); // nothing moved
+    for (let i = 0; i < 60 && b.of('order:reconciled').length === 0; i++) {
+      w.clock.advance(1_000);
+      await b.e.tick();
+      await b.e.idle();
+    }
+    expect(failures).toBe(5);
+    expect(b.of('error')).toHaveLength(4);
+    expect(b.of('order:reconciled')).toEqual([expect.objectContaining({ result: 'filled', lookups: 5 })]);
+    expect(w.exchange.orders).toHaveLength(1);
+  });
+});
+
 describe('orphan fills', () => {
   it('a fill for an intent already given up as not found is kept and accounted, never dropped', async () => {
     const w = world();
