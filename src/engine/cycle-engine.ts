@@ -10,14 +10,15 @@ import {
   isOrderRejectedError,
 } from '../errors';
 import type { CycleEngineEvents } from '../events';
-import type { MarketRules, OpenOrder, OrderFill } from '../ports/exchange';
+import type { MarketRules, OrderFill } from '../ports/exchange';
 import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
 import type { VersionedRecord } from '../ports/state-store';
 import { checkFill } from './fill';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
-import { backoffMs, openIntent, recordOrphan, settleOutcome, type EngineEvent, type Transition } from './transitions';
+import { Reconciler } from './reconciler';
+import { openIntent, recordOrphan, settleOutcome, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
@@ -61,12 +62,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   readonly #o: ResolvedOptions;
   readonly #markets = new Map<string, MarketRules>();
   readonly #workers = new Map<string, Worker>();
-  /** Look-ups in progress, by key: one per parked order at a time. */
-  readonly #lookups = new Map<string, Worker>();
-  /** Per intent: look-ups made, and the earliest time of the next (backoff with jitter). */
-  readonly #lookupState = new Map<string, { count: number; nextAt: number }>();
-  /** Short background tasks (a late answer after a timeout) that idle() and stop() wait for. */
-  readonly #background = new Set<Promise<void>>();
+  readonly #reconciler: Reconciler;
   /** Outcomes a worker could not persist (store down); retried by ticks and `idle()`. */
   readonly #unpersisted = new Map<string, { intentId: string; outcome: OrderOutcome }>();
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
@@ -85,6 +81,11 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     super();
     this.#o = resolveOptions(options);
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
+    this.#reconciler = new Reconciler({
+      options: this.#o,
+      persistOutcome: (key, symbol, intentId, outcome, extra) => this.#persistOutcome(key, symbol, intentId, outcome, extra),
+      report: (error, symbol) => this.#report(error, symbol),
+    });
   }
 
   /** The symbols this engine trades. */
@@ -128,9 +129,9 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       }
       if (!order || (order.outcome !== null && order.outcome.status !== 'unknown')) return;
       if (this.#workers.get(key)?.intentId === order.intentId) return;
-      this.#spawnLookup(key, symbol, order, this.#markets.get(symbol) as MarketRules);
+      this.#reconciler.lookUp(key, symbol, order, this.#markets.get(symbol) as MarketRules);
     });
-    await Promise.all([...this.#lookups.values()].map((l) => l.done));
+    await Promise.all(this.#reconciler.pending());
   }
 
   /**
@@ -240,7 +241,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     }
     const plan = this.#plan(key, symbol, record, price, market, now);
     if (plan.kind === 'lookup') {
-      this.#spawnLookup(key, symbol, plan.order, market); // a read-only call: no lock
+      this.#reconciler.lookUp(key, symbol, plan.order, market); // a read-only call: no lock
       return 'skipped';
     }
     if (plan.kind !== 'none') return market;
@@ -263,7 +264,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
         purpose = 'intent';
       } else if (again.kind === 'lookup') {
-        this.#spawnLookup(key, symbol, again.order, market);
+        this.#reconciler.lookUp(key, symbol, again.order, market);
       } else if (again.kind === 'settle') {
         transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
         purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
@@ -297,7 +298,6 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       const pending = this.#unpersisted.get(key);
       if (pending?.intentId === order.intentId) return { kind: 'settle', intentId: order.intentId, outcome: pending.outcome };
       if (this.#workers.get(key)?.intentId === order.intentId) return NONE; // still running: skip
-      if (this.#lookups.get(key)?.intentId === order.intentId) return NONE; // being looked up
       if (order.outcome === null) {
         const age = now - order.createdAt;
         if (age <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // its sender may still be waiting for it
@@ -306,7 +306,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         const message = `no outcome ${age} ms after the intent (owner ${order.owner}): the order may have executed`;
         return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
       }
-      if (now < (this.#lookupState.get(order.intentId)?.nextAt ?? 0)) return NONE;
+      if (this.#reconciler.isWaiting(key, order.intentId, now)) return NONE; // being looked up, or backing off
       return { kind: 'lookup', order };
     }
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
@@ -373,7 +373,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       const result = await Promise.race([placed, timeout]);
       if (result === 'timeout') {
         controller.abort();
-        placed.then((answer) => this.#onLateAnswer(key, symbol, order, market, answer), () => undefined);
+        placed.then((answer) => this.#reconciler.lateAnswer(key, symbol, order, market, answer), () => undefined);
         return { status: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
       }
       return { status: 'filled', fill: checkFill(result, order, market), recordedAt: at() };
@@ -398,7 +398,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
    * intent was settled otherwise meanwhile is recorded as an orphan, never dropped.
    * @param extra - events to emit first if the write wins (e.g. `order:reconciled`)
    */
-  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: EngineEvent[] = []): Promise<void> {
+  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra?: (record: CycleRecord) => EngineEvent[]): Promise<void> {
     const purpose = outcome.status === 'unknown' ? 'park' : 'outcome';
     const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market), extra);
     if (result === 'won') {
@@ -433,7 +433,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     symbol: string,
     purpose: 'outcome' | 'park',
     build: (record: CycleRecord, market: MarketRules) => Transition | null,
-    extra: EngineEvent[] = [],
+    extra?: (record: CycleRecord) => EngineEvent[],
   ): Promise<'won' | 'moved-on' | { error: unknown }> {
     let lastError: unknown = new CycleEngineError('too many write conflicts');
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
@@ -450,7 +450,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         } else {
           const version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
           result = version === null ? 'conflict' : 'won';
-          events = transition.events;
+          events = [...(extra?.(snap!.value) ?? []), ...transition.events];
         }
       } catch (error) {
         lastError = error;
@@ -458,7 +458,6 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
       if (result === 'won') {
-        this.#emitAll(extra);
         this.#emitAll(events);
         return 'won';
       }
@@ -466,85 +465,6 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       if (result === 'error') await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
     return { error: lastError };
-  }
-
-  // ---------------------------------------------------------------- reconciliation
-
-  /**
-   * Looks a parked order up by its client order id, once (the tick calls again after a backoff):
-   * found filled → the fill is applied as if the worker had returned it; found open → look again
-   * later; not found → look again until the order can no longer land (`orderTimeoutMs +
-   * landingWindowMs` after the intent), then it is treated as rejected. A failing look-up never
-   * moves the cycle.
-   */
-  #spawnLookup(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
-    if (this.#lookups.has(key)) return;
-    const done = this.#lookup(key, symbol, order, market)
-      .catch((error) => this.#report(error, symbol))
-      .finally(() => this.#lookups.delete(key));
-    this.#lookups.set(key, { intentId: order.intentId, done });
-  }
-
-  async #lookup(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<void> {
-    const state = this.#lookupState.get(order.intentId) ?? { count: 0, nextAt: 0 };
-    state.count++;
-    this.#lookupState.set(order.intentId, state);
-    const ids = { symbol, cycleId: '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
-    const again = (now: number, cap = Number.POSITIVE_INFINITY) => {
-      // Exponential backoff with ±20% jitter, so engines that share a venue do not look in step.
-      const wait = backoffMs(state.count, this.#o.lookupBackoffInitialMs, this.#o.lookupBackoffMaxMs) * (0.8 + 0.4 * Math.random());
-      state.nextAt = Math.min(now + wait, cap);
-    };
-    let found: OrderFill | OpenOrder | null;
-    try {
-      found = await this.#o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt });
-    } catch (cause) {
-      again(this.#o.clock.now());
-      this.#report(new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause }), symbol);
-      return;
-    }
-    const now = this.#o.clock.now();
-    const cycleId = (await this.#o.store.get(key).catch(() => undefined))?.value.cycleId ?? '';
-    if (found !== null && found.status !== 'open') {
-      let fill: OrderFill;
-      try {
-        fill = checkFill(found, order, market);
-      } catch (error) {
-        again(now);
-        this.#report(error, symbol);
-        return;
-      }
-      const reconciled: EngineEvent = ['order:reconciled', { ...ids, cycleId, result: 'filled', fill, lookups: state.count }];
-      await this.#persistOutcome(key, symbol, order.intentId, { status: 'filled', fill, recordedAt: now }, [reconciled]);
-      this.#lookupState.delete(order.intentId);
-      return;
-    }
-    const deadline = order.createdAt + this.#o.orderTimeoutMs + this.#o.landingWindowMs;
-    if (found === null && now >= deadline) {
-      const message = `not found by its client order id after ${state.count} look-up(s), ${now - order.createdAt} ms after the intent: it can no longer land`;
-      const reconciled: EngineEvent = ['order:reconciled', { ...ids, cycleId, result: 'not-found', fill: null, lookups: state.count }];
-      await this.#persistOutcome(key, symbol, order.intentId, { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now }, [reconciled]);
-      this.#lookupState.delete(order.intentId);
-      return;
-    }
-    again(now, found === null ? deadline : Number.POSITIVE_INFINITY);
-  }
-
-  /** An answer that came after the timeout: a fill is evidence, applied like a found one. */
-  #onLateAnswer(key: string, symbol: string, order: PendingOrder, market: MarketRules, answer: unknown): void {
-    const task = (async () => {
-      let fill: OrderFill;
-      try {
-        fill = checkFill(answer, order, market);
-      } catch {
-        return; // a malformed late answer is no evidence: the look-ups decide
-      }
-      const ids = { symbol, cycleId: '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
-      const reconciled: EngineEvent = ['order:reconciled', { ...ids, result: 'late-response', fill, lookups: this.#lookupState.get(order.intentId)?.count ?? 0 }];
-      await this.#persistOutcome(key, symbol, order.intentId, { status: 'filled', fill, recordedAt: this.#o.clock.now() }, [reconciled]);
-    })().catch((error) => this.#report(error, symbol));
-    this.#background.add(task);
-    void task.finally(() => this.#background.delete(task));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -569,8 +489,10 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   async #drainWorkers(): Promise<void> {
-    while (this.#workers.size > 0 || this.#lookups.size > 0 || this.#background.size > 0) {
-      await Promise.all([...this.#workers.values(), ...this.#lookups.values()].map((w) => w.done).concat([...this.#background]));
+    for (;;) {
+      const pending = [...[...this.#workers.values()].map((w) => w.done), ...this.#reconciler.pending()];
+      if (pending.length === 0) return;
+      await Promise.all(pending);
     }
   }
 
