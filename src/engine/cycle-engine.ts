@@ -187,7 +187,8 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
 
   /**
    * Resolves when no order of this engine is in flight and every outcome has been applied to its
-   * cycle (retrying outcomes the store refused). It waits as long as that takes.
+   * cycle (retrying outcomes the store refused), including look-ups and late answers in progress.
+   * A parked order waiting for its next look-up does not hold it: that look-up comes with a tick.
    */
   async idle(): Promise<void> {
     for (;;) {

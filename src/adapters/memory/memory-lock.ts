@@ -14,7 +14,10 @@ export interface MemoryLockOptions {
   readonly ttlMs?: number;
   /** Default wait for a held key (default 0: try once). */
   readonly waitMs?: number;
-  /** Time source for leases (default: the wall clock). */
+  /**
+   * Time source of lease expiry (default: the wall clock). A `ManualClock` lets tests expire leases
+   * by advancing it; waiting (`waitMs`) is always real time.
+   */
   readonly clock?: Clock;
 }
 
