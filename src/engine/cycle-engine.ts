@@ -177,7 +177,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     // work of a crowd of other lanes.
     let ordersStarted = 0;
     await eachLimited(due, this.#o.transitionConcurrency, async ({ symbol, market }) => {
-      const r = await this.#transition(symbol, prices[symbol], market, now);
+      const r = await this.#transition(symbol, prices[symbol], market);
       if (r === 'order') ordersStarted++;
       else if (r === 'skipped') skipped++;
     });
@@ -250,11 +250,14 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   /** Takes the lock, reads again, decides again, and writes with a compare-and-set. */
-  async #transition(symbol: string, price: number | undefined, market: MarketRules, now: number): Promise<'order' | 'skipped' | 'none'> {
+  async #transition(symbol: string, price: number | undefined, market: MarketRules): Promise<'order' | 'skipped' | 'none'> {
     const key = this.#key(symbol);
     const lease = await this.#acquire(key, 0);
     if (lease === null) return 'skipped'; // another engine is on it; look again next tick
     const t0 = performance.now();
+    // The time of this transition, not of the tick's start: an intent's createdAt starts the clock
+    // of its landing deadline, and the k-th transition of a tick runs k writes after the tick began.
+    const now = this.#o.clock.now();
     let won: { transition: Transition; record: CycleRecord } | null = null;
     let purpose: 'intent' | 'outcome' | 'park' | 'none' = 'none';
     try {
