@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^cycle-engine\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^cycle-engine\/postgres$/, replacement: src('adapters/postgres/index.ts') },
+      { find: /^cycle-engine\/redis$/, replacement: src('adapters/redis/index.ts') },
       { find: /^cycle-engine$/, replacement: src('index.ts') },
     ],
   },
