@@ -55,7 +55,6 @@ const TEMP_MAX_AGE_MS = 60_000;
 export class FileStateStore implements StateStore {
   /** Absolute path of the store's directory. */
   readonly dir: string;
-  readonly #knownDirs = new Set<string>();
   /** Nonce of the version last read per key: a write right after a read need not read it again. */
   readonly #lastRead = new Map<string, { version: number; nonce: string }>();
 
@@ -89,7 +88,6 @@ export class FileStateStore implements StateStore {
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
     const dir = this.#keyDir(key);
-    await this.#ensureDir(dir);
     const payload: Payload = { key, value };
     const prevNonce = (version: number): string | null => {
       const cached = this.#lastRead.get(key);
@@ -97,7 +95,16 @@ export class FileStateStore implements StateStore {
       const text = readVersion(dir, version);
       return text === null ? null : this.#parse(key, text, version, versionPath(dir, version)).nonce;
     };
-    return casWrite(dir, expectedVersion, payload, prevNonce, { durable: true, mode: FILE_MODE, keep: 2 });
+    const write = () => casWrite(dir, expectedVersion, payload, prevNonce, { durable: true, mode: FILE_MODE, keep: 2 });
+    try {
+      return await write();
+    } catch (error) {
+      // The key's directory is made on its first write (checking for it on every write would
+      // cost a call per transition).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || expectedVersion !== null) throw error;
+      await this.#ensureDir(dir);
+      return write();
+    }
   }
 
   /**
@@ -138,13 +145,11 @@ export class FileStateStore implements StateStore {
   }
 
   async #ensureDir(dir: string): Promise<void> {
-    if (this.#knownDirs.has(dir)) return;
     const created = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
     // A new directory entry is durable only once its parent is fsynced.
     if (created !== undefined) {
       for (let d = dir; d.startsWith(created) && d !== path.dirname(d); d = path.dirname(d)) await fsyncDir(path.dirname(d));
     }
-    this.#knownDirs.add(dir);
   }
 
   #parse(key: string, text: string, version: number, file: string): { value: CycleRecord; nonce: string } {
