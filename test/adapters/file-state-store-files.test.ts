@@ -84,6 +84,7 @@ describe('FileStateStore on disk', () => {
     expect((error as CorruptStateError).location).toBe(file);
     await expect(fresh.compareAndSet('ETH/USDT', 1, idle)).rejects.toBeInstanceOf(CorruptStateError);
     expect(fs.readFileSync(file, 'utf8')).toBe('{"version":1');
+    await new Promise((r) => setImmediate(r)); // the first write's temp name is unlinked just after it returns
     expect(fs.readdirSync(store.pathOf('ETH/USDT'))).toEqual(['v1.json']);
   });
 });
