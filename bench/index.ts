@@ -26,6 +26,7 @@ import {
 } from '../src/index';
 import { loadCandles, replay, type Candle, type IntrabarMode } from '../examples/support/replay';
 import { fileStoreRows } from './file-store';
+import { serviceRows } from './services';
 import { ensureBuilt, measureImport } from './import-time';
 import { median, percentile, table, timeMs, type Row } from './stats';
 
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
   }
 
   rows.push(...(await fileStoreRows(log)));
+  rows.push(...(await serviceRows(log)));
 
   console.log(table(rows));
   console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -23,6 +23,9 @@ if (!url) {
 
 const instanceId = `${os.hostname()}-${process.pid}`;
 const pool = new pg.Pool({ connectionString: url, max: 5 });
+// An idle connection the server drops (restart, failover) is an 'error' event: without a
+// listener it would end the process. The engine itself re-reads after any failed call.
+pool.on('error', (error) => console.error(`[postgres] idle connection lost: ${error.message}`));
 // The tables are created on first use; where the app may not run DDL, create them by hand from
 // PostgresStateStore.createTableSql() and PostgresLock.createTableSql() and pass createTable: false.
 const store = new PostgresStateStore({ pool, table: 'example_cycles' });

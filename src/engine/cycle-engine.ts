@@ -252,7 +252,12 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /** Takes the lock, reads again, decides again, and writes with a compare-and-set. */
   async #transition(symbol: string, price: number | undefined, market: MarketRules): Promise<'order' | 'skipped' | 'none'> {
     const key = this.#key(symbol);
-    const lease = await this.#acquire(key, 0);
+    // A lock that cannot say whether it was taken (a server lock on a dropped connection) is a
+    // busy key for this tick: reported for this symbol, and the tick goes on with the others.
+    const lease = await this.#acquire(key, 0).catch((error: unknown) => {
+      this.#report(error, symbol);
+      return null;
+    });
     if (lease === null) return 'skipped'; // another engine is on it; look again next tick
     const t0 = performance.now();
     // The time of this transition, not of the tick's start: an intent's createdAt starts the clock

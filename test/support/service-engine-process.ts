@@ -46,6 +46,7 @@ const durationMs = Number(values['duration-ms'] ?? 2_500);
 const strategyOptions: DcaOptions = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1, ...(values.strategy ? JSON.parse(values.strategy) : {}) };
 
 const pool = storeKind === 'postgres' || lockKind === 'postgres' ? new pg.Pool({ connectionString: POSTGRES_URL, max: 4 }) : undefined;
+pool?.on('error', () => {}); // a dropped idle connection must not end the process
 const redis = storeKind === 'redis' || lockKind === 'redis' ? new Redis(REDIS_URL) : undefined;
 const store: StateStore = storeKind === 'postgres' ? new PostgresStateStore({ pool: pool!, table: storeAt }) : new RedisStateStore({ client: redis!, prefix: storeAt });
 const lock: Lock = lockKind === 'postgres' ? new PostgresLock({ pool: pool!, table: lockAt }) : new RedisLock({ client: redis!, prefix: lockAt });
