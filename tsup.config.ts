@@ -8,6 +8,7 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     postgres: 'src/adapters/postgres/index.ts',
     redis: 'src/adapters/redis/index.ts',
+    ccxt: 'src/adapters/ccxt/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -16,6 +17,6 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
-  // pg and ioredis are optional peers: only their types are imported, the user passes the client in.
-  external: ['vitest', 'pg', 'ioredis'],
+  // pg, ioredis and ccxt are optional peers: only their types are imported, the user passes the client in.
+  external: ['vitest', 'pg', 'ioredis', 'ccxt'],
 });

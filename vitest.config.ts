@@ -9,6 +9,7 @@ export default defineConfig({
       { find: /^cycle-engine\/testing$/, replacement: src('testing/index.ts') },
       { find: /^cycle-engine\/postgres$/, replacement: src('adapters/postgres/index.ts') },
       { find: /^cycle-engine\/redis$/, replacement: src('adapters/redis/index.ts') },
+      { find: /^cycle-engine\/ccxt$/, replacement: src('adapters/ccxt/index.ts') },
       { find: /^cycle-engine$/, replacement: src('index.ts') },
     ],
   },

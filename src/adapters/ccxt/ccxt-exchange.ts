@@ -1,0 +1,228 @@
+/**
+ * An {@link Exchange} over a ccxt exchange instance the user builds (ccxt is an optional peer:
+ * this file never imports it).
+ */
+import { Decimal, parseDecimal, str } from '../../decimal';
+import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError } from '../../errors';
+import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
+import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
+import { orderFee, toPortOrder, tradesFee } from './fills';
+import { marketRules } from './markets';
+import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike, CcxtTickerLike } from './types';
+import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type CcxtVenueProfile } from './venues';
+
+/**
+ * Options of {@link CcxtExchange}.
+ * @public
+ */
+export interface CcxtExchangeOptions {
+  /** Name for logs (default: the ccxt id). */
+  readonly id?: string;
+  /**
+   * Client order id support of a venue this adapter does not list in `CCXT_VENUE_PROFILES`. Give
+   * it only after checking that the venue stores `params.clientOrderId` and can find orders by it.
+   */
+  readonly venueProfile?: CcxtVenueProfile;
+  /** Extra ccxt `params` sent with every order (e.g. `{ newOrderRespType: 'FULL' }`). */
+  readonly orderParams?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The {@link Exchange} port over any ccxt exchange object: MARKET buys by quote amount
+ * (`createMarketBuyOrderWithCost`), sells by base amount, look-ups by client order id, and venue
+ * errors classified by `CCXT_ERROR_CLASSIFICATION`.
+ * @public
+ */
+export class CcxtExchange implements Exchange {
+  /** Name for logs. */
+  readonly id: string;
+  readonly #ccxt: CcxtExchangeLike;
+  readonly #profile: CcxtVenueProfile;
+  readonly #orderParams: Readonly<Record<string, unknown>>;
+  readonly #rules = new Map<string, MarketRules>();
+  #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
+
+  /**
+   * @param exchange - a ccxt exchange instance (`new ccxt.binance({ apiKey, secret })`)
+   * @param options - log name, a profile for an unlisted venue, extra order params
+   * @throws `InvalidOptionsError` when the venue cannot carry a client order id (Coinbase) or is
+   * not listed and no `venueProfile` is given: without one, a timed-out order could not be found
+   */
+  constructor(exchange: CcxtExchangeLike, options: CcxtExchangeOptions = {}) {
+    if (typeof exchange !== 'object' || exchange === null || typeof exchange.id !== 'string' || typeof exchange.createOrder !== 'function') {
+      throw new InvalidOptionsError('exchange', 'expected a ccxt exchange instance, e.g. new ccxt.binance({ ... })');
+    }
+    const known = CCXT_VENUE_PROFILES[exchange.id];
+    if (NO_CLIENT_ID_VENUES.has(exchange.id)) {
+      throw new InvalidOptionsError('exchange', `ccxt does not send a client order id to ${exchange.id}: an order whose answer is lost could not be found again, so it could be bought twice`);
+    }
+    const profile = options.venueProfile ?? known;
+    if (profile === undefined) {
+      throw new InvalidOptionsError('venueProfile', `${exchange.id} is not a venue this adapter knows client order ids for (${Object.keys(CCXT_VENUE_PROFILES).join(', ')}); pass a venueProfile once you have checked it`);
+    }
+    this.#ccxt = exchange;
+    this.#profile = profile;
+    this.#orderParams = options.orderParams ?? {};
+    this.id = options.id ?? exchange.id;
+  }
+
+  async #loadMarkets(): Promise<Record<string, CcxtMarketLike>> {
+    this.#markets ??= this.#ccxt.loadMarkets().catch((error: unknown) => {
+      this.#markets = undefined;
+      throw error;
+    });
+    return this.#markets;
+  }
+
+  async #market(symbol: string): Promise<CcxtMarketLike> {
+    const market = (await this.#loadMarkets())[symbol];
+    if (market === undefined) throw new OrderRejectedError(`${this.id} has no market ${symbol}`, { reason: 'BAD_SYMBOL' });
+    return market;
+  }
+
+  /** Last prices: one `fetchTickers` call where the venue has it; unknown symbols are left out. */
+  async fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+    const markets = await this.#loadMarkets();
+    const known = [...new Set(symbols)].filter((s) => markets[s] !== undefined);
+    const prices: Record<string, number> = {};
+    if (known.length === 0) return prices;
+    let tickers: Array<CcxtTickerLike | undefined>;
+    if (this.#ccxt.has.fetchTickers) {
+      const all = await this.#ccxt.fetchTickers(known);
+      tickers = known.map((s) => all[s]);
+    } else {
+      tickers = await Promise.all(known.map((s) => this.#ccxt.fetchTicker(s).catch(() => undefined)));
+    }
+    known.forEach((symbol, i) => {
+      const t = tickers[i];
+      const mid = t?.bid !== undefined && t.ask !== undefined ? (t.bid + t.ask) / 2 : undefined;
+      const price = t?.last ?? t?.close ?? mid;
+      if (typeof price === 'number' && Number.isFinite(price) && price > 0) prices[symbol] = price;
+    });
+    return prices;
+  }
+
+  /** Market rules from `loadMarkets` (cached), as decimal strings. */
+  async getMarket(symbol: string): Promise<MarketRules> {
+    const cached = this.#rules.get(symbol);
+    if (cached) return cached;
+    const rules = marketRules(await this.#market(symbol), this.#ccxt.precisionMode);
+    this.#rules.set(symbol, rules);
+    return rules;
+  }
+
+  /** Sends a MARKET order with the request's client order id; see the class for the error mapping. */
+  async placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+    const { symbol, side, clientOrderId } = request;
+    let rules: MarketRules;
+    let market: CcxtMarketLike;
+    try {
+      [rules, market] = await Promise.all([this.getMarket(symbol), this.#market(symbol)]);
+    } catch (error) {
+      // Nothing was sent yet: whatever failed (markets unavailable, unknown symbol), no order exists.
+      if (isOrderRejectedError(error)) throw error;
+      throw new OrderRejectedError(`${this.id}: markets unavailable, ${clientOrderId} not sent: ${String(error)}`, { reason: 'MARKETS_UNAVAILABLE', clientOrderId, cause: error });
+    }
+    const params = { ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
+    let order: CcxtOrderLike;
+    try {
+      const send = side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params);
+      order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
+    } catch (error) {
+      if (isOrderRejectedError(error) || error instanceof OrderOutcomeUnknownError) throw error;
+      throw toOrderError(error, this.#ccxt.id, clientOrderId);
+    }
+    let result = await this.#toPort(order, { clientOrderId, symbol, side }, rules.base).catch(() => undefined);
+    // Some venues answer a create with the id only: look the order up before giving up on it.
+    if (result === undefined || result === null || result.status === 'open') {
+      if (result === null && (order.status === 'canceled' || order.status === 'expired' || order.status === 'rejected')) {
+        throw new OrderRejectedError(`${this.id}: ${clientOrderId} ended ${order.status} with nothing executed`, { reason: order.status.toUpperCase(), clientOrderId });
+      }
+      result = await this.findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
+    }
+    if (result && result.status !== 'open') return result;
+    throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
+  }
+
+  async #buy(request: MarketOrderRequest, rules: MarketRules, params: object): Promise<CcxtOrderLike> {
+    const quote = parseDecimal(request.quoteAmount);
+    if (quote === undefined || quote.lte(0)) throw new OrderRejectedError(`quoteAmount ${String(request.quoteAmount)} is not a positive decimal`, { reason: 'INVALID_AMOUNT', clientOrderId: request.clientOrderId });
+    if (quote.lt(rules.minNotional)) {
+      throw new OrderRejectedError(`${request.symbol}: ${str(quote)} ${rules.quote} is below the minimum notional ${rules.minNotional}`, { reason: 'MIN_NOTIONAL', clientOrderId: request.clientOrderId });
+    }
+    if (!this.#ccxt.has.createMarketBuyOrderWithCost) {
+      throw new OrderRejectedError(`ccxt ${this.#ccxt.id} cannot place a MARKET buy by quote amount (has.createMarketBuyOrderWithCost is false)`, { reason: 'QUOTE_AMOUNT_UNSUPPORTED', clientOrderId: request.clientOrderId });
+    }
+    return this.#ccxt.createMarketBuyOrderWithCost(request.symbol, quote.toNumber(), params);
+  }
+
+  async #sell(request: MarketOrderRequest, market: CcxtMarketLike, params: object): Promise<CcxtOrderLike> {
+    const base = parseDecimal(request.baseAmount);
+    const reject = (reason: string, why: string) => new OrderRejectedError(`${request.symbol}: ${why}`, { reason, clientOrderId: request.clientOrderId });
+    if (base === undefined || base.lte(0)) throw reject('INVALID_AMOUNT', `baseAmount ${String(request.baseAmount)} is not a positive decimal`);
+    let amount: Decimal | undefined;
+    try {
+      amount = parseDecimal(this.#ccxt.amountToPrecision(request.symbol, str(base)));
+    } catch (error) {
+      if (errorClassNames(error).has('InvalidOrder')) throw reject('AMOUNT_BELOW_MINIMUM', `${str(base)} is below the minimum amount`);
+      throw error;
+    }
+    if (amount === undefined || amount.lte(0)) throw reject('AMOUNT_BELOW_STEP', `${str(base)} rounds down to nothing`);
+    const min = market.limits.amount?.min;
+    if (typeof min === 'number' && amount.lt(String(min))) throw reject('AMOUNT_BELOW_MINIMUM', `${str(amount)} is below the minimum amount ${min}`);
+    return this.#ccxt.createOrder(request.symbol, 'market', 'sell', amount.toNumber(), undefined, params);
+  }
+
+  async #toPort(order: CcxtOrderLike, ids: { clientOrderId: string; symbol: string; side: OrderSide }, base: string): Promise<OrderFill | OpenOrder | null> {
+    let fee = orderFee(order, base);
+    const executedSome = order.status !== 'open' && order.status !== undefined;
+    if (fee === undefined && executedSome && order.id !== undefined && this.#ccxt.has.fetchOrderTrades) {
+      fee = tradesFee(await this.#ccxt.fetchOrderTrades(order.id, ids.symbol), base);
+    }
+    return toPortOrder(order, ids, fee ?? null);
+  }
+
+  /** Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning). */
+  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+    const { symbol, clientOrderId } = query;
+    const venueId = venueClientOrderId(this.#profile, clientOrderId);
+    const market = await this.#market(symbol);
+    let order: CcxtOrderLike | undefined;
+    if (this.#profile.lookup === 'fetchOrder') {
+      try {
+        order = await this.#ccxt.fetchOrder(undefined, symbol, { clientOrderId: venueId });
+      } catch (error) {
+        if (errorClassNames(error).has('OrderNotFound') || classifyCcxtError(error, this.#ccxt.id).reason === 'ORDER_NOT_FOUND') return null;
+        throw error;
+      }
+    } else {
+      order = await this.#scan(symbol, Math.max(0, query.since - 60_000), venueId);
+    }
+    if (order === undefined) return null;
+    const side = String(order.side ?? '').toLowerCase() === 'sell' ? 'sell' : 'buy';
+    return this.#toPort(order, { clientOrderId, symbol, side }, market.base);
+  }
+
+  /** Open, then closed and cancelled orders since `since`, searched for a client order id. */
+  async #scan(symbol: string, since: number, venueId: string): Promise<CcxtOrderLike | undefined> {
+    const c = this.#ccxt;
+    const pick = (orders: CcxtOrderLike[]) => orders.find((o) => o.clientOrderId === venueId);
+    const found = pick(await c.fetchOpenOrders(symbol, since));
+    if (found) return found;
+    if (c.has.fetchCanceledAndClosedOrders && c.fetchCanceledAndClosedOrders) return pick(await c.fetchCanceledAndClosedOrders(symbol, since));
+    const closed = pick(await c.fetchClosedOrders(symbol, since));
+    if (closed || !c.has.fetchCanceledOrders || !c.fetchCanceledOrders) return closed;
+    return pick(await c.fetchCanceledOrders(symbol, since));
+  }
+}
+
+/** Races a ccxt call with the engine's abort signal (ccxt cannot cancel a request). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * A stateful mock of Bybit v5's REST API (spot) for msw, in Bybit's documented formats
+ * (https://bybit-exchange.github.io/docs/v5/intro): market/instruments-info, market/tickers,
+ * POST order/create (ids only), order/realtime, order/history, execution/list, and its `retCode` errors.
+ */
+import { HttpResponse, http, type HttpHandler } from 'msw';
+import { Decimal } from '../../../src/decimal';
+
+/** A fault the next POST order/create meets. */
+export type BybitFault = 'insufficient-balance' | 'executed-then-502';
+
+interface BybitOrder { symbol: string; orderId: string; orderLinkId: string; side: 'Buy' | 'Sell'; qty: string; marketUnit: string; cumExecQty: string; cumExecValue: string; cumExecFee: string; avgPrice: string; status: string; ts: number }
+
+const ok = (result: unknown) => HttpResponse.json({ retCode: 0, retMsg: 'OK', result, retExtInfo: {}, time: Date.now() });
+const fail = (retCode: number, retMsg: string) => HttpResponse.json({ retCode, retMsg, result: {}, retExtInfo: {}, time: Date.now() });
+
+/** A mock Bybit spot venue. */
+export class BybitMock {
+  readonly prices = new Map<string, Decimal>([['ETHUSDT', new Decimal('2000.1')]]);
+  readonly orders: BybitOrder[] = [];
+  readonly requests: Array<{ method: string; path: string; params: Record<string, string> }> = [];
+  readonly #faults: BybitFault[] = [];
+  #nextId = 1_321_003_749_386_327_552n;
+
+  constructor(readonly baseUrl = 'https://api.bybit.com') {}
+
+  /** Queues a fault for the next order. */
+  inject(fault: BybitFault): void {
+    this.#faults.push(fault);
+  }
+
+  /** msw handlers for this venue. */
+  handlers(): HttpHandler[] {
+    const api = (path: string) => `${this.baseUrl}/v5/${path}`;
+    const list = (request: Request, path: string, statuses: string[] | null) => {
+      const params = Object.fromEntries(new URL(request.url).searchParams);
+      this.requests.push({ method: 'GET', path, params });
+      const rows = this.orders.filter((o) => o.symbol === params.symbol && (statuses === null || statuses.includes(o.status)));
+      return ok({ category: 'spot', nextPageCursor: '', list: rows.map((o) => this.#row(o)) });
+    };
+    return [
+      http.get(api('market/instruments-info'), () => ok({ category: 'spot', nextPageCursor: '', list: [...this.prices.keys()].map((symbol) => ({
+        symbol, baseCoin: 'ETH', quoteCoin: 'USDT', innovation: '0', status: 'Trading', marginTrading: 'utaOnly', stTag: '0',
+        lotSizeFilter: { basePrecision: '0.00001', quotePrecision: '0.0000001', minOrderQty: '0.00062', maxOrderQty: '1229.2336343', minOrderAmt: '5', maxOrderAmt: '2000000' },
+        priceFilter: { tickSize: '0.01' }, riskParameters: { priceLimitRatioX: '0.05', priceLimitRatioY: '0.05' },
+      })) })),
+      http.get(api('market/tickers'), () => ok({ category: 'spot', list: [...this.prices].map(([symbol, p]) => ({
+        symbol, bid1Price: p.sub('0.01').toFixed(), bid1Size: '1', ask1Price: p.add('0.01').toFixed(), ask1Size: '1', lastPrice: p.toFixed(),
+        prevPrice24h: p.toFixed(), price24hPcnt: '0', highPrice24h: p.toFixed(), lowPrice24h: p.toFixed(), turnover24h: '1000', volume24h: '0.5', usdIndexPrice: p.toFixed(),
+      })) })),
+      http.post(api('order/create'), async ({ request }) => {
+        const body = (await request.json()) as Record<string, string>;
+        this.requests.push({ method: 'POST', path: '/v5/order/create', params: body });
+        return this.#place(body);
+      }),
+      http.get(api('execution/list'), ({ request }) => {
+        const params = Object.fromEntries(new URL(request.url).searchParams);
+        this.requests.push({ method: 'GET', path: '/v5/execution/list', params });
+        const o = this.orders.find((x) => x.orderId === params.orderId);
+        return ok({ category: 'spot', nextPageCursor: '', list: o ? [{
+          symbol: o.symbol, orderId: o.orderId, orderLinkId: o.orderLinkId, side: o.side, orderPrice: '0', orderQty: o.qty, leavesQty: '0',
+          createType: 'CreateByUser', orderType: 'Market', stopOrderType: '', execFee: o.cumExecFee, execId: `${o.orderId}-1`, execPrice: o.avgPrice,
+          execQty: o.cumExecQty, execType: 'Trade', execValue: o.cumExecValue, execTime: String(o.ts), feeCurrency: o.side === 'Buy' ? 'ETH' : 'USDT',
+          isMaker: false, feeRate: '0.001', tradeIv: '', markIv: '', markPrice: '', indexPrice: '', underlyingPrice: '', blockTradeId: '', closedSize: '', seq: 1,
+        }] : [] });
+      }),
+      http.get(api('order/realtime'), ({ request }) => list(request, '/v5/order/realtime', ['New', 'PartiallyFilled'])),
+      http.get(api('order/history'), ({ request }) => {
+        const status = new URL(request.url).searchParams.get('orderStatus');
+        return list(request, '/v5/order/history', status ? [status] : ['Filled', 'Cancelled', 'PartiallyFilledCanceled', 'Rejected']);
+      }),
+    ];
+  }
+
+  #row(o: BybitOrder) {
+    return {
+      orderId: o.orderId, orderLinkId: o.orderLinkId, blockTradeId: '', symbol: o.symbol, price: '0', qty: o.qty, side: o.side, isLeverage: '0',
+      positionIdx: 0, orderStatus: o.status, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', avgPrice: o.avgPrice, leavesQty: '0', leavesValue: '0',
+      cumExecQty: o.cumExecQty, cumExecValue: o.cumExecValue, cumExecFee: o.cumExecFee, timeInForce: 'IOC', orderType: 'Market', stopOrderType: '',
+      orderIv: '', marketUnit: o.marketUnit, triggerPrice: '0', takeProfit: '0', stopLoss: '0', tpTriggerBy: '', slTriggerBy: '', triggerDirection: 0,
+      triggerBy: '', lastPriceOnCreated: '', reduceOnly: false, closeOnTrigger: false, smpType: 'None', smpGroup: 0, smpOrderId: '', tpslMode: '',
+      tpLimitPrice: '', slLimitPrice: '', placeType: '', createdTime: String(o.ts), updatedTime: String(o.ts),
+    };
+  }
+
+  #place(b: Record<string, string>) {
+    const fault = this.#faults.shift();
+    if (fault === 'insufficient-balance') return fail(170131, 'Insufficient balance.');
+    const price = this.prices.get(b.symbol ?? '')!;
+    const step = new Decimal('0.00001');
+    const quote = b.side === 'Buy' && b.marketUnit !== 'baseCoin';
+    const base = (quote ? new Decimal(b.qty!).div(price) : new Decimal(b.qty!)).div(step).floor().mul(step);
+    const value = base.mul(price);
+    if (value.lt(5)) return fail(170140, 'Order value exceeded lower limit.');
+    const order: BybitOrder = {
+      symbol: b.symbol!, orderId: String(this.#nextId++), orderLinkId: b.orderLinkId ?? '', side: b.side as 'Buy', qty: b.qty!, marketUnit: quote ? 'quoteCoin' : 'baseCoin',
+      cumExecQty: base.toFixed(), cumExecValue: value.toFixed(), avgPrice: price.toFixed(), status: 'Filled', ts: Date.now(),
+      cumExecFee: (b.side === 'Buy' ? base : value).mul('0.001').toFixed(),
+    };
+    this.orders.push(order);
+    if (fault === 'executed-then-502') return new HttpResponse('<html>502 Bad Gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
+    return ok({ orderId: order.orderId, orderLinkId: order.orderLinkId });
+  }
+}
