@@ -14,7 +14,8 @@ export type BinanceFault =
   | 'message-bus' // executes, then answers -1006
   | 'hang' // executes, then never answers (the client times out)
   | 'server-error' // nothing executes, HTTP 503 with an HTML body
-  | 'rate-limit'; // HTTP 429 -1003, nothing executes
+  | 'rate-limit' // HTTP 429 -1003, nothing executes
+  | 'duplicate-reply'; // executes, then answers -2010 "Duplicate order sent." (a retried request's reply)
 
 /** One order the mock received. */
 export interface BinanceMockOrder {
@@ -149,6 +150,7 @@ export class BinanceMock {
     if (fault === 'backend-timeout') return error(408, -1007, 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.');
     if (fault === 'message-bus') return error(500, -1006, 'An unexpected response was received from the message bus. Execution status unknown.');
     if (fault === 'hang') await delay('infinite');
+    if (fault === 'duplicate-reply') return error(400, -2010, 'Duplicate order sent.');
     return HttpResponse.json({
       symbol: order.symbol, orderId: order.orderId, orderListId: -1, clientOrderId, transactTime: order.time, price: '0.00000000',
       origQty: order.executedQty, executedQty: order.executedQty, origQuoteOrderQty: p.quoteOrderQty ? f8(new Decimal(p.quoteOrderQty)) : '0.00000000',
