@@ -25,6 +25,7 @@ import {
   type CycleRecord,
 } from '../src/index';
 import { loadCandles, replay, type Candle, type IntrabarMode } from '../examples/support/replay';
+import { emptyRecord } from '../src/ports/record';
 import { fileStoreRows } from './file-store';
 import { serviceRows } from './services';
 import { ensureBuilt, measureImport } from './import-time';
@@ -93,11 +94,9 @@ const symbolName = (i: number) => `S${String(i).padStart(5, '0')}/USDT`;
 /** An active cycle bought at 100: at price 100 the DCA strategy neither rebuys (≤ 98) nor sells (≥ 101.5). */
 function activeRecord(symbol: string, i: number): CycleRecord {
   const record: CycleRecord = {
-    schema: 1,
-    symbol,
+    ...emptyRecord(symbol, T0),
     phase: 'active',
     cycleId: `bench${String(i).padStart(15, '0')}`,
-    order: null,
     position: {
       startPrice: '100',
       lastBuyPrice: '100',
@@ -107,14 +106,6 @@ function activeRecord(symbol: string, i: number): CycleRecord {
       buys: 1,
       openedAt: T0,
     },
-    retryAt: null,
-    rejections: 0,
-    closedCycles: 0,
-    realizedPnlQuote: '0',
-    dust: null,
-    recent: [],
-    orphans: [],
-    updatedAt: T0,
   };
   assertCycleRecord(symbol, record);
   return record;

@@ -40,6 +40,7 @@ function unreachable(what: string, url: string, name: string, error: unknown): v
   const message = `${what} not reachable at ${where(url)} (${(error as Error)?.message ?? String(error)})`;
   if (REQUIRED) throw new Error(`${message}, and CYCLE_ENGINE_REQUIRE_SERVICES=1: failing instead of skipping ${name}`);
   console.warn(`\n*** ${message}: skipping ${name}. Set CYCLE_ENGINE_REQUIRE_SERVICES=1 to fail instead. ***\n`);
+  // Skipped on purpose, and loudly (above): the server is unreachable and this run does not require it.
   describe.skip(name, () => it(`needs ${what}`, () => {}));
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError, LockNotHeldError } from '../../errors';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
+import { pollUntil } from '../poll';
 
 /**
  * Options of {@link PostgresLock}.
@@ -97,17 +98,9 @@ export class PostgresLock implements Lock {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidOptionsError('key', 'expected a non-empty string');
     const ttlMs = options.ttlMs ?? this.#ttlMs;
     if (!(ttlMs > 0)) throw new InvalidOptionsError('ttlMs', 'expected a number of ms above 0');
-    const deadline = Date.now() + (options.waitMs ?? this.#waitMs);
+    const waitMs = options.waitMs ?? this.#waitMs;
     if (this.#createTable) await ensureSchema(this.#pool, [PostgresLock.createTableSql(this.#name)]);
-    let pause = 5;
-    for (;;) {
-      const lease = await this.#tryTake(key, Math.ceil(ttlMs));
-      if (lease !== null) return lease;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return null;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, pause * (0.5 + Math.random()))));
-      pause = Math.min(pause * 2, 100);
-    }
+    return pollUntil(waitMs, () => this.#tryTake(key, Math.ceil(ttlMs)));
   }
 
   /** Does nothing: the pool is the caller's to end. */

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { InvalidOptionsError, LockNotHeldError } from '../../errors';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, checkClient, checkPrefix, runScript, unknownWrite } from './scripts';
+import { pollUntil } from '../poll';
 
 /**
  * Options of {@link RedisLock}.
@@ -74,16 +75,7 @@ export class RedisLock implements Lock {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidOptionsError('key', 'expected a non-empty string');
     const ttlMs = Math.ceil(options.ttlMs ?? this.#ttlMs);
     if (!(ttlMs > 0)) throw new InvalidOptionsError('ttlMs', 'expected a number of ms above 0');
-    const deadline = Date.now() + (options.waitMs ?? this.#waitMs);
-    let pause = 5;
-    for (;;) {
-      const lease = await this.#tryTake(key, ttlMs);
-      if (lease !== null) return lease;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return null;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, pause * (0.5 + Math.random()))));
-      pause = Math.min(pause * 2, 100);
-    }
+    return pollUntil(options.waitMs ?? this.#waitMs, () => this.#tryTake(key, ttlMs));
   }
 
   /** Does nothing: the client is the caller's to close. */
