@@ -16,7 +16,11 @@ export type CycleEngineErrorCode =
   | 'STATE_CONFLICT'
   | 'CORRUPT_STATE'
   | 'INVALID_EXCHANGE_RESPONSE'
-  | 'LOCK_NOT_HELD';
+  | 'LOCK_NOT_HELD'
+  | 'WRITE_UNKNOWN'
+  | 'POSITION_MISMATCH'
+  | 'CALL_TIMEOUT'
+  | 'STRATEGY_ERROR';
 
 /**
  * Base class of every error of this library.
@@ -206,6 +210,110 @@ export class LockNotHeldError extends CycleEngineError {
     super(`Lock \`${key}\`: ${message}`);
     this.name = 'LockNotHeldError';
     this.key = key;
+  }
+}
+
+/**
+ * A store could not tell whether a `compareAndSet` was applied (a dropped connection after the
+ * command left, a concurrent writer pruned the evidence): the write may or may not be part of the
+ * key's history. Callers re-read before deciding; a store never answers "not written" unless it
+ * is certain.
+ * @public
+ */
+export class WriteUnknownError extends CycleEngineError {
+  /** Stable code of this error class. */
+  override readonly code = 'WRITE_UNKNOWN' as const;
+  /** The store key. */
+  readonly key: string;
+
+  /**
+   * @param key - the store key
+   * @param message - what happened
+   * @param options - `cause`
+   */
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WriteUnknownError';
+    this.key = key;
+  }
+}
+
+/**
+ * A sell was refused because the account holds less base than the cycle's position says (sold by
+ * hand, or the record overstates it). The cycle stops buying until it is resynced
+ * (`engine.resyncCycle(symbol)`) or, with `onPositionMismatch: 'adopt'`, until the position has
+ * shrunk to what the account holds.
+ * @public
+ */
+export class PositionMismatchError extends CycleEngineError {
+  /** Stable code of this error class. */
+  override readonly code = 'POSITION_MISMATCH' as const;
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** Base held per the cycle record, decimal string. */
+  readonly heldPerRecord: string;
+  /** Free base per the venue, decimal string, when the adapter can read balances. */
+  readonly heldPerVenue: string | undefined;
+
+  /**
+   * @param symbol - the cycle's symbol
+   * @param message - details
+   * @param options - what the record and the venue say, and `cause`
+   */
+  constructor(symbol: string, message: string, options: { heldPerRecord: string; heldPerVenue?: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'PositionMismatchError';
+    this.symbol = symbol;
+    this.heldPerRecord = options.heldPerRecord;
+    this.heldPerVenue = options.heldPerVenue;
+  }
+}
+
+/**
+ * A port call (`fetchPrices`, `getMarket`, `findOrder`, `fetchBalances`, a store or lock call) did
+ * not settle within `callTimeoutMs`. That call fails; the tick and the other symbols go on.
+ * @public
+ */
+export class CallTimeoutError extends CycleEngineError {
+  /** Stable code of this error class. */
+  override readonly code = 'CALL_TIMEOUT' as const;
+  /** The call that hung, e.g. `exchange.findOrder`. */
+  readonly call: string;
+  /** The bound it exceeded, in ms. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param call - the call that hung
+   * @param timeoutMs - the bound
+   */
+  constructor(call: string, timeoutMs: number) {
+    super(`${call} did not settle within ${timeoutMs} ms`);
+    this.name = 'CallTimeoutError';
+    this.call = call;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A strategy threw, or returned something that is not a valid decision (an unknown action, a
+ * negative or non-decimal amount). Only its symbol is affected: no order is sent for it.
+ * @public
+ */
+export class StrategyError extends CycleEngineError {
+  /** Stable code of this error class. */
+  override readonly code = 'STRATEGY_ERROR' as const;
+  /** Unified symbol. */
+  readonly symbol: string;
+
+  /**
+   * @param symbol - the symbol whose decision failed
+   * @param message - what was wrong
+   * @param options - `cause`
+   */
+  constructor(symbol: string, message: string, options?: { cause?: unknown }) {
+    super(`Strategy for ${symbol}: ${message}`, options);
+    this.name = 'StrategyError';
+    this.symbol = symbol;
   }
 }
 

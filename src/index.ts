@@ -31,6 +31,10 @@ export {
   CorruptStateError,
   InvalidExchangeResponseError,
   LockNotHeldError,
+  WriteUnknownError,
+  PositionMismatchError,
+  CallTimeoutError,
+  StrategyError,
   isOrderRejectedError,
   isOrderOutcomeUnknownError,
 } from './errors';
@@ -45,6 +49,7 @@ export type {
   OrderFee,
   OrderSide,
   FindOrderQuery,
+  Balances,
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';

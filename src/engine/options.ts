@@ -66,6 +66,30 @@ export interface CycleEngineOptions {
   readonly instanceId?: string;
   /** Time source (default: the wall clock). */
   readonly clock?: Clock;
+  /**
+   * Bound on every port call but `placeMarketOrder` (`fetchPrices`, `getMarket`, `findOrder`,
+   * `fetchBalances`, the store's and the lock's calls): a call still pending after this fails with
+   * a `CallTimeoutError` for that call only (default 30,000 ms).
+   */
+  readonly callTimeoutMs?: number;
+  /**
+   * `stop()` resolves within this even when a call hangs, and reports (`engine:stopped`) the
+   * orders it left without an outcome (default 35,000 ms).
+   */
+  readonly stopTimeoutMs?: number;
+  /**
+   * What to do when a sell is refused because the account holds less base than the position
+   * says: `'halt'` (default) — the cycle sends nothing until `engine.resyncCycle(symbol)`;
+   * `'adopt'` — the position shrinks to what the account holds (never grows) and the sell is
+   * retried for that.
+   */
+  readonly onPositionMismatch?: 'halt' | 'adopt';
+  /**
+   * A fill whose fee the venue has not reported yet is looked up again; after this long it is
+   * applied with a fee estimated from the market's taker rate, flagged `feeEstimated`
+   * (default 600,000 ms).
+   */
+  readonly feeLookupTimeoutMs?: number;
 }
 
 /** @internal */
@@ -91,6 +115,10 @@ export interface ResolvedOptions {
   transitionConcurrency: number;
   instanceId: string | undefined;
   clock: Clock;
+  callTimeoutMs: number;
+  stopTimeoutMs: number;
+  onPositionMismatch: 'halt' | 'adopt';
+  feeLookupTimeoutMs: number;
 }
 
 function ms(name: string, value: unknown, fallback: number, min = 0): number {
@@ -99,6 +127,12 @@ function ms(name: string, value: unknown, fallback: number, min = 0): number {
     throw new InvalidOptionsError(name, `expected a number ≥ ${min}, got ${String(value)}`);
   }
   return value;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new InvalidOptionsError(name, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
 }
 
 function port(name: string, value: unknown, methods: string[]): void {
@@ -156,6 +190,10 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     transitionConcurrency,
     instanceId: options.instanceId,
     clock: options.clock ?? systemClock,
+    callTimeoutMs: ms('callTimeoutMs', options.callTimeoutMs, 30_000, 1),
+    stopTimeoutMs: ms('stopTimeoutMs', options.stopTimeoutMs, 35_000, 1),
+    onPositionMismatch: oneOf('onPositionMismatch', options.onPositionMismatch, ['halt', 'adopt'] as const, 'halt'),
+    feeLookupTimeoutMs: ms('feeLookupTimeoutMs', options.feeLookupTimeoutMs, 600_000),
   };
   if (resolved.backoffMaxMs < resolved.backoffInitialMs) throw new InvalidOptionsError('retryBackoff.maxMs', 'is below retryBackoff.initialMs');
   return resolved;

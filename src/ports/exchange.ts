@@ -22,6 +22,11 @@ export interface MarketRules {
   readonly priceTick: string;
   /** Smallest order value in quote (Binance `NOTIONAL.minNotional`). */
   readonly minNotional: string;
+  /**
+   * Taker fee rate as a decimal fraction (e.g. `0.001` for 0.1 %), when known: used to estimate
+   * the fee of a fill whose fee the venue has not reported within `feeLookupTimeoutMs`.
+   */
+  readonly takerFeeRate?: string;
 }
 
 /**
@@ -77,6 +82,15 @@ export interface OrderFill {
   readonly avgPrice: string;
   /** The fee, or null when none was charged (or it was charged elsewhere, e.g. BNB). */
   readonly fee: OrderFee | null;
+  /**
+   * True when the venue has not reported the fee yet (ccxt: the order is found by its client id
+   * but its trades are not listed yet); `fee` is then null and means nothing. The engine never
+   * applies such a fill as fee-free: it looks again and, after `feeLookupTimeoutMs`, applies it
+   * with a fee estimated from the market's taker rate (`feeEstimated: true`).
+   */
+  readonly feePending?: boolean;
+  /** Set by the engine on a fill whose fee it estimated (see `feePending`). */
+  readonly feeEstimated?: boolean;
   /** Execution time, Unix ms. */
   readonly timestamp: number;
 }
@@ -114,6 +128,13 @@ export interface FindOrderQuery {
 }
 
 /**
+ * Free (available) amounts per asset, decimal strings; an asset the account does not hold is `'0'`
+ * or absent.
+ * @public
+ */
+export type Balances = Record<string, string>;
+
+/**
  * The exchange port. Adapters classify venue errors: definitely-not-executed →
  * `OrderRejectedError`; may-have-executed → `OrderOutcomeUnknownError`. Any other error thrown by
  * `placeMarketOrder` is treated by the engine as "may have executed".
@@ -133,4 +154,10 @@ export interface Exchange {
   placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill>;
   /** Looks an order up by client order id: its fill, its open state, or null when the venue does not know it. */
   findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null>;
+  /**
+   * Optional: free amounts of the given assets. Lets the engine tell a sell refused for lack of
+   * balance from another rejection, say how much the account really holds, and never ask to sell
+   * more base than the account holds.
+   */
+  fetchBalances?(assets: readonly string[]): Promise<Balances>;
 }
