@@ -336,3 +336,50 @@ export function isOrderRejectedError(error: unknown): error is OrderRejectedErro
 export function isOrderOutcomeUnknownError(error: unknown): error is OrderOutcomeUnknownError {
   return error instanceof OrderOutcomeUnknownError || hasCode(error, 'ORDER_OUTCOME_UNKNOWN');
 }
+
+/**
+ * True for any error of this library, from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isCycleEngineError(error: unknown): error is CycleEngineError {
+  if (error instanceof CycleEngineError) return true;
+  const code = error instanceof Error ? (error as unknown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && KNOWN_CODES.has(code);
+}
+
+const KNOWN_CODES = new Set<string>([
+  'CYCLE_ENGINE_ERROR', 'INVALID_OPTIONS', 'ORDER_REJECTED', 'ORDER_OUTCOME_UNKNOWN', 'STATE_CONFLICT', 'CORRUPT_STATE',
+  'INVALID_EXCHANGE_RESPONSE', 'LOCK_NOT_HELD', 'WRITE_UNKNOWN', 'POSITION_MISMATCH', 'CALL_TIMEOUT', 'STRATEGY_ERROR',
+]);
+
+/**
+ * True for a {@link WriteUnknownError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isWriteUnknownError(error: unknown): error is WriteUnknownError {
+  return error instanceof WriteUnknownError || hasCode(error, 'WRITE_UNKNOWN');
+}
+
+/**
+ * True for a {@link CallTimeoutError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isCallTimeoutError(error: unknown): error is CallTimeoutError {
+  return error instanceof CallTimeoutError || hasCode(error, 'CALL_TIMEOUT');
+}
+
+/**
+ * True for a {@link CorruptStateError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isCorruptStateError(error: unknown): error is CorruptStateError {
+  return error instanceof CorruptStateError || hasCode(error, 'CORRUPT_STATE');
+}
+
+/**
+ * True for an {@link InvalidExchangeResponseError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isInvalidExchangeResponseError(error: unknown): error is InvalidExchangeResponseError {
+  return error instanceof InvalidExchangeResponseError || hasCode(error, 'INVALID_EXCHANGE_RESPONSE');
+}

@@ -3,7 +3,7 @@
  */
 import type { CycleEngineError } from './errors';
 import type { OrderFill, OrderSide } from './ports/exchange';
-import type { OrderPurpose, Position } from './ports/record';
+import type { OrderPurpose, Phase, Position } from './ports/record';
 
 /**
  * Fields every order event carries.
@@ -209,8 +209,109 @@ export interface CycleClosedEvent {
   readonly buys: number;
   /** From the start buy's fill to the sell's fill, ms. */
   readonly durationMs: number;
+  /** The sell's fill; null when the cycle closed without a sell (`reason: 'emptied'`). */
+  readonly fill: OrderFill | null;
+  /**
+   * Fees charged on the cycle's fills, per currency (decimal strings). A fee in a third currency
+   * (e.g. BNB) cannot be put in quote without a price: it is only reported here.
+   */
+  readonly feesByCurrency: Readonly<Record<string, string>>;
+  /** Why the cycle closed: `takeProfit` (a sell filled), `emptied` (nothing sellable was left, e.g. an orphan sell or an adopted balance took it). */
+  readonly reason: 'takeProfit' | 'emptied';
+}
+
+/**
+ * `cycle:partiallySold`: a MARKET sell filled less than asked (Binance ends it EXPIRED on a thin
+ * book). PnL is booked for the part sold; the cycle stays active with the rest, which the next
+ * sell decision sells.
+ * @public
+ */
+export interface CyclePartiallySoldEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Base sold (including a base-asset fee). */
+  readonly soldBase: string;
+  /** Base still held by the cycle. */
+  readonly remainingBase: string;
+  /** PnL booked for the part sold, in quote. */
+  readonly pnlQuote: string;
+  /** Sell fill price. */
+  readonly price: string;
+  /** The position after the partial sell. */
+  readonly position: Position;
   /** The sell's fill. */
   readonly fill: OrderFill;
+}
+
+/**
+ * `cycle:positionMismatch`: a sell was refused because the account holds less base than the
+ * position says (sold by hand, or the record overstates it). With `onPositionMismatch: 'halt'`
+ * the cycle sends nothing until `engine.resyncCycle(symbol)`; with `'adopt'` the position shrinks
+ * to what the account holds and the sell is retried.
+ * @public
+ */
+export interface CyclePositionMismatchEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Base held per the record. */
+  readonly heldPerRecord: string;
+  /** Free base per the venue, or null when the adapter cannot read balances. */
+  readonly heldPerVenue: string | null;
+  /** What the engine did: `halted` (waits for `resyncCycle`) or `adopted` (position shrunk). */
+  readonly action: 'halted' | 'adopted';
+  /** The refused sell's client order id. */
+  readonly clientOrderId: string;
+}
+
+/**
+ * `cycle:resynced`: `engine.resyncCycle(symbol)` lifted a halt; the position was shrunk to what
+ * the account holds when that is less.
+ * @public
+ */
+export interface CycleResyncedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Base held per the record before. */
+  readonly heldPerRecord: string;
+  /** Free base per the venue, or null when the adapter cannot read balances. */
+  readonly heldPerVenue: string | null;
+  /** Base held per the record after. */
+  readonly baseVolume: string;
+}
+
+/**
+ * `cycle:untracked`: at start, a record under this engine's key prefix for a symbol it no longer
+ * trades. Its order without an outcome, if any, is still looked up and its fill recorded; it is
+ * not traded otherwise. Reported once per start.
+ * @public
+ */
+export interface CycleUntrackedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The record's phase. */
+  readonly phase: Phase;
+  /** The position it holds, if any. */
+  readonly position: Position | null;
+  /** Client order id of an order still without an applied outcome, if any. */
+  readonly pendingClientOrderId: string | null;
+}
+
+/**
+ * `engine:stopped`: `stop()` finished. `leftBehind` lists the orders still without an outcome
+ * when it gave up waiting (`stopTimeoutMs`): they are looked up by the next start.
+ * @public
+ */
+export interface EngineStoppedEvent {
+  /** True when `stopTimeoutMs` passed before every order in flight settled. */
+  readonly timedOut: boolean;
+  /** Orders in flight or being looked up when `stop()` returned. */
+  readonly leftBehind: ReadonlyArray<{ readonly symbol: string; readonly intentId: string; readonly clientOrderId: string; readonly purpose: OrderPurpose }>;
 }
 
 /**
@@ -272,6 +373,16 @@ export interface CycleEngineEvents {
   'cycle:rebought': (e: CycleReboughtEvent) => void;
   /** A take-profit sell filled. */
   'cycle:closed': (e: CycleClosedEvent) => void;
+  /** A MARKET sell filled less than asked; the cycle stays active with the rest. */
+  'cycle:partiallySold': (e: CyclePartiallySoldEvent) => void;
+  /** A sell was refused: the account holds less base than the position says. */
+  'cycle:positionMismatch': (e: CyclePositionMismatchEvent) => void;
+  /** `resyncCycle()` lifted a halt. */
+  'cycle:resynced': (e: CycleResyncedEvent) => void;
+  /** At start: a record for a symbol this engine no longer trades. */
+  'cycle:untracked': (e: CycleUntrackedEvent) => void;
+  /** `stop()` finished. */
+  'engine:stopped': (e: EngineStoppedEvent) => void;
   /** A lock was released. */
   'lock:released': (e: LockReleasedEvent) => void;
   /** A tick's decisions are persisted. */

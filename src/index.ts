@@ -21,6 +21,7 @@ export { PaperExchange } from './adapters/paper/paper-exchange';
 export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './adapters/paper/paper-options';
 export type { PaperFault, PaperFaultOptions } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
+export { GuardedEmitter } from './engine/guarded-emitter';
 export type { AttachLoggerOptions, LogSink } from './log';
 export {
   CycleEngineError,
@@ -53,7 +54,7 @@ export type {
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
-export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust, OrphanFill } from './ports/record';
+export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust, OrphanFill, CycleHalt } from './ports/record';
 export { assertCycleRecord } from './ports/record';
 export type { Clock } from './ports/clock';
 export { systemClock, ManualClock } from './ports/clock';

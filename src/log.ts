@@ -74,7 +74,20 @@ export function attachLogger(engine: CycleEngine, sink: LogSink = console, optio
     'cycle:rebought': (e) =>
       write('info', 'BUY', e.symbol, `#${e.position.buys} rebuy: volume ${fmt(e.boughtBase)} @ ${fmt(e.price)}, drop from last ${fmt(e.dropFromLastPct)}%, drop from start ${fmt(e.dropFromStartPct)}%, invested ${fmt(e.position.investedQuote)} ${quote(e.symbol)}`),
     'cycle:closed': (e) =>
-      write('info', 'SELL', e.symbol, `take profit @ ${fmt(e.price)}: received ${fmt(e.proceedsQuote)} for ${fmt(e.investedQuote)} invested over ${e.buys} buys, PnL ${fmt(e.pnlQuote)} ${quote(e.symbol)} → cycle closed`),
+      e.reason === 'emptied'
+        ? write('warn', 'SELL', e.symbol, `nothing sellable left (${fmt(e.dustBase)} ${base(e.symbol)} carried as dust), PnL ${fmt(e.pnlQuote)} ${quote(e.symbol)} → cycle closed`)
+        : write('info', 'SELL', e.symbol, `take profit @ ${fmt(e.price)}: received ${fmt(e.proceedsQuote)} for ${fmt(e.investedQuote)} invested over ${e.buys} buys, PnL ${fmt(e.pnlQuote)} ${quote(e.symbol)}${fees(e.feesByCurrency)} → cycle closed`),
+    'cycle:partiallySold': (e) =>
+      write('warn', 'SELL', e.symbol, `sell filled in part @ ${fmt(e.price)}: sold ${fmt(e.soldBase)} ${base(e.symbol)}, PnL ${fmt(e.pnlQuote)} ${quote(e.symbol)}; ${fmt(e.remainingBase)} ${base(e.symbol)} still held, the cycle stays active`),
+    'cycle:positionMismatch': (e) =>
+      write('error', 'MISMATCH', e.symbol, `sell ${e.clientOrderId} refused for lack of balance: the record holds ${fmt(e.heldPerRecord)} ${base(e.symbol)}, the venue ${e.heldPerVenue === null ? 'an unknown amount' : `${fmt(e.heldPerVenue)} ${base(e.symbol)}`} → ${e.action === 'halted' ? 'cycle halted: nothing is sent until engine.resyncCycle()' : 'position shrunk to what the venue holds; the sell is retried'}`),
+    'cycle:resynced': (e) => write('info', 'RESYNC', e.symbol, `halt lifted: position ${fmt(e.heldPerRecord)} → ${fmt(e.baseVolume)} ${base(e.symbol)}`),
+    'cycle:untracked': (e) =>
+      write('warn', 'UNTRACKED', e.symbol, `a ${e.phase} cycle for a symbol this engine no longer trades${e.position ? ` holds ${fmt(e.position.baseVolume)} ${base(e.symbol)}` : ''}${e.pendingClientOrderId ? `; its order ${e.pendingClientOrderId} is looked up` : ''}`),
+    'engine:stopped': (e) =>
+      e.timedOut
+        ? write('warn', 'STOP', null, `stopped before ${e.leftBehind.length} order(s) settled: ${e.leftBehind.map((o) => `${o.symbol} ${o.clientOrderId}`).join(', ')}; the next start looks them up`)
+        : write('info', 'STOP', null, 'stopped; every order settled'),
     error: (e) => write('error', 'ERROR', null, `${e.name} (${e.code}): ${e.message}`),
   };
   if (options.verbose) {
@@ -86,4 +99,9 @@ export function attachLogger(engine: CycleEngine, sink: LogSink = console, optio
   return () => {
     for (const [name, fn] of entries) engine.off(name, fn as never);
   };
+}
+
+function fees(byCurrency: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(byCurrency).map(([c, a]) => `${fmt(a)} ${c}`);
+  return parts.length === 0 ? '' : `, fees ${parts.join(' + ')}`;
 }

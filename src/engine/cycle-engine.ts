@@ -1,34 +1,46 @@
 /**
  * The engine: per-symbol cycles driven by a strategy, every order through a persisted intent.
  */
-import { EventEmitter } from 'eventemitter3';
 import { performance } from 'node:perf_hooks';
+import { Decimal } from '../decimal';
 import {
+  CorruptStateError,
   CycleEngineError,
   InvalidExchangeResponseError,
+  StrategyError,
+  isCorruptStateError,
+  isCycleEngineError,
+  isInvalidExchangeResponseError,
   isOrderOutcomeUnknownError,
   isOrderRejectedError,
 } from '../errors';
-import type { CycleEngineEvents } from '../events';
+import type { EngineStoppedEvent } from '../events';
 import type { MarketRules, OrderFill } from '../ports/exchange';
 import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
 import type { VersionedRecord } from '../ports/state-store';
+import type { StrategyDecision } from '../strategy/strategy';
+import { sleep } from './bounded';
+import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { checkFill } from './fill';
+import { GuardedEmitter } from './guarded-emitter';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
 import { Reconciler } from './reconciler';
-import { openIntent, recordOrphan, settleOutcome, type EngineEvent, type Transition } from './transitions';
+import { closeIfEmpty, openIntent, recordOrphan, resync, settleOutcome, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
   | { kind: 'none' }
   | { kind: 'intent'; build: (r: CycleRecord) => Transition | null }
   | { kind: 'settle'; intentId: string; outcome: OrderOutcome }
-  | { kind: 'lookup'; order: PendingOrder };
+  | { kind: 'lookup'; order: PendingOrder }
+  | { kind: 'close'; transition: Transition };
 
 interface Worker {
   intentId: string;
+  clientOrderId: string;
+  purpose: PendingOrder['purpose'];
   done: Promise<void>;
 }
 
@@ -56,10 +68,11 @@ const STORE_RETRIES = 5;
  * ```
  * @public
  */
-export class CycleEngine extends EventEmitter<CycleEngineEvents> {
+export class CycleEngine extends GuardedEmitter {
   /** Id of this engine instance: the owner recorded on its intents. */
   readonly instanceId: string;
   readonly #o: ResolvedOptions;
+  readonly #mono: () => number;
   readonly #markets = new Map<string, MarketRules>();
   readonly #workers = new Map<string, Worker>();
   readonly #reconciler: Reconciler;
@@ -68,7 +81,16 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
   readonly #corrupt = new Set<string>();
   readonly #validated = new WeakSet<object>();
+  /** Symbols not traded (no longer in `symbols`) whose records still have an order to settle. */
+  readonly #untracked = new Set<string>();
+  /** Per key, a `retryAt` seen and the monotonic time its wait ends at the latest (a clock stepped back does not stretch it). */
+  readonly #waits = new Map<string, { retryAt: number; until: number }>();
   #running = false;
+  #starting: Promise<void> | null = null;
+  /** Bumped by every `stop()`: a start in progress that sees it changed does not start its loop. */
+  #generation = 0;
+  /** Bumped when `stop()` gives up waiting: a tick still running from before sends nothing. */
+  #epoch = 0;
   #loop: Promise<void> | null = null;
   #wakeLoop: (() => void) | null = null;
   #ticks = 0;
@@ -79,11 +101,17 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
    */
   constructor(options: CycleEngineOptions) {
     super();
-    this.#o = resolveOptions(options);
+    const resolved = resolveOptions(options);
+    const ms = resolved.callTimeoutMs;
+    this.#o = { ...resolved, exchange: boundExchange(resolved.exchange, ms), store: boundStore(resolved.store, ms), lock: boundLock(resolved.lock, ms) };
+    const clock = this.#o.clock;
+    this.#mono = typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     this.#reconciler = new Reconciler({
       options: this.#o,
+      monotonic: this.#mono,
       persistOutcome: (key, symbol, intentId, outcome, extra) => this.#persistOutcome(key, symbol, intentId, outcome, extra),
+      persistOrphan: (key, symbol, fill, note) => this.#persistOrphan(key, symbol, fill, note),
       report: (error, symbol) => this.#report(error, symbol),
     });
   }
@@ -100,26 +128,71 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
 
   /**
    * Loads every symbol's market rules, recovers, then ticks every `tickIntervalMs` until `stop()`.
+   * Concurrent calls share one start and one loop; a `stop()` during `start()` wins.
    *
    * Recovery: every cycle whose order has no applied outcome and is not being sent by this engine
    * (a crash, a restart, another engine that is gone) is looked up on the exchange by its client
    * order id at once; a fill found is applied. An order not found is looked up again on later
    * ticks until it can no longer land. Several engines recovering at once may all look; the
-   * store's compare-and-set lets exactly one apply what they find.
-   * @throws {@link CycleEngineError} when a market cannot be loaded
+   * store's compare-and-set lets exactly one apply what they find. Records under this engine's
+   * key prefix for symbols it no longer trades are recovered the same way and reported once
+   * (`cycle:untracked`), but not traded.
+   *
+   * A market whose rules cannot be loaded does not stop the others: it is reported (`error`) and
+   * loaded again on later ticks.
    */
   async start(): Promise<void> {
     if (this.#running) return;
-    await Promise.all(this.#o.symbols.map((s) => this.#market(s)));
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const generation = this.#generation;
+    await Promise.all(
+      this.#o.symbols.map((s) =>
+        this.#market(s).catch((error: unknown) => {
+          this.#report(error, s);
+        }),
+      ),
+    );
+    if (generation !== this.#generation) return;
     await this.#recover();
+    if (generation !== this.#generation) return;
     this.#running = true;
     this.#loop = this.#runLoop();
   }
 
   /** Looks up, once and at once, every order that has no applied outcome and no sender here. */
   async #recover(): Promise<void> {
-    await eachLimited(this.#o.symbols, this.#o.concurrency, async (symbol) => {
-      const key = this.#key(symbol);
+    let records: Array<{ key: string; value: CycleRecord }> = [];
+    try {
+      records = (await this.#o.store.list()).filter((r) => r.key.startsWith(this.#o.keyPrefix));
+    } catch (error) {
+      this.#report(error);
+    }
+    const tracked = new Set(this.#o.symbols);
+    const keys = new Set(this.#o.symbols.map((s) => this.#key(s)));
+    for (const r of records) {
+      const symbol = this.#symbolOf(r.key);
+      if (tracked.has(symbol) || keys.has(r.key)) continue;
+      keys.add(r.key);
+      try {
+        this.#check(r.key, r.value);
+      } catch (error) {
+        this.#report(error, symbol);
+        continue;
+      }
+      const order = r.value.order;
+      const pending = order !== null && (order.outcome === null || order.outcome.status === 'unknown');
+      this.emit('cycle:untracked', { symbol, phase: r.value.phase, position: r.value.position, pendingClientOrderId: order !== null ? order.clientOrderId : null });
+      if (order !== null) this.#untracked.add(symbol);
+      if (!pending) continue;
+    }
+    await eachLimited([...keys], this.#o.concurrency, async (key) => {
+      const symbol = this.#symbolOf(key);
       let order: PendingOrder | null | undefined;
       try {
         order = (await this.#read(key))?.value.order;
@@ -129,21 +202,54 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       }
       if (!order || (order.outcome !== null && order.outcome.status !== 'unknown')) return;
       if (this.#workers.get(key)?.intentId === order.intentId) return;
-      this.#reconciler.lookUp(key, symbol, order, this.#markets.get(symbol) as MarketRules);
+      let market: MarketRules;
+      try {
+        market = await this.#market(symbol);
+      } catch (error) {
+        this.#report(error, symbol); // looked up by a later tick once its market loads
+        return;
+      }
+      this.#reconciler.lookUp(key, symbol, order, market);
     });
     await Promise.all(this.#reconciler.pending());
   }
 
   /**
    * Stops ticking and waits for the current tick and every order in flight to finish and be
-   * recorded. Safe to call twice.
+   * recorded — at most `stopTimeoutMs`: then it resolves anyway, and `engine:stopped` lists the
+   * orders left without an outcome (the next start looks them up). After it resolves the loop
+   * runs no tick and sends no order. Safe to call twice, and during `start()` (stop wins).
    */
   async stop(): Promise<void> {
+    this.#generation++;
     this.#running = false;
     this.#wakeLoop?.();
-    await this.#loop;
-    this.#loop = null;
-    await this.#drainWorkers();
+    const starting = this.#starting;
+    const work = (async () => {
+      await starting?.catch(() => undefined);
+      await this.#loop;
+      this.#loop = null;
+      await this.#drainWorkers();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      work.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.#o.stopTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.#epoch++;
+    this.emit('engine:stopped', { timedOut, leftBehind: this.#leftBehind() });
+  }
+
+  #leftBehind(): EngineStoppedEvent['leftBehind'] {
+    const out: Array<EngineStoppedEvent['leftBehind'][number]> = [];
+    for (const [key, w] of this.#workers) out.push({ symbol: this.#symbolOf(key), intentId: w.intentId, clientOrderId: w.clientOrderId, purpose: w.purpose });
+    for (const { key, intentId, clientOrderId, purpose } of this.#reconciler.inProgress()) {
+      if (!out.some((o) => o.intentId === intentId)) out.push({ symbol: this.#symbolOf(key), intentId, clientOrderId, purpose });
+    }
+    return out;
   }
 
   /**
@@ -155,21 +261,24 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   async tick(): Promise<void> {
     const t0 = performance.now();
     const tick = ++this.#ticks;
+    const epoch = this.#epoch;
     const symbols = this.#o.symbols;
+    this.#reconciler.runLateChecks();
     // Without prices nothing new is decided, but outcomes are still applied and stale intents parked.
     let prices: Record<string, number> = {};
     let priceError: CycleEngineError | null = null;
     try {
       prices = await this.#o.exchange.fetchPrices(symbols);
     } catch (cause) {
-      priceError = new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
+      priceError = isInvalidExchangeResponseError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
     const now = this.#o.clock.now();
     // Phase 1, without the lock: read every record and decide. Most symbols stop here.
     const due: Array<{ symbol: string; market: MarketRules }> = [];
     let skipped = 0;
-    await eachLimited(symbols, this.#o.concurrency, async (symbol) => {
-      const r = await this.#scan(symbol, prices[symbol], now);
+    const scanned = this.#untracked.size === 0 ? symbols : [...symbols, ...this.#untracked];
+    await eachLimited(scanned, this.#o.concurrency, async (symbol) => {
+      const r = await this.#scan(symbol, this.#untracked.has(symbol) ? undefined : prices[symbol], now);
       if (r === 'skipped') skipped++;
       else if (r !== 'none') due.push({ symbol, market: r });
     });
@@ -177,7 +286,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     // work of a crowd of other lanes.
     let ordersStarted = 0;
     await eachLimited(due, this.#o.transitionConcurrency, async ({ symbol, market }) => {
-      const r = await this.#transition(symbol, prices[symbol], market);
+      const r = await this.#transition(symbol, this.#untracked.has(symbol) ? undefined : prices[symbol], market, epoch);
       if (r === 'order') ordersStarted++;
       else if (r === 'skipped') skipped++;
     });
@@ -223,6 +332,30 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     return mine.map((r) => r.value);
   }
 
+  /**
+   * Lifts the halt a position mismatch put on a cycle (a sell refused for lack of balance, with
+   * `onPositionMismatch: 'halt'`): reads the account's free base when the exchange can
+   * (`fetchBalances`), shrinks the position to it when it is less (never grows it), and lets the
+   * cycle trade again. Call it once the account and the record agree (e.g. after buying back what
+   * was sold by hand, or to accept the smaller holding). Resolves with the record after, or
+   * undefined when the symbol has no record; a cycle that is not halted is left as it is.
+   * @throws {@link CycleEngineError} when the record cannot be read or written
+   */
+  async resyncCycle(symbol: string): Promise<CycleRecord | undefined> {
+    const key = this.#key(symbol);
+    const market = await this.#market(symbol);
+    let heldPerVenue: string | null = null;
+    if (typeof this.#o.exchange.fetchBalances === 'function') {
+      const balances = await this.#o.exchange.fetchBalances([market.base]);
+      const free = balances?.[market.base];
+      heldPerVenue = free === undefined ? '0' : String(free);
+    }
+    const now = this.#o.clock.now();
+    const result = await this.#write(key, symbol, 'outcome', (record, m) => resync(record, heldPerVenue, { market: m, now, cooldownMs: this.#o.cooldownMs }));
+    if (typeof result === 'object') throw new CycleEngineError(`Could not resync ${symbol}`, { cause: result.error });
+    return (await this.#read(key))?.value;
+  }
+
   // ---------------------------------------------------------------- the tick, per symbol
 
   /** Reads and decides without the lock: the market rules when a transition is due, else why not. */
@@ -240,7 +373,14 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       this.#report(error, symbol);
       return 'skipped';
     }
-    const plan = this.#plan(key, symbol, record, price, market, now);
+    if (this.#untracked.has(symbol) && (record === null || record.order === null)) this.#untracked.delete(symbol);
+    let plan: Plan;
+    try {
+      plan = this.#plan(key, symbol, record, price, market, now);
+    } catch (error) {
+      this.#report(error, symbol);
+      return 'skipped';
+    }
     if (plan.kind === 'lookup') {
       this.#reconciler.lookUp(key, symbol, plan.order, market); // a read-only call: no lock
       return 'skipped';
@@ -250,7 +390,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   }
 
   /** Takes the lock, reads again, decides again, and writes with a compare-and-set. */
-  async #transition(symbol: string, price: number | undefined, market: MarketRules): Promise<'order' | 'skipped' | 'none'> {
+  async #transition(symbol: string, price: number | undefined, market: MarketRules, epoch: number): Promise<'order' | 'skipped' | 'none'> {
     const key = this.#key(symbol);
     // A lock that cannot say whether it was taken (a server lock on a dropped connection) is a
     // busy key for this tick: reported for this symbol, and the tick goes on with the others.
@@ -277,6 +417,9 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       } else if (again.kind === 'settle') {
         transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
         purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
+      } else if (again.kind === 'close') {
+        transition = again.transition;
+        purpose = 'outcome';
       }
       if (transition === null) purpose = 'none';
       else {
@@ -292,6 +435,11 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     this.#emitAll(won.transition.events);
     if (purpose === 'outcome' || purpose === 'park') this.#unpersisted.delete(key);
     if (purpose !== 'intent') return 'none';
+    const order = won.record.order as PendingOrder;
+    this.#reconciler.observe(order.intentId); // our own intent: its clocks start now
+    // A tick that outlived a stop() that gave up waiting sends nothing: the order is looked up by
+    // the next start (or by another engine) instead.
+    if (epoch !== this.#epoch) return 'none';
     this.#spawnWorker(key, won.record, market, price as number);
     return 'order';
   }
@@ -308,50 +456,93 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
       if (pending?.intentId === order.intentId) return { kind: 'settle', intentId: order.intentId, outcome: pending.outcome };
       if (this.#workers.get(key)?.intentId === order.intentId) return NONE; // still running: skip
       if (order.outcome === null) {
-        const age = now - order.createdAt;
+        // How long the intent has gone without an outcome: on this process's monotonic clock since
+        // it first saw it, and on the writer's clock — both must agree it is old. Another engine's
+        // clock, ahead or behind, can then only make us wait longer, never act early.
+        const seenFor = this.#reconciler.observe(order.intentId);
+        const age = Math.min(now - order.createdAt, seenFor);
         if (age <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // its sender may still be waiting for it
         // The sender would have recorded an outcome by now: it is gone. Park, then look it up.
         const reason = order.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
         const message = `no outcome ${age} ms after the intent (owner ${order.owner}): the order may have executed`;
         return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
       }
-      if (this.#reconciler.isWaiting(key, order.intentId, now)) return NONE; // being looked up, or backing off
+      if (this.#reconciler.isWaiting(key, order.intentId)) return NONE; // being looked up, or backing off
       return { kind: 'lookup', order };
     }
+    if (record !== null) {
+      const closed = closeIfEmpty(record, { market, now, cooldownMs: this.#o.cooldownMs });
+      if (closed !== null) return { kind: 'close', transition: closed };
+      if (record.halted) return NONE; // a position mismatch: nothing until resyncCycle()
+    }
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
-    if (record !== null && record.retryAt !== null && now < record.retryAt) return NONE;
-    const decision = this.#o.strategy.decide({ symbol, price, position: record?.position ?? null, market, now });
+    if (record !== null && record.retryAt !== null && this.#waiting(key, record.retryAt, now)) return NONE;
+    const decision = this.#decide(symbol, price, record, market, now);
     if (decision === null) return NONE;
     const owner = this.instanceId;
     return { kind: 'intent', build: (r) => openIntent(r, { decision, market, price, now, owner, newId: () => newId(now) }) };
   }
 
+  /**
+   * True while a record's `retryAt` is in the future — but never longer, on the monotonic clock,
+   * than the longest wait this engine can set (a wall clock stepped back does not stretch it).
+   */
+  #waiting(key: string, retryAt: number, now: number): boolean {
+    if (now >= retryAt) {
+      this.#waits.delete(key);
+      return false;
+    }
+    const mono = this.#mono();
+    let wait = this.#waits.get(key);
+    if (wait === undefined || wait.retryAt !== retryAt) {
+      const longest = Math.max(this.#o.backoffMaxMs, this.#o.cooldownMs);
+      wait = { retryAt, until: mono + Math.min(retryAt - now, longest) };
+      this.#waits.set(key, wait);
+    }
+    return mono < wait.until;
+  }
+
+  /** The strategy's decision, checked: a throw or an invalid decision affects this symbol only. */
+  #decide(symbol: string, price: number, record: CycleRecord | null, market: MarketRules, now: number): StrategyDecision | null {
+    let raw: unknown;
+    try {
+      raw = this.#o.strategy.decide({ symbol, price, position: record?.position ?? null, market, now });
+    } catch (cause) {
+      throw new StrategyError(symbol, `decide() threw: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
+    return checkDecision(symbol, raw);
+  }
+
   #settle(record: CycleRecord, intentId: string, outcome: OrderOutcome, market: MarketRules): Transition | null {
     const o = this.#o;
-    return settleOutcome(record, intentId, outcome, {
+    const t = settleOutcome(record, intentId, outcome, {
       market,
       now: o.clock.now(),
       cooldownMs: o.cooldownMs,
       backoffInitialMs: o.backoffInitialMs,
       backoffMaxMs: o.backoffMaxMs,
+      onPositionMismatch: o.onPositionMismatch,
     });
+    if (t !== null && outcome.status !== 'unknown') this.#reconciler.forget(intentId);
+    return t;
   }
 
   // ---------------------------------------------------------------- the worker
 
   #spawnWorker(key: string, record: CycleRecord, market: MarketRules, price: number): void {
-    const { symbol } = record;
+    const symbol = this.#symbolOf(key);
     const order = record.order as PendingOrder;
     const done = this.#runWorker(key, record, market, price)
       .catch((error) => this.#report(error, symbol))
       .finally(() => {
         if (this.#workers.get(key)?.intentId === order.intentId) this.#workers.delete(key);
       });
-    this.#workers.set(key, { intentId: order.intentId, done });
+    this.#workers.set(key, { intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
   }
 
   async #runWorker(key: string, record: CycleRecord, market: MarketRules, price: number): Promise<void> {
-    const { symbol } = record;
+    // Always the key's symbol: a record claiming another symbol is refused as corrupt on read.
+    const symbol = this.#symbolOf(key);
     const order = record.order as PendingOrder;
     const ids = { symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
     this.emit('order:submitted', { ...ids, quoteAmount: order.quoteAmount, baseAmount: order.baseAmount, price });
@@ -359,15 +550,37 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     await this.#persistOutcome(key, symbol, order.intentId, outcome);
   }
 
+  /** Free base per the venue, when the exchange can read balances (undefined otherwise or on failure). */
+  async #freeBase(market: MarketRules): Promise<string | undefined> {
+    if (typeof this.#o.exchange.fetchBalances !== 'function') return undefined;
+    try {
+      const balances = await this.#o.exchange.fetchBalances([market.base]);
+      const free = balances?.[market.base];
+      if (free === undefined) return '0';
+      return new Decimal(free).toFixed();
+    } catch (error) {
+      this.#report(error, market.symbol);
+      return undefined;
+    }
+  }
+
   /** Sends the order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
   async #sendOrder(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<OrderOutcome> {
+    const at = () => this.#o.clock.now();
+    if (order.side === 'sell' && order.baseAmount !== undefined) {
+      // Never ask to sell more than the account holds: that is a position mismatch, not an order.
+      const free = await this.#freeBase(market);
+      if (free !== undefined && new Decimal(free).lt(order.baseAmount)) {
+        const message = `not sent: the account holds ${free} ${market.base}, the sell needs ${order.baseAmount}`;
+        return { status: 'rejected', reason: 'INSUFFICIENT_FUNDS', message, recordedAt: at(), heldPerVenue: free };
+      }
+    }
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
       timer.unref(); // a pending order must not keep a process alive on its own
     });
-    const at = () => this.#o.clock.now();
     try {
       const request = {
         symbol,
@@ -385,11 +598,23 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
         placed.then((answer) => this.#reconciler.lateAnswer(key, symbol, order, market, answer), () => undefined);
         return { status: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
       }
-      return { status: 'filled', fill: checkFill(result, order, market), recordedAt: at() };
+      const fill = checkFill(result, order, market);
+      if (fill.feePending) {
+        // Filled, but its fee is not known yet: never applied fee-free. Parked and looked up.
+        return { status: 'unknown', reason: 'FEE_PENDING', message: `filled, but ${this.#o.exchange.id} has not reported its fee yet`, recordedAt: at() };
+      }
+      return { status: 'filled', fill, recordedAt: at() };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isOrderRejectedError(error)) return { status: 'rejected', reason: error.reason ?? 'REJECTED', message, recordedAt: at() };
-      if (error instanceof InvalidExchangeResponseError) {
+      if (isOrderRejectedError(error)) {
+        const reason = error.reason ?? 'REJECTED';
+        if (order.side === 'sell' && reason === 'INSUFFICIENT_FUNDS') {
+          const free = await this.#freeBase(market);
+          return { status: 'rejected', reason, message, recordedAt: at(), ...(free !== undefined ? { heldPerVenue: free } : {}) };
+        }
+        return { status: 'rejected', reason, message, recordedAt: at() };
+      }
+      if (isInvalidExchangeResponseError(error)) {
         this.#report(error, symbol);
         return { status: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
       }
@@ -426,7 +651,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   /** Records a fill for a cycle that moved on (once: a fill already applied or recorded is left alone). */
   async #persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void> {
     const now = this.#o.clock.now();
-    const result = await this.#write(key, symbol, 'outcome', (record, market) => recordOrphan(record, fill, { market, now, note }));
+    const result = await this.#write(key, symbol, 'outcome', (record, market) => recordOrphan(record, fill.feePending ? withEstimatedFee(fill, market) : fill, { market, now, note }));
     if (typeof result === 'object') {
       this.#report(new CycleEngineError(`Could not record orphan fill ${fill.orderId} (${fill.clientOrderId}) for ${symbol}: ${String(result.error)}`, { cause: result.error }), symbol);
     }
@@ -530,6 +755,8 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
   #check(key: string, value: unknown): asserts value is CycleRecord {
     if (typeof value === 'object' && value !== null && this.#validated.has(value)) return;
     assertCycleRecord(key, value);
+    const symbol = this.#symbolOf(key);
+    if (value.symbol !== symbol) throw new CorruptStateError(key, `the record is for ${JSON.stringify(value.symbol)}, its key for ${JSON.stringify(symbol)}: nothing is sent for it`);
     this.#validated.add(value as object);
     this.#corrupt.delete(key);
   }
@@ -561,14 +788,37 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
 
   /** Background faults go to `error` listeners; a corrupt record is reported once until it changes. */
   #report(error: unknown, symbol?: string): void {
-    const e = error instanceof CycleEngineError ? error : new CycleEngineError(`${symbol ?? 'engine'}: ${String((error as Error)?.message ?? error)}`, { cause: error });
-    if (e.code === 'CORRUPT_STATE') {
-      const key = (e as unknown as { key: string }).key;
+    // Routed by code, not by class: errors from another bundle of this package are ours too.
+    const e = isCycleEngineError(error) ? error : new CycleEngineError(`${symbol ?? 'engine'}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    if (isCorruptStateError(e)) {
+      const key = e.key;
       if (this.#corrupt.has(key)) return;
       this.#corrupt.add(key);
     }
     this.emit('error', e);
   }
+}
+
+/**
+ * A strategy's decision checked where it enters: null, or one of the decisions of the
+ * `Strategy` port with positive decimal-string amounts. Anything else (an unknown action, a
+ * number where a string is expected, a negative amount) is a {@link StrategyError}; an unknown
+ * action is never taken for a sell.
+ * @internal
+ */
+export function checkDecision(symbol: string, raw: unknown): StrategyDecision | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'object') throw new StrategyError(symbol, `decide() returned ${JSON.stringify(raw)}: expected a decision object or null`);
+  const d = raw as Record<string, unknown>;
+  if (d.action === 'sell') return { action: 'sell' };
+  if (d.action === 'start' || d.action === 'rebuy') {
+    const q = d.quoteAmount;
+    if (typeof q !== 'string' || !/^\d+(\.\d+)?$/.test(q) || new Decimal(q).lte(0)) {
+      throw new StrategyError(symbol, `decide() returned ${d.action} with quoteAmount ${JSON.stringify(q)}: expected a positive decimal string`);
+    }
+    return { action: d.action, quoteAmount: q };
+  }
+  throw new StrategyError(symbol, `decide() returned the unknown action ${JSON.stringify(d.action)}: expected start, rebuy or sell`);
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -578,8 +828,4 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
     while (next < items.length) await fn(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -51,6 +51,8 @@ export function checkFill(fill: unknown, order: PendingOrder, market: MarketRule
     costQuote: amount('costQuote'),
     avgPrice: amount('avgPrice'),
     fee,
+    ...(f.feePending === true ? { feePending: true } : {}),
+    ...(f.feeEstimated === true ? { feeEstimated: true } : {}),
     timestamp: timestamp as number,
   };
 }

@@ -90,6 +90,13 @@ export interface CycleEngineOptions {
    * (default 600,000 ms).
    */
   readonly feeLookupTimeoutMs?: number;
+  /**
+   * After an order is given up as not found (it could no longer land), it is looked up again this
+   * long after, once per entry, in case it landed after all: a fill found then is recorded as an
+   * orphan, accounted and announced (default `[60_000, 600_000, 3_600_000]`: 1 min, 10 min, 1 h;
+   * `[]` turns it off). Kept in memory: a restart forgets them.
+   */
+  readonly lateLookupsMs?: readonly number[];
 }
 
 /** @internal */
@@ -119,6 +126,7 @@ export interface ResolvedOptions {
   stopTimeoutMs: number;
   onPositionMismatch: 'halt' | 'adopt';
   feeLookupTimeoutMs: number;
+  lateLookupsMs: readonly number[];
 }
 
 function ms(name: string, value: unknown, fallback: number, min = 0): number {
@@ -127,6 +135,14 @@ function ms(name: string, value: unknown, fallback: number, min = 0): number {
     throw new InvalidOptionsError(name, `expected a number ≥ ${min}, got ${String(value)}`);
   }
   return value;
+}
+
+function lateLookups(value: unknown): readonly number[] {
+  if (value === undefined) return [60_000, 600_000, 3_600_000];
+  if (!Array.isArray(value)) throw new InvalidOptionsError('lateLookupsMs', 'expected an array of delays in ms');
+  const out = value.map((v, i) => ms(`lateLookupsMs[${i}]`, v, 0, 1));
+  for (let i = 1; i < out.length; i++) if ((out[i] as number) <= (out[i - 1] as number)) throw new InvalidOptionsError('lateLookupsMs', 'expected growing delays');
+  return out;
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -194,6 +210,7 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     stopTimeoutMs: ms('stopTimeoutMs', options.stopTimeoutMs, 35_000, 1),
     onPositionMismatch: oneOf('onPositionMismatch', options.onPositionMismatch, ['halt', 'adopt'] as const, 'halt'),
     feeLookupTimeoutMs: ms('feeLookupTimeoutMs', options.feeLookupTimeoutMs, 600_000),
+    lateLookupsMs: lateLookups(options.lateLookupsMs),
   };
   if (resolved.backoffMaxMs < resolved.backoffInitialMs) throw new InvalidOptionsError('retryBackoff.maxMs', 'is below retryBackoff.initialMs');
   return resolved;

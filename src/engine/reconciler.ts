@@ -1,60 +1,111 @@
 /**
  * Reconciliation: a parked order (outcome unknown, or its sender gone) is looked up on the
- * exchange by its client order id until it is found or can no longer land.
+ * exchange by its client order id until it is found or can no longer land; an order given up is
+ * looked up a few more times later, in case it landed after all.
  */
-import { CycleEngineError } from '../errors';
+import { CycleEngineError, InvalidExchangeResponseError } from '../errors';
 import type { MarketRules, OpenOrder, OrderFill } from '../ports/exchange';
 import type { CycleRecord, OrderOutcome, PendingOrder } from '../ports/record';
 import { checkFill } from './fill';
 import type { ResolvedOptions } from './options';
-import { backoffMs, type EngineEvent } from './transitions';
+import { backoffMs, withEstimatedFee, type EngineEvent } from './transitions';
 
 /** What the reconciler needs from its engine. */
 export interface ReconcilerHost {
   readonly options: ResolvedOptions;
+  /** Monotonic ms, for every wait inside the process. */
+  monotonic(): number;
   /** Persists an outcome (and the move it causes); `extra` events are emitted first if it lands. */
   persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: (record: CycleRecord) => EngineEvent[]): Promise<void>;
+  /** Records a fill whose intent was settled otherwise (once). */
+  persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void>;
   report(error: unknown, symbol: string): void;
 }
 
 interface Task {
   intentId: string;
+  clientOrderId: string;
+  purpose: PendingOrder['purpose'];
   done: Promise<void>;
+}
+
+/** Per intent: look-ups made, the earliest (monotonic) time of the next, and when a pending fee was first seen. */
+interface LookupState {
+  count: number;
+  nextAt: number;
+  feePendingSince: number | null;
+}
+
+/** An order given up as not found, looked up again later in case it landed after all. */
+interface LateCheck {
+  key: string;
+  symbol: string;
+  order: PendingOrder;
+  market: MarketRules;
+  /** Monotonic times of the remaining look-ups. */
+  due: number[];
 }
 
 /**
  * One look-up per parked order at a time, spaced by exponential backoff with ±20% jitter (so
  * engines that share a venue do not look in step): found filled → the fill is applied as if the
- * worker had returned it; found open → look again later; not found → look again until the order
- * can no longer land (`orderTimeoutMs + landingWindowMs` after the intent), then it is treated as
- * rejected. A failing look-up never moves the cycle.
+ * worker had returned it; found open, or filled with its fee not reported yet → look again later;
+ * not found → look again until the order can no longer land, then it is treated as rejected.
+ * "Can no longer land" is judged on this process's monotonic clock from when this engine first saw
+ * the intent (and from the writer's `createdAt`): another engine's clock, ahead or behind, never
+ * shortens it. A failing or malformed look-up never moves the cycle.
  * @internal
  */
 export class Reconciler {
   readonly #host: ReconcilerHost;
   readonly #running = new Map<string, Task>();
-  /** Per intent: look-ups made, and the earliest time of the next. */
-  readonly #state = new Map<string, { count: number; nextAt: number }>();
-  /** Late answers being applied. */
+  readonly #state = new Map<string, LookupState>();
+  /** Monotonic time this engine first saw each intent still without an outcome. */
+  readonly #seen = new Map<string, number>();
+  readonly #late: LateCheck[] = [];
+  /** Late answers and late checks being applied. */
   readonly #background = new Set<Promise<void>>();
 
   constructor(host: ReconcilerHost) {
     this.#host = host;
   }
 
+  /**
+   * Notes that this engine sees an intent without an outcome (at its creation for its own); the
+   * first sighting starts the clocks that decide it is abandoned and can no longer land.
+   * @returns ms since the first sighting, on the monotonic clock
+   */
+  observe(intentId: string): number {
+    const now = this.#host.monotonic();
+    const first = this.#seen.get(intentId);
+    if (first === undefined) {
+      this.#seen.set(intentId, now);
+      if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
+      return 0;
+    }
+    return now - first;
+  }
+
+  /** Forgets an intent that is settled. */
+  forget(intentId: string): void {
+    this.#seen.delete(intentId);
+    this.#state.delete(intentId);
+  }
+
   /** True when this intent is being looked up, or its next look-up is not due yet. */
-  isWaiting(key: string, intentId: string, now: number): boolean {
+  isWaiting(key: string, intentId: string): boolean {
     if (this.#running.get(key)?.intentId === intentId) return true;
-    return now < (this.#state.get(intentId)?.nextAt ?? 0);
+    return this.#host.monotonic() < (this.#state.get(intentId)?.nextAt ?? Number.NEGATIVE_INFINITY);
   }
 
   /** Starts one look-up (no lock: it only reads the venue). */
   lookUp(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
     if (this.#running.has(key)) return;
+    this.observe(order.intentId);
     const done = this.#lookUp(key, symbol, order, market)
       .catch((error) => this.#host.report(error, symbol))
       .finally(() => this.#running.delete(key));
-    this.#running.set(key, { intentId: order.intentId, done });
+    this.#running.set(key, { intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
   }
 
   /** An answer that came after the timeout: a fill is evidence, applied like a found one. */
@@ -65,35 +116,60 @@ export class Reconciler {
     } catch {
       return; // a malformed late answer is no evidence: the look-ups decide
     }
+    if (fill.feePending) return; // the look-ups will find it with its fee
     const lookups = this.#state.get(order.intentId)?.count ?? 0;
     const outcome: OrderOutcome = { status: 'filled', fill, recordedAt: this.#host.options.clock.now() };
-    const task = this.#host
-      .persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'late-response', fill, lookups)])
-      .catch((error) => this.#host.report(error, symbol));
-    this.#background.add(task);
-    void task.finally(() => this.#background.delete(task));
+    this.#inBackground(this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'late-response', fill, lookups)]), symbol);
   }
 
-  /** Every look-up and late answer in progress. */
+  /** Runs the late look-ups that are due (called by every tick). */
+  runLateChecks(): void {
+    const now = this.#host.monotonic();
+    for (const check of [...this.#late]) {
+      if ((check.due[0] ?? Number.POSITIVE_INFINITY) > now) continue;
+      check.due.shift();
+      if (check.due.length === 0) this.#late.splice(this.#late.indexOf(check), 1);
+      this.#inBackground(this.#lateCheck(check), check.symbol);
+    }
+  }
+
+  /** Orders given up whose late look-ups are still to come. */
+  lateChecksPending(): number {
+    return this.#late.length;
+  }
+
+  /** Every look-up and late answer in progress, with the client order ids being looked up. */
   pending(): Promise<void>[] {
     return [...[...this.#running.values()].map((t) => t.done), ...this.#background];
   }
 
+  /** Keys being looked up right now, with their intents. */
+  inProgress(): Array<{ key: string; intentId: string; clientOrderId: string; purpose: PendingOrder['purpose'] }> {
+    return [...this.#running].map(([key, t]) => ({ key, intentId: t.intentId, clientOrderId: t.clientOrderId, purpose: t.purpose }));
+  }
+
+  #inBackground(task: Promise<void>, symbol: string): void {
+    const t = task.catch((error) => this.#host.report(error, symbol));
+    this.#background.add(t);
+    void t.finally(() => this.#background.delete(t));
+  }
+
   async #lookUp(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<void> {
     const o = this.#host.options;
-    const state = this.#state.get(order.intentId) ?? { count: 0, nextAt: 0 };
+    const state = this.#state.get(order.intentId) ?? { count: 0, nextAt: 0, feePendingSince: null };
     state.count++;
     this.#state.set(order.intentId, state);
-    const again = (now: number, cap = Number.POSITIVE_INFINITY) => {
+    const again = (cap = Number.POSITIVE_INFINITY) => {
       const wait = backoffMs(state.count, o.lookupBackoffInitialMs, o.lookupBackoffMaxMs) * (0.8 + 0.4 * Math.random());
-      state.nextAt = Math.min(now + wait, cap);
+      state.nextAt = Math.min(this.#host.monotonic() + wait, cap);
     };
     let found: OrderFill | OpenOrder | null;
     try {
-      found = await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt });
+      found = checkLookupShape(await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order);
     } catch (cause) {
-      again(o.clock.now());
-      this.#host.report(new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause }), symbol);
+      again();
+      const error = cause instanceof InvalidExchangeResponseError ? cause : new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause });
+      this.#host.report(error, symbol);
       return;
     }
     const now = o.clock.now();
@@ -102,25 +178,91 @@ export class Reconciler {
       try {
         fill = checkFill(found, order, market);
       } catch (error) {
-        again(now);
+        again();
         this.#host.report(error, symbol);
         return;
       }
+      if (fill.feePending) {
+        // Never applied fee-free: wait for the venue to list its trades, then estimate the fee.
+        state.feePendingSince ??= this.#host.monotonic();
+        if (this.#host.monotonic() - state.feePendingSince < o.feeLookupTimeoutMs) {
+          again();
+          return;
+        }
+        fill = withEstimatedFee(fill, market);
+      }
       const outcome: OrderOutcome = { status: 'filled', fill, recordedAt: now };
       await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'filled', fill, state.count)]);
-      this.#state.delete(order.intentId);
+      this.forget(order.intentId);
       return;
     }
-    const deadline = order.createdAt + o.orderTimeoutMs + o.landingWindowMs;
-    if (found === null && now >= deadline) {
-      const message = `not found by its client order id after ${state.count} look-up(s), ${now - order.createdAt} ms after the intent: it can no longer land`;
+    // Can no longer land: judged from the writer's createdAt AND from our own first sighting.
+    const window = o.orderTimeoutMs + o.landingWindowMs;
+    const seenFor = this.observe(order.intentId);
+    const landed = now - order.createdAt >= window && seenFor >= window;
+    if (found === null && landed) {
+      const message = `not found by its client order id after ${state.count} look-up(s), ${seenFor} ms after this engine first saw it: it can no longer land`;
       const outcome: OrderOutcome = { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now };
       await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
-      this.#state.delete(order.intentId);
+      this.forget(order.intentId);
+      this.#scheduleLateChecks(key, symbol, order, market);
       return;
     }
-    again(now, found === null ? deadline : Number.POSITIVE_INFINITY);
+    again(found === null ? this.#host.monotonic() + Math.max(0, window - seenFor) : Number.POSITIVE_INFINITY);
   }
+
+  #scheduleLateChecks(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
+    const now = this.#host.monotonic();
+    const due = this.#host.options.lateLookupsMs.map((ms) => now + ms);
+    if (due.length > 0) this.#late.push({ key, symbol, order, market, due });
+    if (this.#late.length > 1_000) this.#late.shift();
+  }
+
+  async #lateCheck(check: LateCheck): Promise<void> {
+    const { key, symbol, order, market } = check;
+    let found: OrderFill | OpenOrder | null;
+    try {
+      found = checkLookupShape(await this.#host.options.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order);
+    } catch (cause) {
+      this.#host.report(new CycleEngineError(`Late look-up of ${order.clientOrderId} (${symbol}) failed`, { cause }), symbol);
+      return;
+    }
+    if (found === null) return;
+    if (found.status === 'open') {
+      // Still executing, long after: look once more at the next slot (or now + the last spacing).
+      if (check.due.length === 0) check.due.push(this.#host.monotonic() + (this.#host.options.lateLookupsMs.at(-1) ?? 60_000));
+      if (!this.#late.includes(check)) this.#late.push(check);
+      return;
+    }
+    let fill = checkFill(found, order, market);
+    if (fill.feePending) fill = withEstimatedFee(fill, market);
+    const i = this.#late.indexOf(check);
+    if (i >= 0) this.#late.splice(i, 1);
+    await this.#host.persistOrphan(key, symbol, fill, `${order.clientOrderId} landed after it had been given up as not found`);
+  }
+}
+
+/**
+ * A look-up's answer must be a fill, an open order or null: anything else (undefined, a string, an
+ * order of another client id) is an invalid response, and the look-up backoff applies.
+ * @internal
+ */
+export function checkLookupShape(raw: unknown, order: PendingOrder): OrderFill | OpenOrder | null {
+  if (raw === null) return null;
+  if (typeof raw !== 'object' || raw === undefined || Array.isArray(raw)) {
+    throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned ${raw === undefined ? 'undefined' : JSON.stringify(raw)}: expected a fill, an open order or null`);
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.status === 'open') {
+    if (r.clientOrderId !== undefined && r.clientOrderId !== order.clientOrderId) {
+      throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned an open order of ${String(r.clientOrderId)}`);
+    }
+    return raw as OpenOrder;
+  }
+  if (r.status !== undefined && r.status !== 'filled') {
+    throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned status ${JSON.stringify(r.status)}: expected 'filled', 'open' or null`);
+  }
+  return raw as OrderFill;
 }
 
 function reconciled(record: CycleRecord, order: PendingOrder, result: 'filled' | 'not-found' | 'late-response', fill: OrderFill | null, lookups: number): EngineEvent {

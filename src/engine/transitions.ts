@@ -7,6 +7,7 @@ import type { CycleEngineEvents } from '../events';
 import type { MarketRules, OrderFill } from '../ports/exchange';
 import type { CycleRecord, OrderOutcome, PendingOrder, Position } from '../ports/record';
 import type { StrategyDecision } from '../strategy/strategy';
+import { PositionMismatchError } from '../errors';
 import { clientOrderIdFor } from './ids';
 
 /** Significant digits kept in `avgPrice` (a quotient, never exact): far beyond any venue's tick. */
@@ -81,6 +82,8 @@ export interface SettleInput {
   cooldownMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** What a sell refused for lack of balance does (default `halt`). */
+  onPositionMismatch?: 'halt' | 'adopt';
 }
 
 /**
@@ -109,6 +112,13 @@ function buyAmounts(fill: OrderFill, market: MarketRules): { base: Decimal; spen
   if (fill.fee && fill.fee.currency === market.base) base = base.minus(fill.fee.amount);
   if (fill.fee && fill.fee.currency === market.quote) spent = spent.plus(fill.fee.amount);
   return { base, spent };
+}
+
+/** The fees of a position with a fill's fee added. */
+function addFee(fees: Readonly<Record<string, string>> | undefined, fill: OrderFill): Record<string, string> {
+  const next: Record<string, string> = { ...(fees ?? {}) };
+  if (fill.fee && !new Decimal(fill.fee.amount).isZero()) next[fill.fee.currency] = str(new Decimal(next[fill.fee.currency] ?? 0).plus(fill.fee.amount));
+  return next;
 }
 
 const RECENT = 16;
@@ -141,6 +151,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
       investedQuote: str(spent),
       buys: 1,
       openedAt: fill.timestamp,
+      fees: addFee(undefined, fill),
     };
     const next: CycleRecord = { ...record, phase: 'active', order: null, position, dust: null, retryAt: null, rejections: 0, recent: remember(record, order), updatedAt: now };
     return {
@@ -160,6 +171,7 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
       baseVolume: str(baseVolume),
       investedQuote: str(invested),
       buys: held.buys + 1,
+      fees: addFee(held.fees, fill),
     };
     const price = new Decimal(fill.avgPrice);
     return {
@@ -174,17 +186,37 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
       ],
     };
   }
-  // Sell: proceeds net of a quote fee; base left over (below the amount step) is dust.
+  // Sell: proceeds net of a quote fee. What is left either stays active (a partial fill with a
+  // sellable rest) or, below one amount step or the minimum notional, is dust for the next cycle.
   let proceeds = new Decimal(fill.costQuote);
   let soldBase = new Decimal(fill.filledBase);
   if (fill.fee && fill.fee.currency === market.quote) proceeds = proceeds.minus(fill.fee.amount);
   if (fill.fee && fill.fee.currency === market.base) soldBase = soldBase.plus(fill.fee.amount);
-  // Base below the amount step stays unsold: it and its share of the cost go to the next cycle.
   const heldBase = new Decimal(held.baseVolume);
-  const dust = Decimal.max(heldBase.minus(soldBase), 0);
-  const dustCost = heldBase.isZero() ? new Decimal(0) : new Decimal(held.investedQuote).mul(dust).div(heldBase).toDecimalPlaces(18, Decimal.ROUND_DOWN);
-  const soldCost = new Decimal(held.investedQuote).minus(dustCost);
+  const invested = new Decimal(held.investedQuote);
+  const rest = Decimal.max(heldBase.minus(soldBase), 0);
+  const restCost = heldBase.isZero() ? new Decimal(0) : invested.mul(rest).div(heldBase).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+  const soldCost = invested.minus(restCost);
   const pnl = proceeds.minus(soldCost);
+  const fees = addFee(held.fees, fill);
+  const totalPnl = str(new Decimal(record.realizedPnlQuote).plus(pnl));
+  if (isSellable(rest, new Decimal(fill.avgPrice), market)) {
+    const position: Position = {
+      ...held,
+      baseVolume: str(rest),
+      investedQuote: str(restCost),
+      fees,
+      realizedPnlQuote: str(new Decimal(held.realizedPnlQuote ?? 0).plus(pnl)),
+    };
+    return {
+      record: { ...record, order: null, position, retryAt: null, rejections: 0, realizedPnlQuote: totalPnl, recent: remember(record, order), updatedAt: now },
+      events: [
+        filled,
+        ['cycle:partiallySold', { symbol: record.symbol, cycleId, soldBase: str(soldBase), remainingBase: str(rest), pnlQuote: str(pnl), price: fill.avgPrice, position, fill }],
+      ],
+    };
+  }
+  const cyclePnl = new Decimal(held.realizedPnlQuote ?? 0).plus(pnl);
   const next: CycleRecord = {
     ...record,
     phase: 'idle',
@@ -194,9 +226,10 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     retryAt: input.cooldownMs > 0 ? now + input.cooldownMs : null,
     rejections: 0,
     closedCycles: record.closedCycles + 1,
-    realizedPnlQuote: str(new Decimal(record.realizedPnlQuote).plus(pnl)),
-    dust: dust.gt(0) ? { baseVolume: str(dust), investedQuote: str(dustCost) } : null,
+    realizedPnlQuote: totalPnl,
+    dust: rest.gt(0) ? { baseVolume: str(rest), investedQuote: str(restCost) } : null,
     recent: remember(record, order),
+    halted: null,
     updatedAt: now,
   };
   return {
@@ -204,11 +237,22 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
     events: [
       filled,
       ['cycle:closed', {
-        symbol: record.symbol, cycleId, pnlQuote: str(pnl), proceedsQuote: str(proceeds), investedQuote: str(soldCost),
-        dustBase: str(dust), dustCostQuote: str(dustCost), price: fill.avgPrice, buys: held.buys, durationMs: Math.max(0, fill.timestamp - held.openedAt), fill,
+        symbol: record.symbol, cycleId, pnlQuote: str(cyclePnl), proceedsQuote: str(proceeds), investedQuote: str(soldCost),
+        dustBase: str(rest), dustCostQuote: str(restCost), price: fill.avgPrice, buys: held.buys, durationMs: Math.max(0, fill.timestamp - held.openedAt), fill,
+        feesByCurrency: fees, reason: 'takeProfit',
       }],
     ],
   };
+}
+
+/**
+ * True when `base` can still be sold: at least one amount step, and worth at least the minimum
+ * notional at `price`. Anything less is dust.
+ * @internal
+ */
+export function isSellable(base: Decimal, price: Decimal, market: MarketRules): boolean {
+  const amount = floorToStep(base, new Decimal(market.amountStep));
+  return amount.gt(0) && amount.mul(price).gte(market.minNotional);
 }
 
 /**
@@ -240,7 +284,124 @@ export function settleOutcome(record: CycleRecord, intentId: string, outcome: Or
       events: [rejected, ['cycle:startFailed', { symbol: record.symbol, cycleId: ids.cycleId, reason: outcome.reason, message: outcome.message, retryAt }]],
     };
   }
+  if (order.side === 'sell' && outcome.reason === 'INSUFFICIENT_FUNDS' && record.position !== null) {
+    return positionMismatch(record, order, outcome.heldPerVenue ?? null, retryAt, rejections, rejected, input);
+  }
   return { record: { ...record, order: null, retryAt, rejections, updatedAt: input.now }, events: [rejected] };
+}
+
+/**
+ * A sell refused because the account holds less base than the position: `adopt` shrinks the
+ * position to what the venue holds (never grows it) and retries the sell at once; otherwise (or
+ * when the venue's holding is unknown or not below the record's) the cycle is halted until
+ * `resyncCycle`. Either way no buy is sent meanwhile.
+ */
+function positionMismatch(
+  record: CycleRecord,
+  order: PendingOrder,
+  heldPerVenue: string | null,
+  retryAt: number,
+  rejections: number,
+  rejected: EngineEvent,
+  input: SettleInput,
+): Transition {
+  const held = record.position as Position;
+  const { now } = input;
+  const cycleId = record.cycleId ?? '';
+  const base = { symbol: record.symbol, cycleId, heldPerRecord: held.baseVolume, heldPerVenue, clientOrderId: order.clientOrderId };
+  const error = new PositionMismatchError(
+    record.symbol,
+    `${record.symbol}: sell ${order.clientOrderId} refused for lack of balance; the record holds ${held.baseVolume}, the venue ${heldPerVenue ?? 'an unknown amount'}`,
+    { heldPerRecord: held.baseVolume, ...(heldPerVenue !== null ? { heldPerVenue } : {}) },
+  );
+  if (input.onPositionMismatch === 'adopt' && heldPerVenue !== null && new Decimal(heldPerVenue).lt(held.baseVolume)) {
+    const shrunk = shrinkPosition({ ...record, order: null, recent: remember(record, order), rejections, updatedAt: now }, new Decimal(heldPerVenue), input);
+    return { record: shrunk.record, events: [rejected, ['cycle:positionMismatch', { ...base, action: 'adopted' }], ['error', error], ...shrunk.events] };
+  }
+  const halted = { reason: 'POSITION_MISMATCH' as const, heldPerRecord: held.baseVolume, heldPerVenue, at: now };
+  return {
+    record: { ...record, order: null, retryAt, rejections, halted, updatedAt: now },
+    events: [rejected, ['cycle:positionMismatch', { ...base, action: 'halted' }], ['error', error]],
+  };
+}
+
+/**
+ * The position shrunk to `venueBase` (its cost in proportion; the average price is kept), halt
+ * lifted; a position left with nothing sellable closes, its rest carried as dust.
+ */
+function shrinkPosition(record: CycleRecord, venueBase: Decimal, input: { market: MarketRules; now: number; cooldownMs?: number }): Transition {
+  const held = record.position as Position;
+  const heldBase = new Decimal(held.baseVolume);
+  const base = Decimal.max(Decimal.min(venueBase, heldBase), 0);
+  const cost = heldBase.isZero() ? new Decimal(0) : new Decimal(held.investedQuote).mul(base).div(heldBase).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+  const position: Position = { ...held, baseVolume: str(base), investedQuote: str(cost) };
+  const next: CycleRecord = { ...record, position, retryAt: null, halted: null, updatedAt: input.now };
+  return closeIfEmpty(next, input) ?? { record: next, events: [] };
+}
+
+/**
+ * An active cycle with no order in flight whose position holds nothing sellable (an orphan sell
+ * or an adopted balance took it) closes; what is left is carried as dust. Null when it holds
+ * something sellable, or is not in that state.
+ * @internal
+ */
+export function closeIfEmpty(record: CycleRecord, input: { market: MarketRules; now: number; cooldownMs?: number }): Transition | null {
+  const held = record.position;
+  if (record.phase !== 'active' || held === null || record.order !== null) return null;
+  const base = new Decimal(held.baseVolume);
+  const avg = new Decimal(held.avgPrice);
+  if (isSellable(base, avg.gt(0) ? avg : new Decimal(held.lastBuyPrice), input.market)) return null;
+  const { now } = input;
+  const next: CycleRecord = {
+    ...record,
+    phase: 'idle',
+    cycleId: null,
+    position: null,
+    retryAt: (input.cooldownMs ?? 0) > 0 ? now + (input.cooldownMs ?? 0) : null,
+    closedCycles: record.closedCycles + 1,
+    dust: base.gt(0) ? { baseVolume: str(base.plus(record.dust?.baseVolume ?? 0)), investedQuote: str(new Decimal(held.investedQuote).plus(record.dust?.investedQuote ?? 0)) } : record.dust,
+    halted: null,
+    updatedAt: now,
+  };
+  const pnl = held.realizedPnlQuote ?? '0';
+  return {
+    record: next,
+    events: [['cycle:closed', {
+      symbol: record.symbol, cycleId: record.cycleId ?? '', pnlQuote: pnl, proceedsQuote: '0', investedQuote: '0', dustBase: str(base),
+      dustCostQuote: held.investedQuote, price: held.avgPrice, buys: held.buys, durationMs: Math.max(0, now - held.openedAt), fill: null,
+      feesByCurrency: held.fees ?? {}, reason: 'emptied',
+    }]],
+  };
+}
+
+/**
+ * `resyncCycle`: lifts a halt; a position above what the venue holds (when known) shrinks to it.
+ * Null when the cycle is not halted.
+ * @internal
+ */
+export function resync(record: CycleRecord, heldPerVenue: string | null, input: { market: MarketRules; now: number; cooldownMs?: number }): Transition | null {
+  if (!record.halted || record.position === null) return null;
+  const before = record.position.baseVolume;
+  const venue = heldPerVenue === null ? null : new Decimal(heldPerVenue);
+  const lifted: CycleRecord = { ...record, halted: null, retryAt: null, rejections: 0, updatedAt: input.now };
+  const t = venue !== null && venue.lt(before) ? shrinkPosition(lifted, venue, input) : { record: lifted, events: [] };
+  const ev: EngineEvent = ['cycle:resynced', { symbol: record.symbol, cycleId: record.cycleId ?? '', heldPerRecord: before, heldPerVenue, baseVolume: t.record.position?.baseVolume ?? '0' }];
+  return { record: t.record, events: [ev, ...t.events] };
+}
+
+/**
+ * A fill whose fee the venue never reported in time, with the fee estimated from the taker rate
+ * (default 0.1 %): in base on a buy (as Binance charges it), in quote on a sell; flagged
+ * `feeEstimated`.
+ * @internal
+ */
+export function withEstimatedFee(fill: OrderFill, market: MarketRules): OrderFill {
+  const rate = new Decimal(market.takerFeeRate ?? '0.001');
+  const fee = fill.side === 'buy'
+    ? { currency: market.base, amount: str(new Decimal(fill.filledBase).mul(rate).toDecimalPlaces(18, Decimal.ROUND_UP)) }
+    : { currency: market.quote, amount: str(new Decimal(fill.costQuote).mul(rate).toDecimalPlaces(18, Decimal.ROUND_UP)) };
+  const { feePending: _pending, ...rest } = fill;
+  return { ...rest, fee, feeEstimated: true };
 }
 
 /** @internal */

@@ -9,13 +9,20 @@
 export interface Clock {
   /** Current time, Unix ms. */
   now(): number;
+  /**
+   * Optional: a monotonic time in ms (never goes backwards, any origin), for waits inside the
+   * process: backoffs, look-up spacing, how long another engine's intent has been seen unchanged.
+   * Without it the engine measures those waits with `now()`, so a clock stepped backwards would
+   * stretch them.
+   */
+  monotonic?(): number;
 }
 
 /**
- * The wall clock (`Date.now()`).
+ * The wall clock (`Date.now()`), with `performance.now()` as its monotonic time.
  * @public
  */
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
 /**
  * A clock that only moves when told: for tests, replays and backtests.
@@ -23,6 +30,7 @@ export const systemClock: Clock = { now: () => Date.now() };
  */
 export class ManualClock implements Clock {
   #now: number;
+  #monotonic = 0;
 
   /** @param start - the initial time, Unix ms (default 0) */
   constructor(start = 0) {
@@ -34,13 +42,20 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  /** Sets the time. */
+  /** {@inheritDoc Clock.monotonic} Moves with `advance()` and with `set()` forwards only, like a real monotonic clock when the wall clock is stepped. */
+  monotonic(): number {
+    return this.#monotonic;
+  }
+
+  /** Sets the wall time (a step: forwards also moves the monotonic time, backwards does not). */
   set(now: number): void {
+    if (now > this.#now) this.#monotonic += now - this.#now;
     this.#now = now;
   }
 
   /** Moves the time forward by `ms`. */
   advance(ms: number): void {
     this.#now += ms;
+    this.#monotonic += ms;
   }
 }

@@ -31,6 +31,8 @@ export type OrderOutcome =
       readonly reason: string;
       readonly message: string;
       readonly recordedAt: number;
+      /** For a sell refused for lack of balance: the free base the venue reported, when known. */
+      readonly heldPerVenue?: string;
     }
   | {
       readonly status: 'unknown';
@@ -61,7 +63,7 @@ export interface PendingOrder {
   readonly createdAt: number;
   /** Id of the engine instance that sends it. */
   readonly owner: string;
-  /** How many times the order's fate was looked into (sends and look-ups). */
+  /** Sends of this intent (always 1: an intent is sent once, then only looked up; look-ups are counted in `order:reconciled`). */
   readonly attempts: number;
   /** The outcome, once known (the design note's `start_buy_result`). */
   readonly outcome: OrderOutcome | null;
@@ -86,6 +88,26 @@ export interface Position {
   readonly buys: number;
   /** Unix ms of the start buy's fill. */
   readonly openedAt: number;
+  /** Fees charged on this cycle's fills so far, per currency (decimal strings). Absent in records written by 0.1. */
+  readonly fees?: Readonly<Record<string, string>>;
+  /** PnL already booked by partial sells of this cycle, in quote. Absent when none. */
+  readonly realizedPnlQuote?: string;
+}
+
+/**
+ * Why a cycle sends nothing until `engine.resyncCycle(symbol)`: a sell was refused because the
+ * account holds less base than the position says.
+ * @public
+ */
+export interface CycleHalt {
+  /** Always `POSITION_MISMATCH` for now. */
+  readonly reason: 'POSITION_MISMATCH';
+  /** Base held per the record when the sell was refused. */
+  readonly heldPerRecord: string;
+  /** Free base per the venue, or null when unknown. */
+  readonly heldPerVenue: string | null;
+  /** Unix ms. */
+  readonly at: number;
 }
 
 /**
@@ -148,6 +170,8 @@ export interface CycleRecord {
   readonly recent: readonly string[];
   /** Fills that arrived after their cycle moved on (newest last, at most 20). */
   readonly orphans: readonly OrphanFill[];
+  /** Set while the cycle is halted by a position mismatch (absent or null otherwise). */
+  readonly halted?: CycleHalt | null;
   /** Unix ms of the last write. */
   readonly updatedAt: number;
 }
@@ -223,6 +247,8 @@ function checkPosition(p: unknown): string | undefined {
     if (!isDecimalString(p[k])) return `position.${k} is not a decimal string`;
   }
   if (!isInt(p.buys) || (p.buys as number) < 1 || !isNum(p.openedAt)) return 'position.buys/openedAt is malformed';
+  if (p.fees !== undefined && (!isObj(p.fees) || !Object.values(p.fees).every(isDecimalString))) return 'position.fees is malformed';
+  if (p.realizedPnlQuote !== undefined && !isDecimalString(p.realizedPnlQuote)) return 'position.realizedPnlQuote is not a decimal string';
   return undefined;
 }
 
@@ -249,6 +275,10 @@ export function explainInvalidRecord(value: unknown): string | undefined {
   }
   if (value.dust !== null && (!isObj(value.dust) || !isDecimalString(value.dust.baseVolume) || !isDecimalString(value.dust.investedQuote))) {
     return 'dust is malformed';
+  }
+  if (value.halted !== undefined && value.halted !== null) {
+    const h = value.halted;
+    if (!isObj(h) || h.reason !== 'POSITION_MISMATCH' || !isDecimalString(h.heldPerRecord) || (h.heldPerVenue !== null && !isDecimalString(h.heldPerVenue)) || !isNum(h.at)) return 'halted is malformed';
   }
   const bad = checkOrder(value.order) ?? checkPosition(value.position);
   if (bad) return bad;

@@ -205,7 +205,10 @@ describe('rejections and unknown outcomes', () => {
       order: { intentId: 'i1', clientOrderId: 'ce-s-i1', purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: now, owner: 'gone', attempts: 1, outcome: null },
     };
     await s.store.compareAndSet('ETH/USDT', null, orphan);
-    s.clock.advance(15_000); // = timeout + grace: may still be running
+    s.clock.advance(15_000); // = timeout + grace since it was written…
+    await step(s); // …but this engine sees it for the first time: its own clock starts now (issue 9 case 5)
+    expect(s.of('order:unknown')).toHaveLength(0);
+    s.clock.advance(15_000); // = timeout + grace since first seen: may still be running
     await step(s);
     expect(s.of('order:unknown')).toHaveLength(0);
     s.clock.advance(1);
@@ -324,10 +327,16 @@ describe('bad state and bad options', () => {
     }
   });
 
-  it('rejects start() with a clear error for a market the exchange does not know', async () => {
+  it('reports a market the exchange does not know with a clear error, and still starts the others (issue 9 case 9)', async () => {
     const s = setup();
-    const engine = new CycleEngine({ exchange: s.exchange, store: s.store, lock: s.lock, symbols: ['NOPE/USDT'], strategy: dca(DEFAULT_DCA) });
-    await expect(engine.start()).rejects.toThrow(/NOPE\/USDT/);
-    expect(engine.running).toBe(false);
+    const engine = new CycleEngine({ exchange: s.exchange, store: s.store, lock: s.lock, symbols: ['NOPE/USDT', 'ETH/USDT'], strategy: dca(DEFAULT_DCA), tickIntervalMs: 5 });
+    const errors: Error[] = [];
+    engine.on('error', (e) => errors.push(e));
+    await engine.start();
+    expect(engine.running).toBe(true);
+    expect(errors.map((e) => e.message).join('\n')).toMatch(/NOPE\/USDT/);
+    await vi.waitFor(() => expect(s.exchange.orders).toHaveLength(1)); // ETH/USDT trades
+    await engine.stop();
+    expect(s.exchange.orders[0]?.symbol).toBe('ETH/USDT');
   });
 });
