@@ -8,6 +8,7 @@ import {
   type CycleEngineEvents,
   type CycleEngineOptions,
   type DcaOptions,
+  type Exchange,
 } from 'cycle-engine';
 
 export const DEFAULT_DCA: DcaOptions = { startQuote: 10, rebuyDropPct: 2, maxRebuys: 5, takeProfitPct: 1.5 };
@@ -24,27 +25,36 @@ export interface Setup {
 
 /** An engine on a paper exchange and memory adapters, with a manual clock and every event recorded. */
 export function setup(
-  over: Partial<CycleEngineOptions> & { dca?: Partial<DcaOptions>; prices?: Record<string, string>; latencyMs?: number; amountStep?: string } = {},
+  over: Partial<CycleEngineOptions> & {
+    dca?: Partial<DcaOptions>;
+    prices?: Record<string, string>;
+    latencyMs?: number;
+    amountStep?: string;
+    /** Wraps the paper exchange the engine talks to (`s.exchange` stays the paper one). */
+    wrapExchange?: (paper: PaperExchange) => Exchange;
+    balances?: Record<string, string>;
+  } = {},
 ): Setup {
   const clock = new ManualClock(1_700_000_000_000);
   const exchange = new PaperExchange({
     prices: over.prices ?? { 'ETH/USDT': '100' },
-    balances: { USDT: '100000' },
+    balances: over.balances ?? { USDT: '100000' },
     clock,
     latencyMs: over.latencyMs ?? 0,
     defaultRules: { amountStep: over.amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
   });
   const store = new MemoryStateStore();
   const lock = new MemoryLock();
+  const { wrapExchange, dca: dcaOver, prices: _p, latencyMs: _l, amountStep: _a, balances: _b, ...engineOver } = over;
   const engine = new CycleEngine({
-    exchange,
+    exchange: wrapExchange ? wrapExchange(exchange) : exchange,
     store,
     lock,
     symbols: Object.keys(over.prices ?? { 'ETH/USDT': '100' }),
-    strategy: dca({ ...DEFAULT_DCA, ...over.dca }),
+    strategy: dca({ ...DEFAULT_DCA, ...dcaOver }),
     clock,
     tickIntervalMs: 5,
-    ...over,
+    ...engineOver,
   });
   const events: Array<[string, unknown]> = [];
   const emit = engine.emit.bind(engine) as (name: string, payload: unknown) => boolean;
