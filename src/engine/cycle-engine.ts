@@ -432,6 +432,7 @@ export class CycleEngine extends GuardedEmitter {
       await this.#release(lease, symbol, t0, purpose);
     }
     if (won === null) return 'skipped';
+    this.#noteWait(key, won.record);
     this.#emitAll(won.transition.events);
     if (purpose === 'outcome' || purpose === 'park') this.#unpersisted.delete(key);
     if (purpose !== 'intent') return 'none';
@@ -500,6 +501,15 @@ export class CycleEngine extends GuardedEmitter {
       this.#waits.set(key, wait);
     }
     return mono < wait.until;
+  }
+
+  /** A `retryAt` this engine wrote: its wait ends, on the monotonic clock, exactly as long after as it was set for. */
+  #noteWait(key: string, record: CycleRecord): void {
+    if (record.retryAt === null) {
+      this.#waits.delete(key);
+      return;
+    }
+    this.#waits.set(key, { retryAt: record.retryAt, until: this.#mono() + Math.max(0, record.retryAt - this.#o.clock.now()) });
   }
 
   /** The strategy's decision, checked: a throw or an invalid decision affects this symbol only. */
@@ -675,6 +685,7 @@ export class CycleEngine extends GuardedEmitter {
       const t0 = performance.now();
       let result: 'won' | 'conflict' | 'moved-on' | 'error' = 'error';
       let events: EngineEvent[] = [];
+      let written: CycleRecord | null = null;
       try {
         const snap = await this.#read(key);
         const market = await this.#market(symbol);
@@ -685,6 +696,7 @@ export class CycleEngine extends GuardedEmitter {
           const version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
           result = version === null ? 'conflict' : 'won';
           events = [...(extra?.(snap!.value) ?? []), ...transition.events];
+          written = transition.record;
         }
       } catch (error) {
         lastError = error;
@@ -692,6 +704,7 @@ export class CycleEngine extends GuardedEmitter {
         if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
       if (result === 'won') {
+        if (written !== null) this.#noteWait(key, written);
         this.#emitAll(events);
         return 'won';
       }
