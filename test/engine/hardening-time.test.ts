@@ -86,21 +86,6 @@ describe('case 6: a clock stepped backwards', () => {
     expect(s.exchange.orders.filter((o) => o.status === 'filled')).toHaveLength(1);
   });
 
-  it("does not stretch a parked order's next look-up", async () => {
-    const s = setup({ lookupBackoff: { initialMs: 1_000, maxMs: 1_000 } });
-    s.exchange.injectFault('unknown-after', { side: 'buy' }); // executed, but the reply is lost
-    await step(s);
-    expect(((await s.engine.getCycle('ETH/USDT')) as CycleRecord).phase).toBe('starting');
-    await step(s); // first look-up: finds it at once
-    const found = s.of('order:reconciled').length;
-    if (found === 0) {
-      s.clock.set(s.clock.now() - 3_600_000);
-      s.clock.advance(1_300); // longer than the backoff with its jitter
-      await step(s);
-    }
-    expect(s.of('order:reconciled')).toHaveLength(1);
-  });
-
   it("does not stretch a parked order's look-up backoff (the order is not found for a while)", async () => {
     const s = setup({ lookupBackoff: { initialMs: 1_000, maxMs: 1_000 } });
     let hide = true;
