@@ -270,7 +270,7 @@ export class CycleEngine extends GuardedEmitter {
     try {
       prices = await this.#o.exchange.fetchPrices(symbols);
     } catch (cause) {
-      priceError = isInvalidExchangeResponseError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
+      priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
     const now = this.#o.clock.now();
     // Phase 1, without the lock: read every record and decide. Most symbols stop here.
