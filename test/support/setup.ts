@@ -26,13 +26,15 @@ export interface Setup {
 export function setup(
   over: Partial<CycleEngineOptions> & { dca?: Partial<DcaOptions>; prices?: Record<string, string>; latencyMs?: number; amountStep?: string } = {},
 ): Setup {
+  // Only engine options reach the engine: it refuses unknown keys (issue 9, case 13).
+  const { dca: dcaOver, prices, latencyMs, amountStep, ...engineOver } = over;
   const clock = new ManualClock(1_700_000_000_000);
   const exchange = new PaperExchange({
-    prices: over.prices ?? { 'ETH/USDT': '100' },
+    prices: prices ?? { 'ETH/USDT': '100' },
     balances: { USDT: '100000' },
     clock,
-    latencyMs: over.latencyMs ?? 0,
-    defaultRules: { amountStep: over.amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
+    latencyMs: latencyMs ?? 0,
+    defaultRules: { amountStep: amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
   });
   const store = new MemoryStateStore();
   const lock = new MemoryLock();
@@ -40,11 +42,11 @@ export function setup(
     exchange,
     store,
     lock,
-    symbols: Object.keys(over.prices ?? { 'ETH/USDT': '100' }),
-    strategy: dca({ ...DEFAULT_DCA, ...over.dca }),
+    symbols: Object.keys(prices ?? { 'ETH/USDT': '100' }),
+    strategy: dca({ ...DEFAULT_DCA, ...dcaOver }),
     clock,
     tickIntervalMs: 5,
-    ...over,
+    ...engineOver,
   });
   const events: Array<[string, unknown]> = [];
   const emit = engine.emit.bind(engine) as (name: string, payload: unknown) => boolean;
