@@ -15,6 +15,8 @@ import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
 import type { VersionedRecord } from '../ports/state-store';
 import { checkFill } from './fill';
+import { checkMarketRules } from './market-rules';
+import { checkPrices } from './prices';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
 import { Reconciler } from './reconciler';
@@ -160,7 +162,10 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     let prices: Record<string, number> = {};
     let priceError: CycleEngineError | null = null;
     try {
-      prices = await this.#o.exchange.fetchPrices(symbols);
+      // Issue 9, case 15: a malformed answer is reported once per tick; a bad entry costs only its own symbol its price.
+      const checked = checkPrices(symbols, await this.#o.exchange.fetchPrices(symbols), `${this.#o.exchange.id} fetchPrices`);
+      prices = checked.prices;
+      if (checked.error !== null) this.#report(checked.error);
     } catch (cause) {
       priceError = new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
@@ -543,6 +548,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     } catch (cause) {
       throw new CycleEngineError(`Could not load the market rules of ${symbol} from ${this.#o.exchange.id}`, { cause });
     }
+    rules = checkMarketRules(symbol, rules); // issue 9, case 14: a bad step or tick names its symbol here
     this.#markets.set(symbol, rules);
     return rules;
   }

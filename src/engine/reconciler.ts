@@ -6,6 +6,7 @@ import { CycleEngineError } from '../errors';
 import type { MarketRules, OpenOrder, OrderFill } from '../ports/exchange';
 import type { CycleRecord, OrderOutcome, PendingOrder } from '../ports/record';
 import { checkFill } from './fill';
+import { checkLookup, type CheckedLookup } from './lookup';
 import type { ResolvedOptions } from './options';
 import { backoffMs, type EngineEvent } from './transitions';
 
@@ -97,15 +98,17 @@ export class Reconciler {
       return;
     }
     const now = o.clock.now();
-    if (found !== null && found.status !== 'open') {
-      let fill: OrderFill;
-      try {
-        fill = checkFill(found, order, market);
-      } catch (error) {
-        again(now);
-        this.#host.report(error, symbol);
-        return;
-      }
+    // Issue 9, case 16: anything but a fill, an open order or null is an invalid answer, reported; the backoff applies.
+    let checked: CheckedLookup;
+    try {
+      checked = checkLookup(found, order, market);
+    } catch (error) {
+      again(now);
+      this.#host.report(error, symbol);
+      return;
+    }
+    if (checked.status === 'filled') {
+      const fill = checked.fill;
       const outcome: OrderOutcome = { status: 'filled', fill, recordedAt: now };
       await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'filled', fill, state.count)]);
       this.#state.delete(order.intentId);
