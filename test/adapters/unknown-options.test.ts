@@ -24,6 +24,7 @@ describe('unknown option keys are refused with the nearest valid name (issue 9, 
     ['PaperExchange', () => new PaperExchange({ feerate: '0.001' } as never), 'feerate', 'feeRate'],
     ['PaperExchange', () => new PaperExchange({ defaultRules: { minNotionl: '5' } } as never), 'defaultRules.minNotionl', 'defaultRules.minNotional'],
     ['PaperExchange', () => new PaperExchange({ markets: { 'ETH/USDT': { amountstep: '1' } } } as never), 'markets.ETH/USDT.amountstep', 'markets.ETH/USDT.amountStep'],
+    ['PaperExchange.injectFault', () => new PaperExchange().injectFault('reject', { sides: 'sell' } as never), 'sides', 'side'],
     ['FileStateStore', () => new FileStateStore({ dir, directory: dir } as never), 'directory', ''],
     ['FileLock', () => new FileLock({ dir, ttlMS: 5 } as never), 'ttlMS', 'ttlMs'],
     ['MemoryLock', () => new MemoryLock({ waitms: 5 } as never), 'waitms', 'waitMs'],
@@ -43,6 +44,10 @@ describe('unknown option keys are refused with the nearest valid name (issue 9, 
     expect((error as InvalidOptionsError).option).toBe(option);
     expect((error as Error).message).toContain('unknown option');
     if (nearest !== '') expect((error as Error).message).toContain(`did you mean \`${nearest}\`?`);
+  });
+
+  it('PaperExchange.injectFault names the nearest fault of a typo', () => {
+    expect(() => new PaperExchange().injectFault('unknwon-after' as never)).toThrow("did you mean 'unknown-after'?");
   });
 
   it('MemoryLock refuses lease and wait lengths out of range', () => {
