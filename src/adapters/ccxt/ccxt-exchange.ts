@@ -54,7 +54,8 @@ export class CcxtExchange implements Exchange {
     if (typeof exchange !== 'object' || exchange === null || typeof exchange.id !== 'string' || typeof exchange.createOrder !== 'function') {
       throw new InvalidOptionsError('exchange', 'expected a ccxt exchange instance, e.g. new ccxt.binance({ ... })');
     }
-    checkKnownOptions(options, { id: true, venueProfile: true, orderParams: true } satisfies Record<keyof CcxtExchangeOptions, true>);
+    const profileShape = { lookup: true, maxIdLength: true, idPattern: true } as const satisfies Record<keyof CcxtVenueProfile, true>;
+    checkKnownOptions(options, { id: true, venueProfile: profileShape, orderParams: true } as const satisfies Record<keyof CcxtExchangeOptions, unknown>);
     const known = CCXT_VENUE_PROFILES[exchange.id];
     if (NO_CLIENT_ID_VENUES.has(exchange.id)) {
       throw new InvalidOptionsError('exchange', `ccxt does not send a client order id to ${exchange.id}: an order whose answer is lost could not be found again, so it could be bought twice`);
