@@ -55,7 +55,7 @@ export type {
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
 export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust, OrphanFill, CycleHalt } from './ports/record';
-export { assertCycleRecord } from './ports/record';
+export { assertCycleRecord, assertRecordKey } from './ports/record';
 export type { Clock } from './ports/clock';
 export { systemClock, ManualClock } from './ports/clock';
 export type { DecimalLike } from './decimal';

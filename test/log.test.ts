@@ -27,7 +27,7 @@ describe('attachLogger', () => {
       // 10 USDT at 97 → 0.103 ETH (step 0.0001) for 9.991 USDT, 0.1% fee in ETH → 0.102897 net.
       '[BUY][ETH] #2 rebuy: volume 0.102897 @ 97, drop from last 3%, drop from start 3%, invested 19.991 USDT',
     ]);
-    expect(text).toContainEqual(expect.stringMatching(/^\[SELL\]\[ETH\] take profit @ 110: .* PnL [0-9.]+ USDT → cycle closed$/));
+    expect(text).toContainEqual(expect.stringMatching(/^\[SELL\]\[ETH\] take profit @ 110: .* PnL [0-9.]+ USDT, fees 0\.000203 ETH \+ 0\.022297 USDT → cycle closed$/));
     expect(lines.every((l) => l.level === 'info')).toBe(true);
   });
 

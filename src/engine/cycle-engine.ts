@@ -4,10 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { Decimal } from '../decimal';
 import {
-  CorruptStateError,
   CycleEngineError,
-  InvalidExchangeResponseError,
-  StrategyError,
   isCorruptStateError,
   isCycleEngineError,
   isInvalidExchangeResponseError,
@@ -22,8 +19,11 @@ import type { VersionedRecord } from '../ports/state-store';
 import type { StrategyDecision } from '../strategy/strategy';
 import { sleep } from './bounded';
 import { boundExchange, boundLock, boundStore } from './bounded-ports';
+import { decide } from './decision';
 import { checkFill } from './fill';
 import { GuardedEmitter } from './guarded-emitter';
+import { checkMarketRules } from './market-rules';
+import { checkPrices } from './prices';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
 import { Reconciler } from './reconciler';
@@ -268,7 +268,10 @@ export class CycleEngine extends GuardedEmitter {
     let prices: Record<string, number> = {};
     let priceError: CycleEngineError | null = null;
     try {
-      prices = await this.#o.exchange.fetchPrices(symbols);
+      // Issue 9, case 15: a malformed answer is reported once per tick; a bad entry costs only its own symbol its price.
+      const checked = checkPrices(symbols, await this.#o.exchange.fetchPrices(symbols), `${this.#o.exchange.id} fetchPrices`);
+      prices = checked.prices;
+      if (checked.error !== null) this.#report(checked.error);
     } catch (cause) {
       priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
@@ -514,13 +517,7 @@ export class CycleEngine extends GuardedEmitter {
 
   /** The strategy's decision, checked: a throw or an invalid decision affects this symbol only. */
   #decide(symbol: string, price: number, record: CycleRecord | null, market: MarketRules, now: number): StrategyDecision | null {
-    let raw: unknown;
-    try {
-      raw = this.#o.strategy.decide({ symbol, price, position: record?.position ?? null, market, now });
-    } catch (cause) {
-      throw new StrategyError(symbol, `decide() threw: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    }
-    return checkDecision(symbol, raw);
+    return decide(this.#o.strategy, { symbol, price, position: record?.position ?? null, market, now });
   }
 
   #settle(record: CycleRecord, intentId: string, outcome: OrderOutcome, market: MarketRules): Transition | null {
@@ -767,9 +764,8 @@ export class CycleEngine extends GuardedEmitter {
   /** Validates a record once per object (memory stores hand out the same frozen object each read). */
   #check(key: string, value: unknown): asserts value is CycleRecord {
     if (typeof value === 'object' && value !== null && this.#validated.has(value)) return;
-    assertCycleRecord(key, value);
-    const symbol = this.#symbolOf(key);
-    if (value.symbol !== symbol) throw new CorruptStateError(key, `the record is for ${JSON.stringify(value.symbol)}, its key for ${JSON.stringify(symbol)}: nothing is sent for it`);
+    // Issue 9, case 17: a record whose symbol is not its key's is corrupt: nothing is sent for it.
+    assertCycleRecord(key, value, undefined, this.#o.keyPrefix);
     this.#validated.add(value as object);
     this.#corrupt.delete(key);
   }
@@ -783,6 +779,7 @@ export class CycleEngine extends GuardedEmitter {
     } catch (cause) {
       throw new CycleEngineError(`Could not load the market rules of ${symbol} from ${this.#o.exchange.id}`, { cause });
     }
+    rules = checkMarketRules(symbol, rules); // issue 9, case 14: a bad step or tick names its symbol here
     this.#markets.set(symbol, rules);
     return rules;
   }
@@ -810,28 +807,6 @@ export class CycleEngine extends GuardedEmitter {
     }
     this.emit('error', e);
   }
-}
-
-/**
- * A strategy's decision checked where it enters: null, or one of the decisions of the
- * `Strategy` port with positive decimal-string amounts. Anything else (an unknown action, a
- * number where a string is expected, a negative amount) is a {@link StrategyError}; an unknown
- * action is never taken for a sell.
- * @internal
- */
-export function checkDecision(symbol: string, raw: unknown): StrategyDecision | null {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'object') throw new StrategyError(symbol, `decide() returned ${JSON.stringify(raw)}: expected a decision object or null`);
-  const d = raw as Record<string, unknown>;
-  if (d.action === 'sell') return { action: 'sell' };
-  if (d.action === 'start' || d.action === 'rebuy') {
-    const q = d.quoteAmount;
-    if (typeof q !== 'string' || !/^\d+(\.\d+)?$/.test(q) || new Decimal(q).lte(0)) {
-      throw new StrategyError(symbol, `decide() returned ${d.action} with quoteAmount ${JSON.stringify(q)}: expected a positive decimal string`);
-    }
-    return { action: d.action, quoteAmount: q };
-  }
-  throw new StrategyError(symbol, `decide() returned the unknown action ${JSON.stringify(d.action)}: expected start, rebuy or sell`);
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

@@ -2,6 +2,7 @@
  * Options of {@link CycleEngine} and their validation.
  */
 import { InvalidOptionsError } from '../errors';
+import { checkKnownOptions, type OptionShape } from '../options-check';
 import { systemClock, type Clock } from '../ports/clock';
 import type { Exchange } from '../ports/exchange';
 import type { Lock } from '../ports/lock';
@@ -23,7 +24,7 @@ export interface CycleEngineOptions {
   readonly symbols: readonly string[];
   /** What to do at each price: `dca({...})` or your own. */
   readonly strategy: Strategy;
-  /** Pause between ticks of `start()`'s loop (default 1,000 ms). */
+  /** Pause between ticks of `start()`'s loop, \> 0 (default 1,000 ms). */
   readonly tickIntervalMs?: number;
   /** An order call running longer than this is abandoned and its outcome is unknown (default 30,000 ms). */
   readonly orderTimeoutMs?: number;
@@ -37,9 +38,13 @@ export interface CycleEngineOptions {
    * An order not found by its client order id is treated as rejected only once it can no longer
    * land: `orderTimeoutMs + landingWindowMs` after its intent (default 60,000 ms: Binance drops
    * requests older than their receive window, at most 60 s).
+   *
+   * There is no fixed floor (a fake venue in a test may need none), but a window below what the
+   * exchange adapter says it needs (`Exchange.minLandingWindowMs`, e.g. its receive window) is
+   * refused with an `InvalidOptionsError`: an order could land after being given up.
    */
   readonly landingWindowMs?: number;
-  /** Backoff between look-ups of a parked order: `initialMs · 2^(n−1)` with ±20% jitter, capped (defaults 1,000 and 15,000 ms). */
+  /** Backoff between look-ups of a parked order: `initialMs · 2^(n−1)` with ±20% jitter, capped (defaults 1,000 and 15,000 ms; `maxMs` ≥ `initialMs`). */
   readonly lookupBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Lease length of the per-symbol lock (default 5,000 ms; holds last about a millisecond). */
   readonly lockTtlMs?: number;
@@ -48,7 +53,7 @@ export interface CycleEngineOptions {
    * (default 1,000 ms). Ticks never wait: a busy symbol is looked at again on the next tick.
    */
   readonly lockWaitMs?: number;
-  /** Backoff after a rejected order: `initialMs · 2^(n−1)` for the n-th rejection in a row, capped (defaults 1,000 and 60,000 ms). */
+  /** Backoff after a rejected order: `initialMs · 2^(n−1)` for the n-th rejection in a row, capped (defaults 1,000 and 60,000 ms; `maxMs` ≥ `initialMs`). */
   readonly retryBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Wait after a sell before the next cycle starts; defaults to the strategy's `cooldownMs`, else 0. */
   readonly cooldownMs?: number;
@@ -62,7 +67,7 @@ export interface CycleEngineOptions {
    * where a transition is mostly waiting on round trips.
    */
   readonly transitionConcurrency?: number;
-  /** Id of this engine instance, recorded as the owner of its intents (default: random). */
+  /** Id of this engine instance, recorded as the owner of its intents: a non-empty string (default: random). */
   readonly instanceId?: string;
   /** Time source (default: the wall clock). */
   readonly clock?: Clock;
@@ -129,6 +134,38 @@ export interface ResolvedOptions {
   lateLookupsMs: readonly number[];
 }
 
+/**
+ * Every key {@link CycleEngineOptions} may hold (the `satisfies` makes a new option fail to
+ * compile until it is listed here).
+ * @internal
+ */
+export const ENGINE_OPTION_SHAPE = {
+  exchange: true,
+  store: true,
+  lock: true,
+  symbols: true,
+  strategy: true,
+  tickIntervalMs: true,
+  orderTimeoutMs: true,
+  workerGraceMs: true,
+  landingWindowMs: true,
+  lookupBackoff: { initialMs: true, maxMs: true },
+  lockTtlMs: true,
+  lockWaitMs: true,
+  retryBackoff: { initialMs: true, maxMs: true },
+  cooldownMs: true,
+  keyPrefix: true,
+  concurrency: true,
+  transitionConcurrency: true,
+  instanceId: true,
+  clock: true,
+  callTimeoutMs: true,
+  stopTimeoutMs: true,
+  onPositionMismatch: true,
+  feeLookupTimeoutMs: true,
+  lateLookupsMs: true,
+} as const satisfies Record<keyof CycleEngineOptions, true | OptionShape>;
+
 function ms(name: string, value: unknown, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -143,6 +180,18 @@ function lateLookups(value: unknown): readonly number[] {
   const out = value.map((v, i) => ms(`lateLookupsMs[${i}]`, v, 0, 1));
   for (let i = 1; i < out.length; i++) if ((out[i] as number) <= (out[i - 1] as number)) throw new InvalidOptionsError('lateLookupsMs', 'expected growing delays');
   return out;
+}
+
+function positiveMs(name: string, value: unknown, fallback: number): number {
+  const v = ms(name, value, fallback);
+  if (v <= 0) throw new InvalidOptionsError(name, `expected a number > 0, got ${String(value)}`);
+  return v;
+}
+
+function backoff(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidOptionsError(name, 'expected an object { initialMs?, maxMs? }');
+  }
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -165,6 +214,7 @@ function port(name: string, value: unknown, methods: string[]): void {
  */
 export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options', 'expected an object');
+  checkKnownOptions(options, ENGINE_OPTION_SHAPE);
   port('exchange', options.exchange, ['fetchPrices', 'getMarket', 'placeMarketOrder', 'findOrder']);
   port('store', options.store, ['get', 'compareAndSet', 'list']);
   port('lock', options.lock, ['acquire']);
@@ -179,6 +229,11 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
   }
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new InvalidOptionsError('keyPrefix', 'expected a string');
+  if (options.instanceId !== undefined && (typeof options.instanceId !== 'string' || options.instanceId.trim() === '')) {
+    throw new InvalidOptionsError('instanceId', `expected a non-empty string, got ${JSON.stringify(options.instanceId) ?? String(options.instanceId)}`);
+  }
+  backoff('retryBackoff', options.retryBackoff);
+  backoff('lookupBackoff', options.lookupBackoff);
   const strategyCooldown = options.strategy.cooldownMs;
   const concurrency = ms('concurrency', options.concurrency, 32, 1);
   if (!Number.isInteger(concurrency)) throw new InvalidOptionsError('concurrency', 'expected an integer');
@@ -190,7 +245,7 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     lock: options.lock,
     symbols: [...symbols],
     strategy: options.strategy,
-    tickIntervalMs: ms('tickIntervalMs', options.tickIntervalMs, 1_000),
+    tickIntervalMs: positiveMs('tickIntervalMs', options.tickIntervalMs, 1_000),
     orderTimeoutMs: ms('orderTimeoutMs', options.orderTimeoutMs, 30_000, 1),
     workerGraceMs: ms('workerGraceMs', options.workerGraceMs, 5_000),
     landingWindowMs: ms('landingWindowMs', options.landingWindowMs, 60_000),
@@ -212,6 +267,18 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     feeLookupTimeoutMs: ms('feeLookupTimeoutMs', options.feeLookupTimeoutMs, 600_000),
     lateLookupsMs: lateLookups(options.lateLookupsMs),
   };
-  if (resolved.backoffMaxMs < resolved.backoffInitialMs) throw new InvalidOptionsError('retryBackoff.maxMs', 'is below retryBackoff.initialMs');
+  if (resolved.backoffMaxMs < resolved.backoffInitialMs) {
+    throw new InvalidOptionsError('retryBackoff.maxMs', `${resolved.backoffMaxMs} is below retryBackoff.initialMs (${resolved.backoffInitialMs})`);
+  }
+  if (resolved.lookupBackoffMaxMs < resolved.lookupBackoffInitialMs) {
+    throw new InvalidOptionsError('lookupBackoff.maxMs', `${resolved.lookupBackoffMaxMs} is below lookupBackoff.initialMs (${resolved.lookupBackoffInitialMs})`);
+  }
+  const needed = options.exchange.minLandingWindowMs;
+  if (typeof needed === 'number' && Number.isFinite(needed) && resolved.landingWindowMs < needed) {
+    throw new InvalidOptionsError(
+      'landingWindowMs',
+      `${resolved.landingWindowMs} ms is below the ${options.exchange.id} adapter's minimum of ${needed} ms: an order could land after being given up`,
+    );
+  }
   return resolved;
 }

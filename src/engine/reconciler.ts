@@ -3,10 +3,11 @@
  * exchange by its client order id until it is found or can no longer land; an order given up is
  * looked up a few more times later, in case it landed after all.
  */
-import { CycleEngineError, InvalidExchangeResponseError } from '../errors';
-import type { MarketRules, OpenOrder, OrderFill } from '../ports/exchange';
+import { CycleEngineError } from '../errors';
+import type { MarketRules, OrderFill } from '../ports/exchange';
 import type { CycleRecord, OrderOutcome, PendingOrder } from '../ports/record';
 import { checkFill } from './fill';
+import { checkLookup, type CheckedLookup } from './lookup';
 import type { ResolvedOptions } from './options';
 import { backoffMs, withEstimatedFee, type EngineEvent } from './transitions';
 
@@ -163,25 +164,26 @@ export class Reconciler {
       const wait = backoffMs(state.count, o.lookupBackoffInitialMs, o.lookupBackoffMaxMs) * (0.8 + 0.4 * Math.random());
       state.nextAt = Math.min(this.#host.monotonic() + wait, cap);
     };
-    let found: OrderFill | OpenOrder | null;
+    let raw: unknown;
     try {
-      found = checkLookupShape(await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order);
+      raw = await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt });
     } catch (cause) {
       again();
-      const error = cause instanceof InvalidExchangeResponseError ? cause : new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause });
-      this.#host.report(error, symbol);
+      this.#host.report(new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause }), symbol);
       return;
     }
     const now = o.clock.now();
-    if (found !== null && found.status !== 'open') {
-      let fill: OrderFill;
-      try {
-        fill = checkFill(found, order, market);
-      } catch (error) {
-        again();
-        this.#host.report(error, symbol);
-        return;
-      }
+    // Issue 9, case 16: anything but a fill, an open order or null is an invalid answer, reported; the backoff applies.
+    let checked: CheckedLookup;
+    try {
+      checked = checkLookup(raw, order, market);
+    } catch (error) {
+      again();
+      this.#host.report(error, symbol);
+      return;
+    }
+    if (checked.status === 'filled') {
+      let fill = checked.fill;
       if (fill.feePending) {
         // Never applied fee-free: wait for the venue to list its trades, then estimate the fee.
         state.feePendingSince ??= this.#host.monotonic();
@@ -200,7 +202,7 @@ export class Reconciler {
     const window = o.orderTimeoutMs + o.landingWindowMs;
     const seenFor = this.observe(order.intentId);
     const landed = now - order.createdAt >= window && seenFor >= window;
-    if (found === null && landed) {
+    if (checked.status === 'not-found' && landed) {
       const message = `not found by its client order id after ${state.count} look-up(s), ${seenFor} ms after this engine first saw it: it can no longer land`;
       const outcome: OrderOutcome = { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now };
       await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
@@ -208,7 +210,7 @@ export class Reconciler {
       this.#scheduleLateChecks(key, symbol, order, market);
       return;
     }
-    again(found === null ? this.#host.monotonic() + Math.max(0, window - seenFor) : Number.POSITIVE_INFINITY);
+    again(checked.status === 'not-found' ? this.#host.monotonic() + Math.max(0, window - seenFor) : Number.POSITIVE_INFINITY);
   }
 
   #scheduleLateChecks(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
@@ -220,49 +222,26 @@ export class Reconciler {
 
   async #lateCheck(check: LateCheck): Promise<void> {
     const { key, symbol, order, market } = check;
-    let found: OrderFill | OpenOrder | null;
+    let checked: CheckedLookup;
     try {
-      found = checkLookupShape(await this.#host.options.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order);
+      checked = checkLookup(await this.#host.options.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order, market);
     } catch (cause) {
       this.#host.report(new CycleEngineError(`Late look-up of ${order.clientOrderId} (${symbol}) failed`, { cause }), symbol);
       return;
     }
-    if (found === null) return;
-    if (found.status === 'open') {
+    if (checked.status === 'not-found') return;
+    if (checked.status === 'open') {
       // Still executing, long after: look once more at the next slot (or now + the last spacing).
       if (check.due.length === 0) check.due.push(this.#host.monotonic() + (this.#host.options.lateLookupsMs.at(-1) ?? 60_000));
       if (!this.#late.includes(check)) this.#late.push(check);
       return;
     }
-    let fill = checkFill(found, order, market);
+    let fill = checked.fill;
     if (fill.feePending) fill = withEstimatedFee(fill, market);
     const i = this.#late.indexOf(check);
     if (i >= 0) this.#late.splice(i, 1);
     await this.#host.persistOrphan(key, symbol, fill, `${order.clientOrderId} landed after it had been given up as not found`);
   }
-}
-
-/**
- * A look-up's answer must be a fill, an open order or null: anything else (undefined, a string, an
- * order of another client id) is an invalid response, and the look-up backoff applies.
- * @internal
- */
-export function checkLookupShape(raw: unknown, order: PendingOrder): OrderFill | OpenOrder | null {
-  if (raw === null) return null;
-  if (typeof raw !== 'object' || raw === undefined || Array.isArray(raw)) {
-    throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned ${raw === undefined ? 'undefined' : JSON.stringify(raw)}: expected a fill, an open order or null`);
-  }
-  const r = raw as Record<string, unknown>;
-  if (r.status === 'open') {
-    if (r.clientOrderId !== undefined && r.clientOrderId !== order.clientOrderId) {
-      throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned an open order of ${String(r.clientOrderId)}`);
-    }
-    return raw as OpenOrder;
-  }
-  if (r.status !== undefined && r.status !== 'filled') {
-    throw new InvalidExchangeResponseError(`findOrder(${order.clientOrderId}) returned status ${JSON.stringify(r.status)}: expected 'filled', 'open' or null`);
-  }
-  return raw as OrderFill;
 }
 
 function reconciled(record: CycleRecord, order: PendingOrder, result: 'filled' | 'not-found' | 'late-response', fill: OrderFill | null, lookups: number): EngineEvent {

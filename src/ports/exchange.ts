@@ -143,6 +143,12 @@ export type Balances = Record<string, string>;
 export interface Exchange {
   /** A short name for logs, e.g. `paper`, `binance`. */
   readonly id: string;
+  /**
+   * Optional: how long after the engine stops waiting for an order (its `orderTimeoutMs`) the
+   * venue may still execute it, in ms (e.g. the receive window the adapter sends). The engine
+   * refuses a `landingWindowMs` below it, since an order could land after being given up.
+   */
+  readonly minLandingWindowMs?: number;
   /** Last prices of the given symbols (a missing symbol means "no price now"). */
   fetchPrices(symbols: readonly string[]): Promise<Record<string, number>>;
   /** Trading rules of one market. */

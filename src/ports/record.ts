@@ -3,7 +3,7 @@
  */
 import type { OrderFill, OrderSide } from './exchange';
 import { CorruptStateError } from '../errors';
-import { isDecimalString } from '../decimal';
+import { isDecimalString, parseDecimal } from '../decimal';
 
 /**
  * Phase of a cycle: `idle` (no position, nothing in flight), `starting` (the start buy is in
@@ -204,13 +204,16 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+/** A decimal string that is not negative: every amount but realised PnL. */
+const isAmount = (v: unknown): v is string => isDecimalString(v) && !v.startsWith('-');
 
 function checkFill(f: unknown): string | undefined {
   if (!isObj(f)) return 'fill is not an object';
   for (const k of ['orderId', 'clientOrderId', 'symbol'] as const) if (!isStr(f[k])) return `fill.${k} is missing`;
   if (f.side !== 'buy' && f.side !== 'sell') return 'fill.side is not buy/sell';
-  for (const k of ['filledBase', 'costQuote', 'avgPrice'] as const) if (!isDecimalString(f[k])) return `fill.${k} is not a decimal string`;
-  if (f.fee !== null && (!isObj(f.fee) || !isStr(f.fee.currency) || !isDecimalString(f.fee.amount))) return 'fill.fee is malformed';
+  for (const k of ['filledBase', 'costQuote', 'avgPrice'] as const) if (!isAmount(f[k])) return `fill.${k} is not a decimal string ≥ 0`;
+  if (f.fee !== null && (!isObj(f.fee) || !isStr(f.fee.currency) || !isAmount(f.fee.amount))) return 'fill.fee is malformed';
+  for (const k of ['feePending', 'feeEstimated'] as const) if (f[k] !== undefined && typeof f[k] !== 'boolean') return `fill.${k} is not a boolean`;
   if (!isNum(f.timestamp)) return 'fill.timestamp is not a number';
   return undefined;
 }
@@ -234,8 +237,8 @@ function checkOrder(o: unknown): string | undefined {
   for (const k of ['intentId', 'clientOrderId', 'owner'] as const) if (!isStr(o[k])) return `order.${k} is missing`;
   if (o.purpose !== 'start' && o.purpose !== 'rebuy' && o.purpose !== 'sell') return 'order.purpose is invalid';
   if (o.side !== (o.purpose === 'sell' ? 'sell' : 'buy')) return 'order.side does not match its purpose';
-  if (o.side === 'buy' && !isDecimalString(o.quoteAmount)) return 'order.quoteAmount is not a decimal string';
-  if (o.side === 'sell' && !isDecimalString(o.baseAmount)) return 'order.baseAmount is not a decimal string';
+  if (o.side === 'buy' && !isAmount(o.quoteAmount)) return 'order.quoteAmount is not a decimal string ≥ 0';
+  if (o.side === 'sell' && !isAmount(o.baseAmount)) return 'order.baseAmount is not a decimal string ≥ 0';
   if (!isNum(o.createdAt) || !isInt(o.attempts)) return 'order.createdAt/attempts is malformed';
   return checkOutcome(o.outcome);
 }
@@ -244,8 +247,10 @@ function checkPosition(p: unknown): string | undefined {
   if (p === null) return undefined;
   if (!isObj(p)) return 'position is not an object';
   for (const k of ['startPrice', 'lastBuyPrice', 'avgPrice', 'baseVolume', 'investedQuote'] as const) {
-    if (!isDecimalString(p[k])) return `position.${k} is not a decimal string`;
+    if (!isAmount(p[k])) return `position.${k} is not a decimal string ≥ 0`;
   }
+  // A zero baseVolume is legal (an orphan sell took everything: the engine closes the cycle), a zero avgPrice is not.
+  if (parseDecimal(p.avgPrice)?.isZero()) return 'position.avgPrice is 0';
   if (!isInt(p.buys) || (p.buys as number) < 1 || !isNum(p.openedAt)) return 'position.buys/openedAt is malformed';
   if (p.fees !== undefined && (!isObj(p.fees) || !Object.values(p.fees).every(isDecimalString))) return 'position.fees is malformed';
   if (p.realizedPnlQuote !== undefined && !isDecimalString(p.realizedPnlQuote)) return 'position.realizedPnlQuote is not a decimal string';
@@ -273,7 +278,7 @@ export function explainInvalidRecord(value: unknown): string | undefined {
     const bad = checkFill(o.fill);
     if (bad) return `orphans.${bad}`;
   }
-  if (value.dust !== null && (!isObj(value.dust) || !isDecimalString(value.dust.baseVolume) || !isDecimalString(value.dust.investedQuote))) {
+  if (value.dust !== null && (!isObj(value.dust) || !isAmount(value.dust.baseVolume) || !isAmount(value.dust.investedQuote))) {
     return 'dust is malformed';
   }
   if (value.halted !== undefined && value.halted !== null) {
@@ -288,18 +293,47 @@ export function explainInvalidRecord(value: unknown): string | undefined {
   if (value.phase === 'starting' && (value.order === null || (value.order as Obj).purpose !== 'start')) return 'starting without a start order';
   if (value.phase !== 'idle' && value.cycleId === null) return `${value.phase} without a cycleId`;
   if (value.phase === 'idle' && value.order !== null) return 'idle with an order';
+  if (value.phase === 'active' && value.order !== null && (value.order as Obj).purpose === 'start') return 'active with a start order';
   return undefined;
 }
 
 /**
- * Checks that a stored value is a valid {@link CycleRecord}.
+ * Why a record does not belong under `key`, or `undefined` when it does: an engine's key is
+ * `keyPrefix + symbol`, and a record under another symbol's key is corrupt (sending for it would
+ * trade the wrong market, or trade one twice).
+ * @internal
+ */
+export function explainRecordKey(key: string, keyPrefix: string, record: CycleRecord): string | undefined {
+  if (key === keyPrefix + record.symbol) return undefined;
+  const keySymbol = key.startsWith(keyPrefix) ? JSON.stringify(key.slice(keyPrefix.length)) : `none (it does not start with the prefix ${JSON.stringify(keyPrefix)})`;
+  return `the record is for ${JSON.stringify(record.symbol)} but its key's symbol is ${keySymbol}`;
+}
+
+/**
+ * Checks that a valid record belongs under its key: `key` must be `keyPrefix + record.symbol`.
+ * @param key - the store key
+ * @param keyPrefix - the engine's key prefix (`''` when none)
+ * @param record - the record read or about to be written under it
+ * @param location - where it was read from (a path), for the error
+ * @throws {@link CorruptStateError} when the record's symbol is not the key's
+ * @public
+ */
+export function assertRecordKey(key: string, keyPrefix: string, record: CycleRecord, location?: string): void {
+  const bad = explainRecordKey(key, keyPrefix, record);
+  if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
+}
+
+/**
+ * Checks that a stored value is a valid {@link CycleRecord} and, when `keyPrefix` is given, that
+ * it belongs under its key (see {@link assertRecordKey}).
  * @param key - the store key (for the error)
  * @param value - the stored value
  * @param location - where it was read from (a path), for the error
+ * @param keyPrefix - the engine's key prefix; when given, `key` must be `keyPrefix + value.symbol`
  * @throws {@link CorruptStateError} when it is not one
  * @public
  */
-export function assertCycleRecord(key: string, value: unknown, location?: string): asserts value is CycleRecord {
-  const bad = explainInvalidRecord(value);
+export function assertCycleRecord(key: string, value: unknown, location?: string, keyPrefix?: string): asserts value is CycleRecord {
+  const bad = explainInvalidRecord(value) ?? (keyPrefix === undefined ? undefined : explainRecordKey(key, keyPrefix, value as CycleRecord));
   if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
 }

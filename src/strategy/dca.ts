@@ -3,6 +3,7 @@
  */
 import { Decimal, str, parseDecimal, type DecimalLike } from '../decimal';
 import { InvalidOptionsError } from '../errors';
+import { checkKnownOptions } from '../options-check';
 import type { Position } from '../ports/record';
 import type { Strategy, StrategyContext, StrategyDecision } from './strategy';
 
@@ -55,6 +56,17 @@ export interface DcaStrategy extends Strategy {
   readonly options: Readonly<Record<keyof DcaOptions, string | number | null>>;
 }
 
+const DCA_OPTION_SHAPE = {
+  startQuote: true,
+  rebuyDropPct: true,
+  rebuyStepScale: true,
+  rebuyVolumeScale: true,
+  maxRebuys: true,
+  takeProfitPct: true,
+  cooldownMs: true,
+  maxInvestedQuote: true,
+} as const satisfies Record<keyof DcaOptions, true>;
+
 function positive(name: string, value: unknown, fallback?: string): Decimal {
   if (value === undefined && fallback !== undefined) return new Decimal(fallback);
   const d = parseDecimal(value);
@@ -65,11 +77,13 @@ function positive(name: string, value: unknown, fallback?: string): Decimal {
 
 /**
  * Validates DCA options.
- * @throws {@link InvalidOptionsError} for a missing, non-numeric, zero or negative value
+ * @throws {@link InvalidOptionsError} for a missing, non-numeric, zero or negative value, or an
+ * unknown key (named with the nearest valid one)
  * @internal
  */
 export function parseDcaOptions(options: DcaOptions): DcaParams {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('strategy', 'expected an options object');
+  checkKnownOptions(options, DCA_OPTION_SHAPE, 'strategy');
   const maxRebuys = options.maxRebuys;
   if (!Number.isSafeInteger(maxRebuys) || maxRebuys < 0) {
     throw new InvalidOptionsError('strategy.maxRebuys', `expected an integer ≥ 0, got ${String(maxRebuys)}`);

@@ -6,6 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Decimal, dec, floorToStep, isDecimalString, str } from '../decimal';
 import { isOrderRejectedError } from '../errors';
+import { checkFill } from '../engine/fill';
+import { checkLookup } from '../engine/lookup';
+import { checkMarketRules } from '../engine/market-rules';
+import { checkPrices } from '../engine/prices';
+import type { PendingOrder } from '../ports/record';
 import type { Exchange, MarketOrderRequest, MarketRules, OrderFill } from '../ports/exchange';
 import { randomClientOrderId } from './fixtures';
 import { codeOf, settle } from './support';
@@ -74,6 +79,15 @@ function expectFill(fill: OrderFill, request: MarketOrderRequest, rules: MarketR
     expect(isDecimalString(fill.fee.amount) && !dec(fill.fee.amount).isNeg(), `fee.amount ${fill.fee.amount} ≥ 0`).toBe(true);
   }
   expect(Number.isFinite(fill.timestamp) && fill.timestamp > 0, 'timestamp is a Unix ms time').toBe(true);
+  // The engine's own check (avgPrice within a tick of cost / base, …): what passes here is applied there.
+  expect(() => checkFill(fill, pendingOf(request), rules)).not.toThrow();
+}
+
+/** The engine's view of a request, for its checks. */
+function pendingOf(request: MarketOrderRequest): PendingOrder {
+  const purpose = request.side === 'sell' ? 'sell' : 'start';
+  const amount = request.side === 'sell' ? { baseAmount: request.baseAmount } : { quoteAmount: request.quoteAmount };
+  return { intentId: 'conformance', clientOrderId: request.clientOrderId, purpose, side: request.side, ...amount, createdAt: 0, owner: 'conformance', attempts: 1, outcome: null };
 }
 
 /**
@@ -137,12 +151,14 @@ export function describeExchange(
       positiveDecimal(rules.amountStep, 'amountStep');
       positiveDecimal(rules.priceTick, 'priceTick');
       expect(isDecimalString(rules.minNotional) && !dec(rules.minNotional).isNeg(), `minNotional ${rules.minNotional} ≥ 0`).toBe(true);
+      expect(() => checkMarketRules(fixture().symbol, rules)).not.toThrow(); // what the engine checks when it loads them
     }, timeoutMs);
 
     it('fetchPrices returns a positive finite number for the symbol', async () => {
       const prices = await fixture().exchange.fetchPrices([fixture().symbol]);
       const price = prices[fixture().symbol];
       expect(typeof price === 'number' && Number.isFinite(price) && price > 0, `price ${String(price)} > 0`).toBe(true);
+      expect(checkPrices([fixture().symbol], prices).problems).toEqual([]); // keyed by unified symbol, numbers
     }, timeoutMs);
 
     it('fetchPrices leaves out a symbol without a price instead of throwing', async () => {
@@ -186,6 +202,7 @@ export function describeExchange(
       expect(found).not.toBeNull();
       expect(found!.status === 'open', 'a filled MARKET order is not reported open').toBe(false);
       expect(found).toMatchObject({ orderId: fill.orderId, clientOrderId: request.clientOrderId, symbol: request.symbol, side: 'buy', filledBase: fill.filledBase });
+      expect(checkLookup(found, pendingOf(request), rules).status).toBe('filled'); // what the engine checks of a look-up
     }, timeoutMs);
 
     it('findOrder of a client order id never sent returns null', async () => {

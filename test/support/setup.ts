@@ -35,22 +35,23 @@ export function setup(
     balances?: Record<string, string>;
   } = {},
 ): Setup {
+  // Only engine options reach the engine: it refuses unknown keys (issue 9, case 13).
+  const { dca: dcaOver, prices, latencyMs, amountStep, balances, wrapExchange, ...engineOver } = over;
   const clock = new ManualClock(1_700_000_000_000);
   const exchange = new PaperExchange({
-    prices: over.prices ?? { 'ETH/USDT': '100' },
-    balances: over.balances ?? { USDT: '100000' },
+    prices: prices ?? { 'ETH/USDT': '100' },
+    balances: balances ?? { USDT: '100000' },
     clock,
-    latencyMs: over.latencyMs ?? 0,
-    defaultRules: { amountStep: over.amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
+    latencyMs: latencyMs ?? 0,
+    defaultRules: { amountStep: amountStep ?? '0.0001', priceTick: '0.01', minNotional: '5' },
   });
   const store = new MemoryStateStore();
   const lock = new MemoryLock();
-  const { wrapExchange, dca: dcaOver, prices: _p, latencyMs: _l, amountStep: _a, balances: _b, ...engineOver } = over;
   const engine = new CycleEngine({
     exchange: wrapExchange ? wrapExchange(exchange) : exchange,
     store,
     lock,
-    symbols: Object.keys(over.prices ?? { 'ETH/USDT': '100' }),
+    symbols: Object.keys(prices ?? { 'ETH/USDT': '100' }),
     strategy: dca({ ...DEFAULT_DCA, ...dcaOver }),
     clock,
     tickIntervalMs: 5,

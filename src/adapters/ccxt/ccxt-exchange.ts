@@ -3,6 +3,7 @@
  * this file never imports it).
  */
 import { Decimal, parseDecimal, str } from '../../decimal';
+import { checkKnownOptions } from '../../options-check';
 import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError } from '../../errors';
 import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
@@ -46,12 +47,15 @@ export class CcxtExchange implements Exchange {
    * @param exchange - a ccxt exchange instance (`new ccxt.binance({ apiKey, secret })`)
    * @param options - log name, a profile for an unlisted venue, extra order params
    * @throws `InvalidOptionsError` when the venue cannot carry a client order id (Coinbase) or is
-   * not listed and no `venueProfile` is given: without one, a timed-out order could not be found
+   * not listed and no `venueProfile` is given: without one, a timed-out order could not be found;
+   * also for an unknown option key (named with the nearest valid one)
    */
   constructor(exchange: CcxtExchangeLike, options: CcxtExchangeOptions = {}) {
     if (typeof exchange !== 'object' || exchange === null || typeof exchange.id !== 'string' || typeof exchange.createOrder !== 'function') {
       throw new InvalidOptionsError('exchange', 'expected a ccxt exchange instance, e.g. new ccxt.binance({ ... })');
     }
+    const profileShape = { lookup: true, maxIdLength: true, idPattern: true } as const satisfies Record<keyof CcxtVenueProfile, true>;
+    checkKnownOptions(options, { id: true, venueProfile: profileShape, orderParams: true } as const satisfies Record<keyof CcxtExchangeOptions, unknown>);
     const known = CCXT_VENUE_PROFILES[exchange.id];
     if (NO_CLIENT_ID_VENUES.has(exchange.id)) {
       throw new InvalidOptionsError('exchange', `ccxt does not send a client order id to ${exchange.id}: an order whose answer is lost could not be found again, so it could be bought twice`);

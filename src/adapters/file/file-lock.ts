@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { tryUnlink } from './durable';
 import { keyToName } from './key-names';
@@ -73,9 +74,10 @@ export class FileLock implements Lock {
 
   /**
    * @param options - the directory and default lease and wait lengths
-   * @throws {@link InvalidOptionsError} for a missing directory or negative times
+   * @throws {@link InvalidOptionsError} for a missing directory, negative times or an unknown key
    */
   constructor(options: FileLockOptions) {
+    checkKnownOptions(options, { dir: true, ttlMs: true, waitMs: true } satisfies Record<keyof FileLockOptions, true>);
     if (typeof options?.dir !== 'string' || options.dir.length === 0) throw new InvalidOptionsError('dir', 'expected a directory path');
     this.dir = path.resolve(options.dir);
     this.#ttlMs = options.ttlMs ?? 10_000;

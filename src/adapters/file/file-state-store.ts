@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { cleanTempFiles, fsyncDir } from './durable';
@@ -60,9 +61,10 @@ export class FileStateStore implements StateStore {
 
   /**
    * @param options - the directory
-   * @throws {@link InvalidOptionsError} when `dir` is not a non-empty string
+   * @throws {@link InvalidOptionsError} when `dir` is not a non-empty string, or for an unknown key
    */
   constructor(options: FileStateStoreOptions) {
+    checkKnownOptions(options, { dir: true } satisfies Record<keyof FileStateStoreOptions, true>);
     if (typeof options?.dir !== 'string' || options.dir.length === 0) throw new InvalidOptionsError('dir', 'expected a directory path');
     this.dir = path.resolve(options.dir);
   }

@@ -1,7 +1,8 @@
 /**
  * In-memory lock, for tests and single-process bots.
  */
-import { LockNotHeldError } from '../../errors';
+import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 
@@ -39,11 +40,17 @@ export class MemoryLock implements Lock {
   readonly #waitMs: number;
   readonly #clock: Clock;
 
-  /** @param options - default lease and wait lengths, and the clock */
+  /**
+   * @param options - default lease and wait lengths, and the clock
+   * @throws {@link InvalidOptionsError} for times out of range or an unknown key
+   */
   constructor(options: MemoryLockOptions = {}) {
+    checkKnownOptions(options, { ttlMs: true, waitMs: true, clock: true } satisfies Record<keyof MemoryLockOptions, true>);
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#waitMs = options.waitMs ?? 0;
     this.#clock = options.clock ?? systemClock;
+    if (!(this.#ttlMs > 0)) throw new InvalidOptionsError('ttlMs', 'expected a number of ms above 0');
+    if (!(this.#waitMs >= 0)) throw new InvalidOptionsError('waitMs', 'expected a number of ms ≥ 0');
   }
 
   /** {@inheritDoc Lock.acquire} */

@@ -1,7 +1,8 @@
 /**
  * In-memory state store, for tests and single-process bots.
  */
-import type { CycleRecord } from '../../ports/record';
+import { CycleEngineError } from '../../errors';
+import { explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 
 function deepFreeze<T>(value: T): T {
@@ -27,8 +28,13 @@ export class MemoryStateStore implements StateStore {
     return this.#records.get(key);
   }
 
-  /** {@inheritDoc StateStore.compareAndSet} */
+  /**
+   * {@inheritDoc StateStore.compareAndSet}
+   * @throws {@link CycleEngineError} when `value` is not a valid cycle record (nothing is written), as the file store does
+   */
   async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+    const invalid = explainInvalidRecord(value);
+    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
     const current = this.#records.get(key);
     if ((current?.version ?? null) !== expectedVersion) return null;
     const version = (current?.version ?? 0) + 1;

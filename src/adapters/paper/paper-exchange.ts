@@ -53,7 +53,7 @@ export class PaperExchange implements Exchange {
 
   /**
    * @param options - prices, balances, fee rate, market rules, latency, clock and id
-   * @throws `InvalidOptionsError` when an option is not a valid number, symbol or object
+   * @throws `InvalidOptionsError` when an option is not a valid number, symbol or object, or its key is unknown (named with the nearest valid one)
    */
   constructor(options: PaperExchangeOptions = {}) {
     this.#config = parsePaperOptions(options);

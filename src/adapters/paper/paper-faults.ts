@@ -3,6 +3,7 @@
  * real venue fails (refusals, lost requests, lost responses, garbled responses).
  */
 import { InvalidOptionsError } from '../../errors';
+import { checkKnownOptions, nearestName } from '../../options-check';
 import type { OrderSide } from '../../ports/exchange';
 
 /**
@@ -55,8 +56,10 @@ export class FaultQueue {
   /** Queues `fault` for the next `count` matching orders; throws `InvalidOptionsError` on bad input. */
   add(fault: PaperFault, options: PaperFaultOptions = {}): void {
     if (!FAULTS.has(fault)) {
-      throw new InvalidOptionsError('fault', `unknown fault ${JSON.stringify(fault)}`);
+      const near = typeof fault === 'string' ? nearestName(fault, [...FAULTS]) : undefined;
+      throw new InvalidOptionsError('fault', `unknown fault ${JSON.stringify(fault)}${near === undefined ? '' : `, did you mean '${near}'?`}`);
     }
+    checkKnownOptions(options, { count: true, symbol: true, side: true } satisfies Record<keyof PaperFaultOptions, true>);
     const count = options.count ?? 1;
     if (!Number.isInteger(count) || count < 1) {
       throw new InvalidOptionsError('count', `must be a positive integer, got ${String(count)}`);

@@ -3,6 +3,7 @@
  */
 import { dec, parseDecimal, type Decimal, type DecimalLike } from '../../decimal';
 import { InvalidOptionsError } from '../../errors';
+import { checkKnownOptions, eachOf } from '../../options-check';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { OrderFill, OrderSide } from '../../ports/exchange';
 import type { PaperFault } from './paper-faults';
@@ -182,6 +183,19 @@ function parseRules(input: PaperMarketRules | undefined, fallback: ParsedRules, 
   };
 }
 
+const RULES_SHAPE = { amountStep: true, priceTick: true, minNotional: true } as const satisfies Record<keyof PaperMarketRules, true>;
+
+const PAPER_OPTION_SHAPE = {
+  prices: true,
+  balances: true,
+  feeRate: true,
+  markets: eachOf(RULES_SHAPE),
+  defaultRules: RULES_SHAPE,
+  latencyMs: true,
+  clock: true,
+  id: true,
+} as const satisfies Record<keyof PaperExchangeOptions, unknown>;
+
 function entries(value: unknown, option: string): Array<[string, unknown]> {
   if (value === undefined) return [];
   if (typeof value !== 'object' || value === null) throw new InvalidOptionsError(option, 'must be an object');
@@ -189,11 +203,13 @@ function entries(value: unknown, option: string): Array<[string, unknown]> {
 }
 
 /**
- * Validates every option up front, so a bad option fails at construction, not mid-replay.
+ * Validates every option up front, so a bad option fails at construction, not mid-replay; an
+ * unknown key is refused with the nearest valid name.
  * @internal
  */
 export function parsePaperOptions(options: PaperExchangeOptions): ParsedPaperOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options', 'must be an object');
+  checkKnownOptions(options, PAPER_OPTION_SHAPE);
   const id = options.id ?? 'paper';
   if (typeof id !== 'string' || id === '') throw new InvalidOptionsError('id', 'must be a non-empty string');
   const latencyMs = options.latencyMs ?? 0;

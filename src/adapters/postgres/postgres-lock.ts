@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
 import { pollUntil } from '../poll';
@@ -62,9 +63,10 @@ export class PostgresLock implements Lock {
 
   /**
    * @param options - the pool, the table and default lease and wait lengths
-   * @throws {@link InvalidOptionsError} for a missing pool, an invalid table name or negative times
+   * @throws {@link InvalidOptionsError} for a missing pool, an invalid table name, negative times or an unknown key
    */
   constructor(options: PostgresLockOptions) {
+    checkKnownOptions(options, { pool: true, table: true, createTable: true, ttlMs: true, waitMs: true } satisfies Record<keyof PostgresLockOptions, true>);
     this.#pool = checkPool(options?.pool);
     this.#name = options.table ?? 'cycle_engine_locks';
     this.table = quoteTable('table', this.#name);

@@ -3,6 +3,7 @@
  * statement.
  */
 import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
@@ -65,9 +66,10 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * @param options - the pool, the table name and whether to create the table
-   * @throws {@link InvalidOptionsError} for a missing pool or an invalid table name
+   * @throws {@link InvalidOptionsError} for a missing pool, an invalid table name or an unknown key
    */
   constructor(options: PostgresStateStoreOptions) {
+    checkKnownOptions(options, { pool: true, table: true, createTable: true } satisfies Record<keyof PostgresStateStoreOptions, true>);
     this.#pool = checkPool(options?.pool);
     this.#name = options.table ?? 'cycle_engine_state';
     this.table = quoteTable('table', this.#name);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, checkClient, checkPrefix, runScript, unknownWrite } from './scripts';
 import { pollUntil } from '../poll';
@@ -55,9 +56,10 @@ export class RedisLock implements Lock {
 
   /**
    * @param options - the client, the key prefix and default lease and wait lengths
-   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix` or negative times
+   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix`, negative times or an unknown key
    */
   constructor(options: RedisLockOptions) {
+    checkKnownOptions(options, { client: true, prefix: true, ttlMs: true, waitMs: true } satisfies Record<keyof RedisLockOptions, true>);
     this.#client = checkClient(options?.client);
     this.prefix = checkPrefix(options.prefix ?? 'cycle-engine:');
     this.#ttlMs = options.ttlMs ?? 10_000;

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { CAS_SCRIPT, checkClient, checkPrefix, escapeGlob, runScript, unknownWrite } from './scripts';
@@ -54,9 +55,10 @@ export class RedisStateStore implements StateStore {
 
   /**
    * @param options - the client and the key prefix
-   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix` or a bad prefix
+   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix`, a bad prefix or an unknown key
    */
   constructor(options: RedisStateStoreOptions) {
+    checkKnownOptions(options, { client: true, prefix: true } satisfies Record<keyof RedisStateStoreOptions, true>);
     this.#client = checkClient(options?.client);
     this.prefix = checkPrefix(options.prefix ?? 'cycle-engine:state:');
   }
