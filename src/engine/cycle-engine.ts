@@ -5,7 +5,9 @@ import { EventEmitter } from 'eventemitter3';
 import { performance } from 'node:perf_hooks';
 import {
   CycleEngineError,
-  InvalidExchangeResponseError,
+  isCorruptStateError,
+  isCycleEngineError,
+  isInvalidExchangeResponseError,
   isOrderOutcomeUnknownError,
   isOrderRejectedError,
 } from '../errors';
@@ -389,7 +391,7 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (isOrderRejectedError(error)) return { status: 'rejected', reason: error.reason ?? 'REJECTED', message, recordedAt: at() };
-      if (error instanceof InvalidExchangeResponseError) {
+      if (isInvalidExchangeResponseError(error)) {
         this.#report(error, symbol);
         return { status: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
       }
@@ -561,11 +563,10 @@ export class CycleEngine extends EventEmitter<CycleEngineEvents> {
 
   /** Background faults go to `error` listeners; a corrupt record is reported once until it changes. */
   #report(error: unknown, symbol?: string): void {
-    const e = error instanceof CycleEngineError ? error : new CycleEngineError(`${symbol ?? 'engine'}: ${String((error as Error)?.message ?? error)}`, { cause: error });
-    if (e.code === 'CORRUPT_STATE') {
-      const key = (e as unknown as { key: string }).key;
-      if (this.#corrupt.has(key)) return;
-      this.#corrupt.add(key);
+    const e = isCycleEngineError(error) ? error : new CycleEngineError(`${symbol ?? 'engine'}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    if (isCorruptStateError(e)) {
+      if (this.#corrupt.has(e.key)) return;
+      this.#corrupt.add(e.key);
     }
     this.emit('error', e);
   }
