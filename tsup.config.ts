@@ -46,11 +46,12 @@ export default defineConfig([
   {
     ...common,
     entry: {
-      testing: 'src/testing/index.ts',
       postgres: 'src/adapters/postgres/index.ts',
       redis: 'src/adapters/redis/index.ts',
       ccxt: 'src/adapters/ccxt/index.ts',
     },
     esbuildPlugins: [errorsFromRoot],
   },
+  // cycle-engine/testing is ESM only: vitest refuses to be loaded with require().
+  { ...common, format: ['esm'], entry: { testing: 'src/testing/index.ts' }, esbuildPlugins: [errorsFromRoot] },
 ]);
