@@ -28,7 +28,8 @@ const errorsFromRoot: Plugin = {
 
 const common: Options = {
   format: ['esm', 'cjs'],
-  dts: true,
+  // The declarations use Node's AbortSignal: say so, rather than leave it to the DOM lib.
+  dts: { banner: '/// <reference types="node" />' },
   sourcemap: true,
   // Both builds run in parallel into dist/: `npm run build` empties it first.
   clean: false,

@@ -180,8 +180,9 @@ const dirs = {
   cjs: copyFixture('cjs', consumers),
 };
 const vitestDirs = VITEST.map((v, i) => (vitestInstalls[i]?.ok ? copyFixture('vitest', join(work, v.name)) : undefined));
-const [tscNodenext, tscBundler, tscCjs, tscNode10, emitNodenext, emitCjs, bundle, ...tscVitest] = await Promise.all([
+const [tscNodenext, tscNoTypes, tscBundler, tscCjs, tscNode10, emitNodenext, emitCjs, bundle, ...tscVitest] = await Promise.all([
   typecheck(dirs.nodenext, 'tsconfig.json', 'esm-nodenext'),
+  typecheck(dirs.nodenext, 'tsconfig.no-types.json', 'esm-nodenext-no-types'),
   typecheck(dirs.bundler, 'tsconfig.json', 'esm-bundler'),
   typecheck(dirs.cjs, 'tsconfig.json', 'cjs'),
   typecheck(dirs.cjs, 'tsconfig.node10.json', 'cjs-node10'),
@@ -207,6 +208,7 @@ const [tscNodenext, tscBundler, tscCjs, tscNode10, emitNodenext, emitCjs, bundle
 
 section('fixture esm-nodenext: ESM, module/moduleResolution NodeNext, skipLibCheck off, no DOM lib');
 check('esm-nodenext', 'tsc --strict -p tsconfig.json (quick-start, error-identity; entries.ts loads every entry\'s declarations)', tscNodenext);
+check('esm-nodenext', 'tsc --strict -p tsconfig.no-types.json (root-only.ts with "types": []: the root declarations reference Node\'s types themselves for AbortSignal, no DOM lib)', tscNoTypes);
 if (check('esm-nodenext', 'esbuild: strip types (ESM)', emitNodenext)) {
   check('esm-nodenext', 'node out/quick-start.mjs: README quick start', await runNode(dirs.nodenext, 'out/quick-start.mjs'), { show: true });
   check('esm-nodenext', 'node out/error-identity.mjs: error identity, ESM', await runNode(dirs.nodenext, 'out/error-identity.mjs'), { show: true });
