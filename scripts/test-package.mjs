@@ -148,7 +148,8 @@ rmSync(packDir, { recursive: true, force: true });
 mkdirSync(packDir);
 const packed = await run('npm', ['pack', '--json', '--pack-destination', packDir], { env: { ...env, npm_config_loglevel: 'silent' } });
 if (!check('package', 'npm pack', packed)) finish();
-const [info] = JSON.parse(packed.output.slice(packed.output.indexOf('[')));
+// prepack's build logs come first; npm's JSON answer starts at a line holding only `[`.
+const [info] = JSON.parse(packed.output.slice(packed.output.search(/^\[\s*$/m)));
 const tarball = join(packDir, info.filename);
 console.log(`  ${info.filename}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`);
 
@@ -205,6 +206,23 @@ const [tscNodenext, tscNoTypes, tscBundler, tscCjs, tscNode10, emitNodenext, emi
   ),
   ...vitestDirs.map((dir, i) => (dir ? typecheck(dir, 'tsconfig.json', VITEST[i].name) : Promise.resolve(undefined))),
 ]);
+
+section('entries: every entry loads from the installed package, and takes the error classes from the root');
+{
+  // ESM: a name a subpath imports from the root but the root does not export fails to link.
+  const esm = `for (const e of ['cycle-engine', 'cycle-engine/testing', 'cycle-engine/postgres', 'cycle-engine/redis', 'cycle-engine/ccxt']) await import(e);`;
+  check('consumers', 'import() of every entry (ESM; /testing under vitest below)', await run(process.execPath, ['--input-type=module', '-e', esm.replace("'cycle-engine/testing', ", '')], { cwd: consumers }));
+  // CommonJS: a missing name would only be undefined at run time, so compare them.
+  const cjs = String.raw`const fs = require('node:fs'); const rootExports = Object.keys(require('cycle-engine')); const missing = [];
+    for (const e of ['postgres', 'redis', 'ccxt']) {
+      const file = require.resolve('cycle-engine/' + e); require(file);
+      const code = fs.readFileSync(file, 'utf8');
+      if (!/require\(['"]cycle-engine['"]\)/.test(code)) missing.push(e + ': does not require the root build');
+      for (const [, name] of code.matchAll(/cycleEngine\.(\w+)/g)) if (!rootExports.includes(name)) missing.push(e + ': ' + name);
+    }
+    if (missing.length > 0) { console.error('not exported by the root:', missing.join(', ')); process.exit(1); }`;
+  check('consumers', 'require() of every CommonJS entry; each requires the root build for every name it takes from it', await run(process.execPath, ['-e', cjs], { cwd: consumers }));
+}
 
 section('fixture esm-nodenext: ESM, module/moduleResolution NodeNext, skipLibCheck off, no DOM lib');
 check('esm-nodenext', 'tsc --strict -p tsconfig.json (quick-start, error-identity; entries.ts loads every entry\'s declarations)', tscNodenext);
