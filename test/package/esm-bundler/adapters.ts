@@ -25,7 +25,10 @@ export function build(): CycleEngine[] {
     symbols: ['BTC/USDT'],
     strategy: dca({ startQuote: '10', rebuyDropPct: 2, maxRebuys: 5, takeProfitPct: 1.5 }),
   };
+  // Other venues fit CcxtExchangeLike as ccxt types them too (type-check only: never constructed at run time here).
+  const venues = [new ccxt.okx({}), new ccxt.bybit({}), new ccxt.kraken({}), new ccxt.coinbase({})].map((v) => new CcxtExchange(v));
   return [
+    ...venues.map((v) => new CycleEngine({ ...options, exchange: v })),
     new CycleEngine(options),
     new CycleEngine({ ...options, store: new RedisStateStore({ client }), lock: new RedisLock({ client }) }),
     new CycleEngine({ ...options, lock: new MemoryLock() }),
