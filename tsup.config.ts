@@ -1,22 +1,58 @@
-import { defineConfig } from 'tsup';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Options } from 'tsup';
+import type { Plugin } from 'esbuild';
 
-export default defineConfig({
+const errorsModule = fileURLToPath(new URL('./src/errors.ts', import.meta.url));
+
+/**
+ * One runtime copy of the error classes: in the subpath entries, every import of src/errors.ts
+ * becomes an import of the package's root (`cycle-engine`, a self-reference resolved through
+ * `exports`), so `instanceof LockNotHeldError` holds for an error thrown by `cycle-engine/postgres`
+ * and the engine sees the same `CorruptStateError` class a Redis store throws. Everything a
+ * subpath imports from src/errors.ts must therefore be exported from src/index.ts
+ * (scripts/test-package.mjs fails otherwise). Other shared modules (decimal, record validation)
+ * hold no classes or state whose identity matters and stay bundled per entry.
+ */
+const errorsFromRoot: Plugin = {
+  name: 'errors-from-root',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)errors(\.ts)?$/ }, (args) => {
+      if (!args.path.startsWith('.')) return undefined;
+      const resolved = path.resolve(args.resolveDir, args.path);
+      if (resolved !== errorsModule && `${resolved}.ts` !== errorsModule) return undefined;
+      return { path: 'cycle-engine', external: true };
+    });
+  },
+};
+
+const common: Options = {
+  format: ['esm', 'cjs'],
+  // The declarations use Node's AbortSignal: say so, rather than leave it to the DOM lib.
+  dts: { banner: '/// <reference types="node" />' },
+  sourcemap: true,
+  // Both builds run in parallel into dist/: `npm run build` empties it first.
+  clean: false,
+  target: 'node20',
   // Each entry is self-contained (no shared chunks): the root entry must not pull in vitest,
   // pg or ioredis.
-  entry: {
-    index: 'src/index.ts',
-    testing: 'src/testing/index.ts',
-    postgres: 'src/adapters/postgres/index.ts',
-    redis: 'src/adapters/redis/index.ts',
-    ccxt: 'src/adapters/ccxt/index.ts',
-  },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   splitting: false,
   treeshake: true,
   // pg, ioredis and ccxt are optional peers: only their types are imported, the user passes the client in.
-  external: ['vitest', 'pg', 'ioredis', 'ccxt'],
-});
+  external: ['vitest', 'pg', 'ioredis', 'ccxt', 'cycle-engine'],
+};
+
+export default defineConfig([
+  { ...common, entry: { index: 'src/index.ts' } },
+  {
+    ...common,
+    entry: {
+      postgres: 'src/adapters/postgres/index.ts',
+      redis: 'src/adapters/redis/index.ts',
+      ccxt: 'src/adapters/ccxt/index.ts',
+    },
+    esbuildPlugins: [errorsFromRoot],
+  },
+  // cycle-engine/testing is ESM only: vitest refuses to be loaded with require().
+  { ...common, format: ['esm'], entry: { testing: 'src/testing/index.ts' }, esbuildPlugins: [errorsFromRoot] },
+]);

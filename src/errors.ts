@@ -317,8 +317,37 @@ export class StrategyError extends CycleEngineError {
   }
 }
 
+const CODES: ReadonlySet<string> = new Set<CycleEngineErrorCode>([
+  'CYCLE_ENGINE_ERROR', 'INVALID_OPTIONS', 'ORDER_REJECTED', 'ORDER_OUTCOME_UNKNOWN', 'STATE_CONFLICT', 'CORRUPT_STATE',
+  'INVALID_EXCHANGE_RESPONSE', 'LOCK_NOT_HELD', 'WRITE_UNKNOWN', 'POSITION_MISMATCH', 'CALL_TIMEOUT', 'STRATEGY_ERROR',
+]);
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
 function hasCode(error: unknown, code: CycleEngineErrorCode): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+  return codeOf(error) === code;
+}
+
+/**
+ * True for any error of this library (a {@link CycleEngineError} or a subclass) from any copy of
+ * this package (ESM or CJS): an `Error` whose `code` is a {@link CycleEngineErrorCode}. The engine
+ * routes by this and the other `is…` helpers, never by `instanceof` alone.
+ * @public
+ */
+export function isCycleEngineError(error: unknown): error is CycleEngineError {
+  if (error instanceof CycleEngineError) return true;
+  const code = codeOf(error);
+  return error instanceof Error && typeof code === 'string' && CODES.has(code);
+}
+
+/**
+ * True for an {@link InvalidOptionsError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isInvalidOptionsError(error: unknown): error is InvalidOptionsError {
+  return error instanceof InvalidOptionsError || hasCode(error, 'INVALID_OPTIONS');
 }
 
 /**
@@ -338,34 +367,11 @@ export function isOrderOutcomeUnknownError(error: unknown): error is OrderOutcom
 }
 
 /**
- * True for any error of this library, from any copy of this package (ESM or CJS).
+ * True for a {@link StateConflictError} from any copy of this package (ESM or CJS).
  * @public
  */
-export function isCycleEngineError(error: unknown): error is CycleEngineError {
-  if (error instanceof CycleEngineError) return true;
-  const code = error instanceof Error ? (error as unknown as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && KNOWN_CODES.has(code);
-}
-
-const KNOWN_CODES = new Set<string>([
-  'CYCLE_ENGINE_ERROR', 'INVALID_OPTIONS', 'ORDER_REJECTED', 'ORDER_OUTCOME_UNKNOWN', 'STATE_CONFLICT', 'CORRUPT_STATE',
-  'INVALID_EXCHANGE_RESPONSE', 'LOCK_NOT_HELD', 'WRITE_UNKNOWN', 'POSITION_MISMATCH', 'CALL_TIMEOUT', 'STRATEGY_ERROR',
-]);
-
-/**
- * True for a {@link WriteUnknownError} from any copy of this package (ESM or CJS).
- * @public
- */
-export function isWriteUnknownError(error: unknown): error is WriteUnknownError {
-  return error instanceof WriteUnknownError || hasCode(error, 'WRITE_UNKNOWN');
-}
-
-/**
- * True for a {@link CallTimeoutError} from any copy of this package (ESM or CJS).
- * @public
- */
-export function isCallTimeoutError(error: unknown): error is CallTimeoutError {
-  return error instanceof CallTimeoutError || hasCode(error, 'CALL_TIMEOUT');
+export function isStateConflictError(error: unknown): error is StateConflictError {
+  return error instanceof StateConflictError || hasCode(error, 'STATE_CONFLICT');
 }
 
 /**
@@ -382,4 +388,44 @@ export function isCorruptStateError(error: unknown): error is CorruptStateError 
  */
 export function isInvalidExchangeResponseError(error: unknown): error is InvalidExchangeResponseError {
   return error instanceof InvalidExchangeResponseError || hasCode(error, 'INVALID_EXCHANGE_RESPONSE');
+}
+
+/**
+ * True for a {@link LockNotHeldError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isLockNotHeldError(error: unknown): error is LockNotHeldError {
+  return error instanceof LockNotHeldError || hasCode(error, 'LOCK_NOT_HELD');
+}
+
+/**
+ * True for a {@link WriteUnknownError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isWriteUnknownError(error: unknown): error is WriteUnknownError {
+  return error instanceof WriteUnknownError || hasCode(error, 'WRITE_UNKNOWN');
+}
+
+/**
+ * True for a {@link PositionMismatchError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isPositionMismatchError(error: unknown): error is PositionMismatchError {
+  return error instanceof PositionMismatchError || hasCode(error, 'POSITION_MISMATCH');
+}
+
+/**
+ * True for a {@link CallTimeoutError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isCallTimeoutError(error: unknown): error is CallTimeoutError {
+  return error instanceof CallTimeoutError || hasCode(error, 'CALL_TIMEOUT');
+}
+
+/**
+ * True for a {@link StrategyError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isStrategyError(error: unknown): error is StrategyError {
+  return error instanceof StrategyError || hasCode(error, 'STRATEGY_ERROR');
 }

@@ -36,8 +36,18 @@ export {
   PositionMismatchError,
   CallTimeoutError,
   StrategyError,
+  isCycleEngineError,
+  isInvalidOptionsError,
   isOrderRejectedError,
   isOrderOutcomeUnknownError,
+  isStateConflictError,
+  isCorruptStateError,
+  isInvalidExchangeResponseError,
+  isLockNotHeldError,
+  isWriteUnknownError,
+  isPositionMismatchError,
+  isCallTimeoutError,
+  isStrategyError,
 } from './errors';
 export type { CycleEngineErrorCode } from './errors';
 export type * from './events';

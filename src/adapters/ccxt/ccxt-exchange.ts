@@ -4,7 +4,7 @@
  */
 import { Decimal, parseDecimal, str } from '../../decimal';
 import { checkKnownOptions } from '../../options-check';
-import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError } from '../../errors';
+import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderOutcomeUnknownError, isOrderRejectedError } from '../../errors';
 import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { orderFee, toPortOrder, tradesFee } from './fills';
@@ -133,7 +133,7 @@ export class CcxtExchange implements Exchange {
       const send = side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params);
       order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
     } catch (error) {
-      if (isOrderRejectedError(error) || error instanceof OrderOutcomeUnknownError) throw error;
+      if (isOrderRejectedError(error) || isOrderOutcomeUnknownError(error)) throw error;
       throw toOrderError(error, this.#ccxt.id, clientOrderId);
     }
     let result = await this.#toPort(order, { clientOrderId, symbol, side }, rules.base).catch(() => undefined);

@@ -108,7 +108,7 @@ export interface CcxtExchangeLike {
   /** ccxt's capability map, e.g. `has.createMarketBuyOrderWithCost`. */
   has: Record<string, boolean | 'emulated' | undefined | null>;
   /** ccxt precision mode: 2 decimal places, 3 significant digits, 4 tick size. */
-  precisionMode?: number;
+  precisionMode?: number | undefined;
   /** Loads (and caches) the markets. */
   loadMarkets(reload?: boolean): Promise<Record<string, any>>;
   /** Truncates an amount to the market's amount precision. */
