@@ -6,7 +6,9 @@ import { Decimal } from '../decimal';
 import {
   CycleEngineError,
   isCorruptStateError,
+  isCallTimeoutError,
   isCycleEngineError,
+  isWriteUnknownError,
   isInvalidExchangeResponseError,
   isOrderOutcomeUnknownError,
   isOrderRejectedError,
@@ -706,7 +708,8 @@ export class CycleEngine extends GuardedEmitter {
         return 'won';
       }
       if (result === 'moved-on') return 'moved-on';
-      if (result === 'error') await sleep(Math.min(1_000, 20 * 2 ** attempt));
+      // A write that may have landed, or a call that already waited out its bound: re-read at once.
+      if (result === 'error' && !isWriteUnknownError(lastError) && !isCallTimeoutError(lastError)) await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
     return { error: lastError };
   }

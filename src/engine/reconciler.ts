@@ -166,7 +166,7 @@ export class Reconciler {
     };
     let raw: unknown;
     try {
-      raw = await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt });
+      raw = await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: lookupSince(order) });
     } catch (cause) {
       again();
       this.#host.report(new CycleEngineError(`Look-up of ${order.clientOrderId} (${symbol}) failed; the cycle waits and looks again`, { cause }), symbol);
@@ -224,7 +224,7 @@ export class Reconciler {
     const { key, symbol, order, market } = check;
     let checked: CheckedLookup;
     try {
-      checked = checkLookup(await this.#host.options.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: order.createdAt }), order, market);
+      checked = checkLookup(await this.#host.options.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: lookupSince(order) }), order, market);
     } catch (cause) {
       this.#host.report(new CycleEngineError(`Late look-up of ${order.clientOrderId} (${symbol}) failed`, { cause }), symbol);
       return;
@@ -242,6 +242,18 @@ export class Reconciler {
     if (i >= 0) this.#late.splice(i, 1);
     await this.#host.persistOrphan(key, symbol, fill, `${order.clientOrderId} landed after it had been given up as not found`);
   }
+}
+
+/**
+ * How far before an intent's `createdAt` a look-up by time searches. `createdAt` is the writer's
+ * clock, which may run ahead of the venue's: a venue that searches by time must still see the
+ * order. Clocks more than this apart make such look-ups miss (see docs/protocol.md).
+ * @internal
+ */
+export const LOOKUP_SINCE_SLACK_MS = 10 * 60_000;
+
+function lookupSince(order: PendingOrder): number {
+  return Math.max(0, order.createdAt - LOOKUP_SINCE_SLACK_MS);
 }
 
 function reconciled(record: CycleRecord, order: PendingOrder, result: 'filled' | 'not-found' | 'late-response', fill: OrderFill | null, lookups: number): EngineEvent {

@@ -70,6 +70,21 @@ describe('case 5: engines whose clocks disagree', () => {
     expect(paper.orders.filter((o) => o.side === 'buy')).toHaveLength(1);
     expect(((await a.getCycle('ETH/USDT')) as CycleRecord).phase).toBe('active');
   });
+
+  it('an order written by an engine whose clock runs 100 s ahead of the venue is still found by a look-up by time (found by the model test)', async () => {
+    const paper = new PaperExchange({ prices: { 'ETH/USDT': '100' }, balances: { USDT: '1000' }, clock: new ManualClock(T0), defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' } });
+    const ahead = new ManualClock(T0 + 100_000);
+    const engine = new CycleEngine({ exchange: paper, store: new MemoryStateStore(), lock: new MemoryLock({ clock: ahead }), clock: ahead, symbols: ['ETH/USDT'], strategy: dca(DEFAULT_DCA), lookupBackoff: { initialMs: 1_000, maxMs: 1_000 } });
+    engine.on('error', () => {});
+    paper.injectFault('unknown-after', { side: 'buy' }); // executed at the venue's T0; its reply is lost
+    await engine.tick();
+    await engine.idle();
+    ahead.advance(2_000);
+    await engine.tick(); // looks it up with since = createdAt (T0 + 100 s) less the slack
+    await engine.idle();
+    expect(((await engine.getCycle('ETH/USDT')) as CycleRecord).phase).toBe('active');
+    expect(paper.orders).toHaveLength(1);
+  });
 });
 
 describe('case 6: a clock stepped backwards', () => {
