@@ -55,6 +55,29 @@ export interface RaceOptions {
 }
 
 /**
+ * Seeded pauses for {@link RaceOptions.pause}: each yields 0–3 turns of the event loop (microtasks
+ * or `setImmediate`), so that concurrent writers interleave differently at every await, the same
+ * way on every run.
+ */
+export function seededPauses(seed: number): () => Promise<void> {
+  let a = seed >>> 0;
+  const next = (): number => {
+    // mulberry32
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return async () => {
+    const turns = Math.floor(next() * 4);
+    for (let i = 0; i < turns; i++) {
+      if (next() < 0.5) await Promise.resolve();
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
+}
+
+/**
  * One writer: `get`, then `compareAndSet` of the incremented record, until `successes` writes
  * were reported won. A `WRITE_UNKNOWN` error is noted and the race goes on; any other error ends it.
  */
