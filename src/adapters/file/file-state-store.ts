@@ -70,6 +70,7 @@ export class FileStateStore implements StateStore {
   /**
    * {@inheritDoc StateStore.get}
    * @throws {@link CorruptStateError} when the key's latest file does not parse or validate
+   * @throws {@link InvalidOptionsError} when the key is empty or too long for a file name (the message names the limit)
    */
   async get(key: string): Promise<VersionedRecord | undefined> {
     const head = readHead(this.#keyDir(key));
