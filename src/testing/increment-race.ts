@@ -11,7 +11,7 @@
 import type { CycleRecord } from '../ports/record';
 import type { StateStore } from '../ports/state-store';
 
-/** Tags a record keeps: more than the writes that can land between two reads of one writer. */
+/** Tags a record keeps: more than the writes that can land between two reads of one writer. @internal */
 export const TAGS_KEPT = 64;
 
 /**
@@ -29,12 +29,12 @@ export interface RaceLedger {
   readonly seen: Record<number, string>;
 }
 
-/** The counter and tag list of a race record. */
+/** The record one increment writes: counter + 1, the tag appended. @internal */
 export function incremented(base: CycleRecord, tag: string): CycleRecord {
   return { ...base, closedCycles: base.closedCycles + 1, recent: [...base.recent, tag].slice(-TAGS_KEPT) };
 }
 
-/** Notes the counter → tag pairs a record proves. */
+/** Notes the counter → tag pairs a record proves. @internal */
 export function observe(seen: Record<number, string>, record: CycleRecord): void {
   const n = record.recent.length;
   record.recent.forEach((tag, i) => {
@@ -58,6 +58,7 @@ export interface RaceOptions {
  * Seeded pauses for {@link RaceOptions.pause}: each yields 0–3 turns of the event loop (microtasks
  * or `setImmediate`), so that concurrent writers interleave differently at every await, the same
  * way on every run.
+ * @internal
  */
 export function seededPauses(seed: number): () => Promise<void> {
   let a = seed >>> 0;
@@ -80,6 +81,8 @@ export function seededPauses(seed: number): () => Promise<void> {
 /**
  * One writer: `get`, then `compareAndSet` of the incremented record, until `successes` writes
  * were reported won. A `WRITE_UNKNOWN` error is noted and the race goes on; any other error ends it.
+ * @throws whatever the store throws but `WRITE_UNKNOWN`
+ * @internal
  */
 export async function raceIncrements(store: StateStore, key: string, options: RaceOptions): Promise<RaceLedger> {
   const ledger: RaceLedger = { won: [], lost: [], unknown: [], seen: {} };
@@ -126,7 +129,7 @@ export interface RaceVerdict {
   readonly missing: number;
 }
 
-/** Judges the writers' ledgers against the final record. */
+/** Judges the writers' ledgers against the final record. @internal */
 export function judgeRace(ledgers: readonly RaceLedger[], final: CycleRecord, start = 0): RaceVerdict {
   const history = new Map<number, string>();
   const forks = new Set<number>();

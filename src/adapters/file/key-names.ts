@@ -7,6 +7,7 @@ import { InvalidOptionsError } from '../../errors';
 /**
  * Longest encoded key, in bytes: file systems limit a name to 255 bytes (ext4, xfs, btrfs, APFS,
  * NTFS in UTF-16 units), and a lock file adds `.lock`.
+ * @internal
  */
 export const MAX_KEY_NAME_BYTES = 250;
 

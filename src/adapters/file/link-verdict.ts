@@ -22,7 +22,7 @@
  * local Linux file system (getdents and link/unlink exclude each other on the directory).
  */
 
-/** What a writer can see of a key's directory. */
+/** What a writer can see of a key's directory. @internal */
 export interface DirView {
   /** The version numbers present now. */
   versions(): readonly number[];
@@ -30,7 +30,7 @@ export interface DirView {
   envelope(version: number): { readonly nonce: string; readonly prev: string | null } | null;
 }
 
-/** `ours`: the file is the genuine version; `stale`: it re-created a pruned number; `unknown`: cannot tell. */
+/** `ours`: the file is the genuine version; `stale`: it re-created a pruned number; `unknown`: cannot tell. @internal */
 export type LinkVerdict = 'ours' | 'stale' | 'unknown';
 
 const highest = (versions: readonly number[]): number => (versions.length === 0 ? -Infinity : Math.max(...versions));
@@ -38,6 +38,8 @@ const highest = (versions: readonly number[]): number => (versions.length === 0 
 /**
  * Decides whether `v<version>.json`, just linked with `nonce`, is the key's genuine version.
  * @param attempts - fresh walks to try when the directory moves under the walk
+ * @throws the envelope reader's error for an unreadable or corrupt file on the walk
+ * @internal
  */
 export function linkVerdict(view: DirView, version: number, nonce: string, attempts = 3): LinkVerdict {
   for (let attempt = 0; attempt < attempts; attempt++) {
