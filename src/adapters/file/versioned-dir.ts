@@ -166,10 +166,19 @@ export async function casWrite<T>(
   try {
     linked = isHead(dir, expected) && linkExclusive(tmp, target);
   } finally {
-    if (linked) later(() => tryUnlink(tmp));
-    else tryUnlink(tmp);
+    if (!linked) tryUnlink(tmp);
   }
   if (!linked) return null;
+  try {
+    return await decideLinked(dir, version, nonce, options);
+  } finally {
+    later(() => tryUnlink(tmp)); // once the write has returned, as before: off the fsync's path
+  }
+}
+
+/** After the link: the verdict, then (ours) the directory fsync and pruning. */
+async function decideLinked(dir: string, version: number, nonce: string, options: CasWriteOptions): Promise<number | null | UnknownWrite> {
+  const target = versionPath(dir, version);
   // Decide at once, before any await: the evidence (our successors) is pruned as the key moves on.
   let verdict: ReturnType<typeof linkVerdict>;
   try {
