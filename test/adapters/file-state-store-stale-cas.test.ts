@@ -10,6 +10,10 @@
  * nothing it wrote was ever the state (an engine told so acts on a transition that never
  * happened). The first test hits that window by racing two real stores (it hit ~40–60% of attempts
  * on ext4); the other two force each window deterministically by holding the stale writer's fsyncs.
+ *
+ * The other side (issue 15): a write that landed must never be reported as a conflict, and one the
+ * store cannot prove either way is a WriteUnknownError — forced by holding, or failing, a genuine
+ * writer's directory fsync.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +27,7 @@ import type { CycleRecord } from 'cycle-engine';
 // fsync of anything else — another test's store, vitest itself — goes through.
 const realFsync = fs.fsync;
 let holdUnder: string | null = null;
-let held: (() => void) | null = null;
+let held: ((fail?: NodeJS.ErrnoException) => void) | null = null;
 const pathOfFd = (fd: number): string | null => {
   try {
     return fs.readlinkSync(`/proc/self/fd/${fd}`);
@@ -36,7 +40,7 @@ const pathOfFd = (fd: number): string | null => {
   const where = pathOfFd(fd);
   if (where !== null && !where.startsWith(holdUnder)) return realFsync(fd, cb);
   holdUnder = null;
-  held = () => realFsync(fd, cb);
+  held = (fail) => (fail ? cb(fail) : realFsync(fd, cb));
 };
 const { FileStateStore } = await import('cycle-engine');
 const { emptyRecord } = await import('../../src/ports/record');
@@ -56,10 +60,10 @@ async function heldFsync(): Promise<void> {
   for (let i = 0; i < 20_000 && held === null; i++) await turn();
   if (held === null) throw new Error('the fsync gate never engaged: durable.ts no longer fsyncs through fs.fsync; update this test');
 }
-function release(): void {
+function release(fail?: NodeJS.ErrnoException): void {
   const h = held!;
   held = null;
-  h();
+  h(fail);
 }
 
 /** A key at version 1 read by `stale` (which caches its nonce), and the `live` writer. */
@@ -147,5 +151,21 @@ describe('FileStateStore: a write that landed is never reported as a conflict (i
     // took that as "not built on") although version 2 is in the history, built on three times.
     expect(await pending).toBe(2);
     expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(103);
+  });
+
+  it('the directory fsync fails after the link: WriteUnknownError (the version may have been read), never null', async () => {
+    const { key, stale: writer } = await setup('P2');
+    holdUnder = writer.pathOf(key);
+    const pending = writer.compareAndSet(key, 1, record(key, 100)).then((v) => ({ v }), (e: unknown) => ({ e }));
+    await heldFsync(); // the temp file's fsync
+    holdUnder = writer.pathOf(key);
+    release();
+    await heldFsync(); // v2 is linked, visible to readers; its directory fsync …
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(100);
+    release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })); // … fails
+    const result = await pending;
+    expect(result).toHaveProperty('e');
+    expect((result as { e: unknown }).e).toMatchObject({ name: 'WriteUnknownError', code: 'WRITE_UNKNOWN', key });
+    expect(((result as { e: Error }).e.cause as { code?: string }).code).toBe('EIO');
   });
 });
