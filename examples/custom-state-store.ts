@@ -17,6 +17,7 @@ import {
   CycleEngine,
   MemoryLock,
   PaperExchange,
+  WriteUnknownError,
   assertCycleRecord,
   dca,
   type CycleRecord,
@@ -47,7 +48,15 @@ export class KeyValueStateStore implements StateStore {
     // Versions start at 1: "version 0" must not be read as "absent" (the suite checks this).
     if (expectedVersion !== null && expectedVersion < 1) return null;
     // Serialise: the service keeps text, so nothing the caller holds is aliased.
-    return this.service.putIf(key, expectedVersion ?? 0, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    try {
+      return await this.service.putIf(key, expectedVersion ?? 0, text);
+    } catch (cause) {
+      // No answer (timeout, dropped connection): the put may have been applied. Say so — never
+      // `null`, which the engine takes as "not written". (A real adapter rethrows the errors that
+      // prove nothing was applied, e.g. a validation or permission error, as they are.)
+      throw new WriteUnknownError(key, `putIf of \`${key}\`: no answer (${(cause as Error)?.message ?? String(cause)}); it may or may not have been applied, re-read before deciding`, { cause });
+    }
   }
 
   async list(): Promise<StoredRecord[]> {

@@ -217,7 +217,7 @@ export class LockNotHeldError extends CycleEngineError {
  * A store could not tell whether a `compareAndSet` was applied (a dropped connection after the
  * command left, a concurrent writer pruned the evidence): the write may or may not be part of the
  * key's history. Callers re-read before deciding; a store never answers "not written" unless it
- * is certain.
+ * is certain.  The server locks throw it too for a take or release whose result is unknown.
  * @public
  */
 export class WriteUnknownError extends CycleEngineError {

@@ -428,7 +428,18 @@ export class CycleEngine extends GuardedEmitter {
       }
       if (transition === null) purpose = 'none';
       else {
-        const version = await this.#o.store.compareAndSet(key, fresh?.version ?? null, transition.record);
+        let version: number | null;
+        try {
+          version = await this.#o.store.compareAndSet(key, fresh?.version ?? null, transition.record);
+        } catch (error) {
+          // An intent write of unknown result: re-read under the lock. Our own intent there (its id
+          // is new) landed: send it now. Absent, nothing is sent; the next tick decides afresh.
+          if (!isWriteUnknownError(error) || purpose !== 'intent') throw error;
+          this.#report(error, symbol);
+          const after = await this.#read(key);
+          const ours = transition.record.order;
+          version = ours !== null && after?.value.order?.intentId === ours.intentId && after.value.order.outcome === null ? after.version : null;
+        }
         if (version !== null) won = { transition, record: transition.record };
       }
     } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * The state store port: a versioned key-value store of cycle records.
  */
+import type { WriteUnknownError } from '../errors';
 import type { CycleRecord } from './record';
 
 /**
@@ -26,8 +27,9 @@ export interface StoredRecord extends VersionedRecord {
 /**
  * A versioned key-value store of {@link CycleRecord}s. Every write is a compare-and-set on the
  * version read: that is what makes a stale writer (a paused process, a lost lease, another host)
- * fail instead of overwrite. Run `describeStateStore` from `cycle-engine/testing` against your
- * own implementation.
+ * fail instead of overwrite; a write whose result is unknown throws {@link WriteUnknownError}
+ * (see {@link StateStore.compareAndSet}). Run `describeStateStore` from `cycle-engine/testing`
+ * against your own implementation.
  * @public
  */
 export interface StateStore {
@@ -35,7 +37,15 @@ export interface StateStore {
   get(key: string): Promise<VersionedRecord | undefined>;
   /**
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent).
-   * Resolves with the new version, or `null` when the stored version differs (nothing written).
+   *
+   * The answer must be certain either way: resolve with the new version only when the write is
+   * (and stays) part of the key's history, and with `null` only when nothing this call wrote is or
+   * ever will be (the stored version differed). When the store cannot tell — the reply was lost,
+   * the connection dropped after the request left, the evidence was gone — it must throw a
+   * {@link WriteUnknownError} (code `WRITE_UNKNOWN`), never resolve `null`: the engine treats
+   * `null` as "not written" and acts on it, and re-reads after a `WriteUnknownError`. Any other
+   * error means the write was refused before anything was applied.
+   * @throws {@link WriteUnknownError} when the write may or may not have been applied
    */
   compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null>;
   /** Every record in the store. */

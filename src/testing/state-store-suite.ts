@@ -1,11 +1,13 @@
 /**
  * The conformance suite every {@link StateStore} must pass: compare-and-set semantics, versions,
- * listing, exact round-trips of every record field, awkward keys and no aliasing.
+ * listing, exact round-trips of every record field, awkward keys, no aliasing, and racing writers
+ * (a reported conflict is never written, a reported success always is).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CycleRecord } from '../ports/record';
 import type { StateStore } from '../ports/state-store';
 import { randomKey, sampleRecords } from './fixtures';
+import { judgeRace, raceIncrements, seededPauses } from './increment-race';
 import { tryMutate, type Writable } from './support';
 
 /**
@@ -21,7 +23,13 @@ export interface StateStoreSuiteOptions {
   readonly keyPrefix?: string;
   /** Timeout of each case and hook, in ms (default: vitest's). */
   readonly timeoutMs?: number;
+  /** Seed of the pauses that interleave the racing writers (default fixed: runs are reproducible). */
+  readonly seed?: number;
 }
+
+/** Writers in the increment race (at most `concurrency`), and the successes each must be told. */
+const RACE_WRITERS = 6;
+const RACE_SUCCESSES = 20;
 
 /**
  * Keys that stores with an encoding step (file names, URL paths, Redis patterns) tend to get
@@ -144,6 +152,28 @@ export function describeStateStore(
         const winner = winners[0]!;
         expect(results[winner]!).toBeGreaterThan(v1);
         expect(await store().get(key('race'))).toEqual({ version: results[winner], value: stamped(winner + 1, sample.starting) });
+      }, timeoutMs);
+
+      const writers = Math.max(2, Math.min(concurrency, RACE_WRITERS));
+      it(`${writers} writers racing get + compareAndSet increments on one key: every reported success is applied exactly once, no reported conflict is applied`, async () => {
+        // Each write adds one to a counter and appends its tag; the writers' reads rebuild the
+        // history. A WriteUnknownError (code WRITE_UNKNOWN) may go either way; a null never may.
+        const k = key('increments');
+        await store().compareAndSet(k, null, { ...sample.idle, closedCycles: 0, recent: [] });
+        const pause = seededPauses(options.seed ?? 20261130);
+        const ledgers = await Promise.all(
+          Array.from({ length: writers }, (_, n) => raceIncrements(store(), k, { writer: `w${n}`, successes: RACE_SUCCESSES, pause })),
+        );
+        const final = (await store().get(k))!.value;
+        const v = judgeRace(ledgers, final);
+        expect(v.successes, 'every writer reached its successes').toBe(writers * RACE_SUCCESSES);
+        expect(v.missing, 'the writers\' reads cover the whole history').toBe(0);
+        expect(v.forks, 'two reads disagree on a version').toEqual([]);
+        expect(v.lostSuccesses, 'reported won, not in the history').toEqual([]);
+        expect(v.duplicates, 'applied twice').toEqual([]);
+        expect(v.phantoms, 'reported a conflict (null), but in the history').toEqual([]);
+        expect(v.landed).toBeGreaterThanOrEqual(v.successes);
+        expect(v.landed).toBeLessThanOrEqual(v.successes + v.unknowns);
       }, timeoutMs);
     });
 

@@ -10,6 +10,10 @@
  * nothing it wrote was ever the state (an engine told so acts on a transition that never
  * happened). The first test hits that window by racing two real stores (it hit ~40–60% of attempts
  * on ext4); the other two force each window deterministically by holding the stale writer's fsyncs.
+ *
+ * The other side (issue 15): a write that landed must never be reported as a conflict, and one the
+ * store cannot prove either way is a WriteUnknownError — forced by holding, or failing, a genuine
+ * writer's directory fsync.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +27,7 @@ import type { CycleRecord } from 'cycle-engine';
 // fsync of anything else — another test's store, vitest itself — goes through.
 const realFsync = fs.fsync;
 let holdUnder: string | null = null;
-let held: (() => void) | null = null;
+let held: ((fail?: NodeJS.ErrnoException) => void) | null = null;
 const pathOfFd = (fd: number): string | null => {
   try {
     return fs.readlinkSync(`/proc/self/fd/${fd}`);
@@ -36,7 +40,7 @@ const pathOfFd = (fd: number): string | null => {
   const where = pathOfFd(fd);
   if (where !== null && !where.startsWith(holdUnder)) return realFsync(fd, cb);
   holdUnder = null;
-  held = () => realFsync(fd, cb);
+  held = (fail) => (fail ? cb(fail) : realFsync(fd, cb));
 };
 const { FileStateStore } = await import('cycle-engine');
 const { emptyRecord } = await import('../../src/ports/record');
@@ -56,10 +60,10 @@ async function heldFsync(): Promise<void> {
   for (let i = 0; i < 20_000 && held === null; i++) await turn();
   if (held === null) throw new Error('the fsync gate never engaged: durable.ts no longer fsyncs through fs.fsync; update this test');
 }
-function release(): void {
+function release(fail?: NodeJS.ErrnoException): void {
   const h = held!;
   held = null;
-  h();
+  h(fail);
 }
 
 /** A key at version 1 read by `stale` (which caches its nonce), and the `live` writer. */
@@ -103,7 +107,10 @@ describe('FileStateStore: a writer stale by 3 versions never wins, even while an
     expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(4);
   });
 
-  it('a concurrent writer prunes the stale writer’s re-created file between its link and its check: still a conflict', async () => {
+  it('the stale writer’s link comes after its temp-file fsync: the head is checked again just before it, so nothing is linked', async () => {
+    // (The version of casWrite this file was first written against linked here, then decided after
+    // its directory fsync; the window between the link and the decision is now a few synchronous
+    // calls, pinned case by case in file-link-verdict.test.ts.)
     const { key, stale, live } = await setup('W2');
     holdUnder = stale.pathOf(key);
     const pending = stale.compareAndSet(key, 1, record(key, 100));
@@ -111,15 +118,54 @@ describe('FileStateStore: a writer stale by 3 versions never wins, even while an
     let v: number | null = 1;
     for (let n = 2; n <= 4; n++) v = await live.compareAndSet(key, v!, record(key, n));
     await turn();
-    holdUnder = stale.pathOf(key);
-    release();
-    await heldFsync(); // the stale writer linked v2 and waits in the directory fsync
-    expect(versionsOf(live, key)).toEqual([2, 3, 4]);
-    expect(await live.compareAndSet(key, v!, record(key, 5))).toBe(5);
-    await turn(); // the live writer prunes ≤ 3, the stale v2 with them
-    expect(versionsOf(live, key)).toEqual([4, 5]);
+    const linked: string[] = [];
+    const watcher = fs.watch(stale.pathOf(key), (_, name) => void (name === 'v2.json' && linked.push(name)));
     release();
     expect(await pending, 'the stale writer must not be told it won').toBeNull();
-    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(5);
+    await turn();
+    watcher.close();
+    expect(linked).toEqual([]);
+    expect(versionsOf(live, key)).toEqual([3, 4]);
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(4);
+  });
+});
+
+describe('FileStateStore: a write that landed is never reported as a conflict (issue 15)', () => {
+  it('the writer’s directory fsync is held after its link while another writer moves the key on by 3 and prunes its file and its successor: it returns its version', async () => {
+    const { key, stale: writer, live } = await setup('P1');
+    holdUnder = writer.pathOf(key);
+    const pending = writer.compareAndSet(key, 1, record(key, 100));
+    await heldFsync(); // the temp file's fsync
+    holdUnder = writer.pathOf(key);
+    release();
+    await heldFsync(); // v2 is linked; the writer waits in the directory fsync
+    expect(versionsOf(live, key)).toEqual([1, 2]);
+    const read = await live.get(key);
+    expect(read?.value.closedCycles).toBe(100); // the writer's v2 is the state: others build on it
+    let v = read!.version;
+    for (let n = 101; n <= 103; n++) v = (await live.compareAndSet(key, v, record(key, n))) as number;
+    await turn();
+    expect(versionsOf(live, key)).toEqual([4, 5]); // v2 and v3 (which names v2 as its predecessor) pruned
+    release();
+    // Before the fix: null (it looked for its successor v3 after the fsync, found it pruned, and
+    // took that as "not built on") although version 2 is in the history, built on three times.
+    expect(await pending).toBe(2);
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(103);
+  });
+
+  it('the directory fsync fails after the link: WriteUnknownError (the version may have been read), never null', async () => {
+    const { key, stale: writer } = await setup('P2');
+    holdUnder = writer.pathOf(key);
+    const pending = writer.compareAndSet(key, 1, record(key, 100)).then((v) => ({ v }), (e: unknown) => ({ e }));
+    await heldFsync(); // the temp file's fsync
+    holdUnder = writer.pathOf(key);
+    release();
+    await heldFsync(); // v2 is linked, visible to readers; its directory fsync …
+    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(100);
+    release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })); // … fails
+    const result = await pending;
+    expect(result).toHaveProperty('e');
+    expect((result as { e: unknown }).e).toMatchObject({ name: 'WriteUnknownError', code: 'WRITE_UNKNOWN', key });
+    expect(((result as { e: Error }).e.cause as { code?: string }).code).toBe('EIO');
   });
 });

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import { WriteUnknownError } from 'cycle-engine';
 import { PostgresStateStore, type PgQueryable } from 'cycle-engine/postgres';
 import { sampleRecords } from 'cycle-engine/testing';
 import { POSTGRES_URL, withPostgres } from '../support/services';
@@ -30,6 +31,8 @@ await withPostgres('PostgresStateStore: unknown writes', ({ pool, table }) => {
       const result = await cas;
       expect(result).toHaveProperty('e');
       expect(String((result as { e: Error }).e.message)).toMatch(/unknown.*re-read/);
+      expect((result as { e: Error }).e).toBeInstanceOf(WriteUnknownError); // one typed error for every adapter
+      expect((result as { e: WriteUnknownError }).e).toMatchObject({ code: 'WRITE_UNKNOWN', key: 'killed' });
       await blocker.query('ROLLBACK');
       expect(await new PostgresStateStore({ pool, table: name }).get('killed')).toEqual({ version: v1, value: sample.idle });
     } finally {
@@ -49,7 +52,10 @@ await withPostgres('PostgresStateStore: unknown writes', ({ pool, table }) => {
     const store = new PostgresStateStore({ pool, table: name });
     const v1 = (await store.compareAndSet('lost-reply', null, sample.idle))!;
     await expect(new PostgresStateStore({ pool: lossy, table: name }).compareAndSet('lost-reply', v1, sample.starting)).rejects.toThrow(/unknown.*re-read/);
-    expect(await store.get('lost-reply')).toEqual({ version: v1 + 1, value: sample.starting });
+    await expect(new PostgresStateStore({ pool: lossy, table: name }).compareAndSet('lost-reply', v1 + 1, sample.idle)).rejects.toMatchObject({ name: 'WriteUnknownError', code: 'WRITE_UNKNOWN', key: 'lost-reply' });
+    expect(await store.get('lost-reply')).toEqual({ version: v1 + 2, value: sample.idle });
+    await store.compareAndSet('lost-reply', v1 + 2, sample.starting);
+    expect(await store.get('lost-reply')).toEqual({ version: v1 + 3, value: sample.starting });
     await expect(new PostgresStateStore({ pool: lossy, table: name }).compareAndSet('lost-create', null, sample.idle)).rejects.toThrow(/unknown/);
     expect(await store.get('lost-create')).toEqual({ version: 1, value: sample.idle });
   });

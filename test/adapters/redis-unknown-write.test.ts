@@ -21,7 +21,10 @@ await withRedis('RedisStateStore: unknown writes', ({ client, prefix }) => {
       evalsha: { value: async (...args: Parameters<Redis['evalsha']>) => { await client.evalsha(...args); throw new Error('Connection is closed.'); } },
     }) as Redis;
     await expect(new RedisStateStore({ client: lossy, prefix: keyPrefix }).compareAndSet('lost', v1, sample.starting)).rejects.toThrow(/unknown.*re-read/);
-    expect(await store.get('lost')).toEqual({ version: v1 + 1, value: sample.starting });
+    // One typed error for every adapter.
+    await expect(new RedisStateStore({ client: lossy, prefix: keyPrefix }).compareAndSet('lost', v1 + 1, sample.idle)).rejects.toMatchObject({ name: 'WriteUnknownError', code: 'WRITE_UNKNOWN', key: 'lost' });
+    await store.compareAndSet('lost', v1 + 2, sample.starting);
+    expect(await store.get('lost')).toEqual({ version: v1 + 3, value: sample.starting });
   });
 
   it('the same write resent after it was applied returns its version, not a conflict', async () => {

@@ -45,22 +45,17 @@ export async function writeTempFile(dir: string, data: string, mode: number, syn
 }
 
 /**
- * Publishes a complete temp file under `target` only if `target` does not exist yet (a hard link
- * never replaces an entry: EEXIST means another writer got there first). Returns false then.
- * On success the directory is fsynced (unless told not to); the temp name is removed afterwards,
- * off the write's path (a leftover temp file is only litter: readers ignore it, `list()` cleans it).
+ * Links a complete temp file as `target` only if `target` does not exist yet (a hard link never
+ * replaces an entry). Returns false on EEXIST; nothing is fsynced and the temp name stays.
  */
-export async function publishExclusive(tmp: string, target: string, sync = true): Promise<boolean> {
+export function linkExclusive(tmp: string, target: string): boolean {
   try {
     fs.linkSync(tmp, target);
+    return true;
   } catch (error) {
-    tryUnlink(tmp);
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
-  if (sync) await fsyncDir(path.dirname(target));
-  later(() => tryUnlink(tmp));
-  return true;
 }
 
 const chores: Array<() => void> = [];

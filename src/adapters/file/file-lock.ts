@@ -86,7 +86,10 @@ export class FileLock implements Lock {
     if (!(this.#waitMs >= 0)) throw new InvalidOptionsError('waitMs', 'expected a number of ms ≥ 0');
   }
 
-  /** {@inheritDoc Lock.acquire} */
+  /**
+   * {@inheritDoc Lock.acquire}
+   * @throws {@link InvalidOptionsError} when the key is too long for a file name (the message names the limit)
+   */
   async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
     const ttlMs = options.ttlMs ?? this.#ttlMs;
     const deadline = Date.now() + (options.waitMs ?? this.#waitMs);

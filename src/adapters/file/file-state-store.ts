@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { CorruptStateError, CycleEngineError, InvalidOptionsError, WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
@@ -72,6 +72,7 @@ export class FileStateStore implements StateStore {
   /**
    * {@inheritDoc StateStore.get}
    * @throws {@link CorruptStateError} when the key's latest file does not parse or validate
+   * @throws {@link InvalidOptionsError} when the key is empty or too long for a file name (the message names the limit)
    */
   async get(key: string): Promise<VersionedRecord | undefined> {
     const head = readHead(this.#keyDir(key));
@@ -83,7 +84,11 @@ export class FileStateStore implements StateStore {
 
   /**
    * {@inheritDoc StateStore.compareAndSet}
+   * @throws {@link WriteUnknownError} when the file was published but the store cannot prove whether
+   *   it is part of the key's history (a concurrent writer moved the key on and pruned the evidence,
+   *   or the directory fsync failed): re-read before deciding
    * @throws {@link CorruptStateError} when the version to replace does not parse (it is never overwritten)
+   * @throws {@link InvalidOptionsError} when the key is empty or too long for a file name
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
   async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
@@ -98,15 +103,18 @@ export class FileStateStore implements StateStore {
       return text === null ? null : this.#parse(key, text, version, versionPath(dir, version)).nonce;
     };
     const write = () => casWrite(dir, expectedVersion, payload, prevNonce, { durable: true, mode: FILE_MODE, keep: 2 });
+    let result: Awaited<ReturnType<typeof write>>;
     try {
-      return await write();
+      result = await write();
     } catch (error) {
       // The key's directory is made on its first write (checking for it on every write would
       // cost a call per transition).
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || expectedVersion !== null) throw error;
       await this.#ensureDir(dir);
-      return write();
+      result = await write();
     }
+    if (result === null || typeof result === 'number') return result;
+    throw new WriteUnknownError(key, `FileStateStore: the write of \`${key}\` may or may not be part of its history (${result.unknown}); re-read before deciding`, { cause: result.cause });
   }
 
   /**

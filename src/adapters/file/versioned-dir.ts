@@ -7,16 +7,20 @@
  * every other gets EEXIST. No lock is involved, so a writer paused at any point (SIGSTOP, a long GC)
  * can never overwrite a newer version when it resumes.
  *
- * Old versions are pruned (the newest two are kept). Pruning could let a writer that is stale by
- * two versions or more re-create a pruned number, so each file names its predecessor (`prev`, the
- * predecessor's nonce) and a writer checks after linking that it is the head or that its successor
- * was built on it; otherwise it removes its file and reports a conflict. Readers only ever read the
- * head, so such a file is never seen as the current state.
+ * Old versions are pruned (the newest two are kept). Pruning lets a writer that is stale by two
+ * versions or more re-create a pruned number, so each file names its predecessor (`prev`, the
+ * predecessor's nonce), the head is checked again just before the link, and right after the link
+ * (before any await, while the evidence is still there) the writer decides from the directory
+ * whether its file is the genuine version (see link-verdict.ts): yes → it reports the version once
+ * the directory is fsynced; a re-created number → it removes its file and reports a conflict;
+ * cannot tell → an unknown write, never a conflict. Readers only read a head proved genuine, so a
+ * re-created file is never seen as the current state.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, later, publishExclusive, tryUnlink, writeTempFile } from './durable';
+import { fsyncDir, later, linkExclusive, tryUnlink, writeTempFile } from './durable';
+import { linkVerdict, type DirView } from './link-verdict';
 
 const VERSION_RE = /^v(\d{1,15})\.json$/;
 
@@ -64,19 +68,28 @@ export function versionPath(dir: string, version: number): string {
   return path.join(dir, `v${version}.json`);
 }
 
-/** Reads the head file's text, or undefined when the directory has no version. */
+/**
+ * Reads the head file's text, or undefined when the directory has no version. A file re-created by
+ * a stale writer exists only while the head is two or more past it, so a listing after the read
+ * that shows the head at most one past proves the text read is the genuine version.
+ */
 export function readHead(dir: string): HeadFile | undefined {
   for (let attempt = 0; ; attempt++) {
     const versions = listVersions(dir);
     const version = versions[versions.length - 1];
     if (version === undefined) return undefined;
     const file = versionPath(dir, version);
+    let text: string;
     try {
-      return { version, path: file, text: fs.readFileSync(file, 'utf8') };
+      text = fs.readFileSync(file, 'utf8');
     } catch (error) {
       // Pruned between the listing and the read: a newer head exists, list again.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 20) throw error;
+      continue;
     }
+    const after = listVersions(dir);
+    if ((after[after.length - 1] as number) <= version + 1) return { version, path: file, text };
+    if (attempt > 20) throw new Error(`the head of ${dir} kept moving while it was read`);
   }
 }
 
@@ -117,9 +130,17 @@ export interface CasWriteOptions {
   readonly keep: number;
 }
 
+/** A write whose file was linked but that cannot be proved in or out of the key's history. */
+export interface UnknownWrite {
+  readonly unknown: string;
+  readonly cause?: unknown;
+}
+
 /**
  * Writes `payload` as version `expected + 1` (or 1 when `expected` is null and the directory has
- * no version). Returns the new version, or null when `expected` is not the head.
+ * no version). Returns the new version only when the file is certainly the key's version (and
+ * durable), null only when nothing it wrote is or will be in the key's history, and an
+ * {@link UnknownWrite} when it cannot tell. Errors thrown before anything was published propagate.
  * @param prevNonce - the nonce of version `expected` (from a cache, or by reading and parsing its
  *   file; it throws if that file is corrupt), or null when that version's file is gone
  */
@@ -129,49 +150,78 @@ export async function casWrite<T>(
   payload: T,
   prevNonce: (version: number) => string | null,
   options: CasWriteOptions,
-): Promise<number | null> {
+): Promise<number | null | UnknownWrite> {
   // A head past `expected` is a conflict: say so before writing anything.
-  const before = listVersions(dir);
-  const head0 = before[before.length - 1];
-  let prev: string | null = null;
-  if (expected === null) {
-    if (head0 !== undefined) return null;
-  } else {
-    if (head0 !== expected) return null;
-    prev = prevNonce(expected);
-    if (prev === null) return null; // moved on and pruned meanwhile
-  }
+  if (!isHead(dir, expected)) return null;
+  const prev = expected === null ? null : prevNonce(expected);
+  if (expected !== null && prev === null) return null; // moved on and pruned meanwhile
   const version = (expected ?? 0) + 1;
   const nonce = randomBytes(8).toString('hex');
   const envelope: VersionEnvelope<T> = { version, nonce, prev, payload, sum: checksum(version, nonce, prev, payload) };
   const target = versionPath(dir, version);
   const tmp = await writeTempFile(dir, JSON.stringify(envelope), options.mode, options.durable);
-  if (!(await publishExclusive(tmp, target, options.durable))) return null;
-  // Between the check above and the link, the key may have moved on by three versions and pruned
-  // the number we just re-created: then we are below the head, and only a successor that names our
-  // nonce as its predecessor proves the write was built on. Without that proof we report a conflict.
-  const versions = listVersions(dir);
-  const head = versions[versions.length - 1] as number;
-  if (!versions.includes(version)) {
-    // Our file is gone: a concurrent writer pruned it as old. Ours only if its successor says so.
-    return builtOn(dir, version + 1, nonce) ? version : null;
+  // The temp file's fsync let other writers run: check again, so that the check and the link are
+  // a few microseconds apart (a writer that links a pruned number must then be caught after it).
+  let linked = false;
+  try {
+    linked = isHead(dir, expected) && linkExclusive(tmp, target);
+  } finally {
+    if (!linked) tryUnlink(tmp);
   }
-  if (head > version && !builtOn(dir, version + 1, nonce)) {
+  if (!linked) return null;
+  try {
+    return await decideLinked(dir, version, nonce, options);
+  } finally {
+    later(() => tryUnlink(tmp)); // once the write has returned, as before: off the fsync's path
+  }
+}
+
+/** After the link: the verdict, then (ours) the directory fsync and pruning. */
+async function decideLinked(dir: string, version: number, nonce: string, options: CasWriteOptions): Promise<number | null | UnknownWrite> {
+  const target = versionPath(dir, version);
+  // Decide at once, before any await: the evidence (our successors) is pruned as the key moves on.
+  let verdict: ReturnType<typeof linkVerdict>;
+  try {
+    verdict = linkVerdict(dirView(dir), version, nonce);
+  } catch (cause) {
+    return { unknown: `could not read back the directory after linking version ${version}`, cause };
+  }
+  if (verdict === 'unknown') return { unknown: `the key moved on past version ${version} and pruned the versions that would prove whether it was built on` };
+  if (verdict === 'stale') {
+    // A re-created number below the head: never read, never built on. Take it back.
     tryUnlink(target);
-    if (options.durable) await fsyncDir(dir);
+    if (options.durable) await fsyncDir(dir).catch(() => undefined); // left behind, it is still below the head
     return null;
   }
-  later(() => prune(dir, versions, head, options.keep));
+  if (options.durable) {
+    try {
+      await fsyncDir(dir);
+    } catch (cause) {
+      return { unknown: `version ${version} is linked and may have been read, but the directory fsync failed`, cause };
+    }
+  }
+  later(() => {
+    const versions = listVersions(dir);
+    prune(dir, versions, versions[versions.length - 1] ?? version, options.keep);
+  });
   return version;
 }
 
-function builtOn(dir: string, successor: number, nonce: string): boolean {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(versionPath(dir, successor), 'utf8')) as { prev?: unknown };
-    return parsed.prev === nonce;
-  } catch {
-    return false; // missing or unreadable: not provably built on us, so count ourselves stale
-  }
+/** Whether the highest version in `dir` is `expected` (null: there is none). */
+function isHead(dir: string, expected: number | null): boolean {
+  const versions = listVersions(dir);
+  return (versions[versions.length - 1] ?? null) === expected;
+}
+
+/** A {@link DirView} of a key's directory, reading envelopes without their payload's validation. */
+function dirView(dir: string): DirView {
+  return {
+    versions: () => listVersions(dir),
+    envelope(version) {
+      const text = readVersion(dir, version);
+      return text === null ? null : parseEnvelope<unknown>(text, version);
+    },
+  };
 }
 
 function prune(dir: string, versions: number[], head: number, keep: number): void {

@@ -3,7 +3,7 @@
  * that only grow. No session-level advisory locks: a lease does not depend on a connection.
  */
 import { randomBytes } from 'node:crypto';
-import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { InvalidOptionsError, LockNotHeldError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
@@ -93,7 +93,7 @@ export class PostgresLock implements Lock {
 
   /**
    * Takes the key, or resolves `null` when it stays held by someone else for `waitMs` (the `Lock` port).
-   * @throws a {@link CycleEngineError} when the result of a take is unknown (the lease, if it was
+   * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
   async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
@@ -121,7 +121,7 @@ export class PostgresLock implements Lock {
         [key, holder, String(ttlMs)],
       ));
     } catch (error) {
-      throw unknownWrite(`acquire of lock \`${key}\` in ${this.table}`, error);
+      throw unknownWrite(key, `acquire of lock \`${key}\` in ${this.table}`, error);
     }
     const row = rows[0] as LeaseRow | undefined;
     if (row === undefined) return null;
@@ -142,7 +142,7 @@ export class PostgresLock implements Lock {
             [key, holder],
           );
         } catch (error) {
-          throw unknownWrite(`release of lock \`${key}\` (lease ${token})`, error);
+          throw unknownWrite(key, `release of lock \`${key}\` (lease ${token})`, error);
         }
         if (result.rowCount !== 1) throw new LockNotHeldError(key, `lease ${token} lapsed and was taken over`);
       },

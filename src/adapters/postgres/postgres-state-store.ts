@@ -2,7 +2,7 @@
  * A state store in one PostgreSQL table: one row per key, compare-and-set as one conditional
  * statement.
  */
-import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
@@ -40,7 +40,7 @@ interface Row {
  * (with the server's default `synchronous_commit = on`).
  *
  * A statement whose result never arrives (dropped connection, server restart, statement timeout) is
- * an unknown write: `compareAndSet` rejects with a {@link CycleEngineError} saying so — never
+ * an unknown write: `compareAndSet` rejects with a {@link WriteUnknownError} saying so — never
  * `null` — and the engine re-reads before deciding again.
  *
  * Records are stored as JSONB: decimal amounts are strings and round-trip digit for digit; JSONB
@@ -104,8 +104,9 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record, or when the result
-   * of the write is unknown (it may have been applied: re-read)
+   * @throws {@link WriteUnknownError} when the result of the write is unknown (it may have been
+   *   applied: re-read)
+   * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
   async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
     checkKey(key);
@@ -128,12 +129,12 @@ export class PostgresStateStore implements StateStore {
             ));
     } catch (error) {
       if (isRefusedBeforeWriting(error)) throw error;
-      throw unknownWrite(`compareAndSet of \`${key}\` in ${this.table}`, error);
+      throw unknownWrite(key, `compareAndSet of \`${key}\` in ${this.table}`, error);
     }
     const row = rows[0] as Row | undefined;
     if (row === undefined) return null;
     const version = toSafeInt(row.version);
-    if (version === undefined) throw unknownWrite(`compareAndSet of \`${key}\` in ${this.table}`, new Error(`unexpected version ${String(row.version)}`));
+    if (version === undefined) throw unknownWrite(key, `compareAndSet of \`${key}\` in ${this.table}`, new Error(`unexpected version ${String(row.version)}`));
     return version;
   }
 

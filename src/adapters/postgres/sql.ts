@@ -2,7 +2,7 @@
  * Helpers shared by the PostgreSQL adapters: the client shape they need, identifier checks, DDL
  * that tolerates a concurrent creator, and the unknown-write error.
  */
-import { CycleEngineError, InvalidOptionsError } from '../../errors';
+import { InvalidOptionsError, WriteUnknownError } from '../../errors';
 
 /**
  * What the PostgreSQL adapters need from `pg`: its `query(text, values)` method. A `pg.Pool` (the
@@ -70,12 +70,12 @@ const created = new WeakMap<PgQueryable, Map<string, Promise<void>>>();
 /**
  * The error of a write whose result is unknown (the connection dropped, the server restarted or a
  * timeout hit while the statement was in flight): it may or may not have been applied, so the
- * caller must re-read before deciding anything.
+ * caller must re-read before deciding anything. One typed error for every adapter: {@link WriteUnknownError}.
  * @internal
  */
-export function unknownWrite(what: string, cause: unknown): CycleEngineError {
+export function unknownWrite(key: string, what: string, cause: unknown): WriteUnknownError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new CycleEngineError(`${what}: the result is unknown (${reason}); it may or may not have been applied, re-read before deciding`, { cause });
+  return new WriteUnknownError(key, `${what}: the result is unknown (${reason}); it may or may not have been applied, re-read before deciding`, { cause });
 }
 
 /** Parses a bigint column sent as text; undefined when it is not a safe integer. @internal */

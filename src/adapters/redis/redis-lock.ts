@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { InvalidOptionsError, LockNotHeldError } from '../../errors';
+import { InvalidOptionsError, LockNotHeldError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, checkClient, checkPrefix, runScript, unknownWrite } from './scripts';
@@ -70,7 +70,7 @@ export class RedisLock implements Lock {
 
   /**
    * Takes the key, or resolves `null` when it stays held by someone else for `waitMs` (the `Lock` port).
-   * @throws a `CycleEngineError` when the result of a take is unknown (the lease, if it was
+   * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
   async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
@@ -90,7 +90,7 @@ export class RedisLock implements Lock {
     try {
       reply = await runScript(this.#client, ACQUIRE_SCRIPT, [lockKey, `${this.prefix}fence:${key}`], [holder, ttlMs]);
     } catch (error) {
-      throw unknownWrite(`acquire of lock \`${key}\` at ${lockKey}`, error);
+      throw unknownWrite(key, `acquire of lock \`${key}\` at ${lockKey}`, error);
     }
     if (reply === null) return null;
     const [fence, pttl, seconds, micros] = (reply as unknown[]).map(Number) as [number, number, number, number];
@@ -108,7 +108,7 @@ export class RedisLock implements Lock {
         try {
           done = await runScript(this.#client, RELEASE_SCRIPT, [lockKey], [holder]);
         } catch (error) {
-          throw unknownWrite(`release of lock \`${key}\` (lease ${token})`, error);
+          throw unknownWrite(key, `release of lock \`${key}\` (lease ${token})`, error);
         }
         if (done !== 1) throw new LockNotHeldError(key, `lease ${token} lapsed and was taken over`);
       },

@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CorruptStateError, CycleEngineError, InvalidOptionsError } from '../../errors';
+import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
@@ -30,7 +30,7 @@ export interface RedisStateStoreOptions {
  * or `[`); it visits the whole keyspace, so keep one Redis database for the bot if it has many keys.
  *
  * A script whose reply never arrives (dropped connection, server restart, command timeout) is an
- * unknown write: `compareAndSet` rejects — never `null` — and the engine re-reads. ioredis resends
+ * unknown write: `compareAndSet` rejects with a {@link WriteUnknownError} — never `null` — and the engine re-reads. ioredis resends
  * unanswered commands after reconnecting; each write carries a random id, so a resent write that
  * had already been applied returns its version instead of a false conflict.
  *
@@ -73,8 +73,9 @@ export class RedisStateStore implements StateStore {
 
   /**
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record, or when the result
-   * of the write is unknown (it may have been applied: re-read)
+   * @throws {@link WriteUnknownError} when the result of the write is unknown (it may have been
+   *   applied: re-read)
+   * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
   async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
     const redisKey = this.#redisKey(key);
@@ -89,11 +90,11 @@ export class RedisStateStore implements StateStore {
       if (String((error as Error)?.message).startsWith('WRONGTYPE')) {
         throw new CorruptStateError(key, 'the Redis key is not a record hash', { location: `redis:${redisKey}`, cause: error });
       }
-      throw unknownWrite(`compareAndSet of \`${key}\` at ${redisKey}`, error);
+      throw unknownWrite(key, `compareAndSet of \`${key}\` at ${redisKey}`, error);
     }
     if (reply === null) return null;
     if (typeof reply !== 'number' || !Number.isSafeInteger(reply)) {
-      throw unknownWrite(`compareAndSet of \`${key}\` at ${redisKey}`, new Error(`unexpected reply ${String(reply)}`));
+      throw unknownWrite(key, `compareAndSet of \`${key}\` at ${redisKey}`, new Error(`unexpected reply ${String(reply)}`));
     }
     return reply;
   }

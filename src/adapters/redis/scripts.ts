@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CycleEngineError, InvalidOptionsError } from '../../errors';
+import { InvalidOptionsError, WriteUnknownError } from '../../errors';
 
 /**
  * Compare-and-set of one record hash. KEYS[1] the record; ARGV[1] expected version ('' = absent),
@@ -105,10 +105,11 @@ export function escapeGlob(literal: string): string {
 
 /**
  * The error of a command whose result is unknown (connection dropped, server restarted, command
- * timed out while it was in flight): the caller must re-read before deciding.
+ * timed out while it was in flight): the caller must re-read before deciding. One typed error for
+ * every adapter: {@link WriteUnknownError}.
  * @internal
  */
-export function unknownWrite(what: string, cause: unknown): CycleEngineError {
+export function unknownWrite(key: string, what: string, cause: unknown): WriteUnknownError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new CycleEngineError(`${what}: the result is unknown (${reason}); it may or may not have been applied, re-read before deciding`, { cause });
+  return new WriteUnknownError(key, `${what}: the result is unknown (${reason}); it may or may not have been applied, re-read before deciding`, { cause });
 }
