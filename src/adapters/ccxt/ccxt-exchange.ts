@@ -3,11 +3,12 @@
  * this file never imports it).
  */
 import { Decimal, parseDecimal, str } from '../../decimal';
-import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError } from '../../errors';
+import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError, type CycleEngineError } from '../../errors';
 import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { orderFee, toPortOrder, tradesFee } from './fills';
 import { marketRules } from './markets';
+import { redactError, secretsOf } from '../../redact';
 import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike, CcxtTickerLike } from './types';
 import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type CcxtVenueProfile } from './venues';
 
@@ -31,6 +32,11 @@ export interface CcxtExchangeOptions {
  * The {@link Exchange} port over any ccxt exchange object: MARKET buys by quote amount
  * (`createMarketBuyOrderWithCost`), sells by base amount, look-ups by client order id, and venue
  * errors classified by `CCXT_ERROR_CLASSIFICATION`.
+ *
+ * Every error a method throws is redacted first (issue 14): request signatures, auth headers and
+ * the instance's own `apiKey`/`secret`/`password` become `[redacted]` in its message and stack, a
+ * ccxt error is wrapped in a `CycleEngineError` (never passed on as it is), and every `cause` is a
+ * cleaned copy.
  * @public
  */
 export class CcxtExchange implements Exchange {
@@ -80,8 +86,33 @@ export class CcxtExchange implements Exchange {
     return market;
   }
 
-  /** Last prices: one `fetchTickers` call where the venue has it; unknown symbols are left out. */
-  async fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+  /** The instance's credentials, read at each use (a user may set them after construction). */
+  #secrets(): string[] {
+    return secretsOf(this.#ccxt, CREDENTIAL_FIELDS);
+  }
+
+  /** Runs one port call; whatever it throws leaves redacted. */
+  async #guard<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.#redact(error, method);
+    }
+  }
+
+  #redact(error: unknown, method: string): CycleEngineError {
+    return redactError(error, this.#secrets(), `${this.id}: ${method}`);
+  }
+
+  /**
+   * Last prices: one `fetchTickers` call where the venue has it; unknown symbols are left out.
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked
+   */
+  fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+    return this.#guard('fetchPrices', () => this.#fetchPrices(symbols));
+  }
+
+  async #fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
     const markets = await this.#loadMarkets();
     const known = [...new Set(symbols)].filter((s) => markets[s] !== undefined);
     const prices: Record<string, number> = {};
@@ -102,8 +133,15 @@ export class CcxtExchange implements Exchange {
     return prices;
   }
 
-  /** Market rules from `loadMarkets` (cached), as decimal strings. */
-  async getMarket(symbol: string): Promise<MarketRules> {
+  /**
+   * Market rules from `loadMarkets` (cached), as decimal strings.
+   * @throws `OrderRejectedError` (`BAD_SYMBOL`) for a symbol the venue does not list; `CycleEngineError` (redacted) when markets cannot be loaded
+   */
+  getMarket(symbol: string): Promise<MarketRules> {
+    return this.#guard('getMarket', () => this.#getMarket(symbol));
+  }
+
+  async #getMarket(symbol: string): Promise<MarketRules> {
     const cached = this.#rules.get(symbol);
     if (cached) return cached;
     const rules = marketRules(await this.#market(symbol), this.#ccxt.precisionMode);
@@ -111,13 +149,20 @@ export class CcxtExchange implements Exchange {
     return rules;
   }
 
-  /** Sends a MARKET order with the request's client order id; see the class for the error mapping. */
-  async placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+  /**
+   * Sends a MARKET order with the request's client order id; see the class for the error mapping.
+   * @throws `OrderRejectedError` when nothing executed; `OrderOutcomeUnknownError` when it may have (both redacted)
+   */
+  placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+    return this.#guard('placeMarketOrder', () => this.#placeMarketOrder(request));
+  }
+
+  async #placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
     const { symbol, side, clientOrderId } = request;
     let rules: MarketRules;
     let market: CcxtMarketLike;
     try {
-      [rules, market] = await Promise.all([this.getMarket(symbol), this.#market(symbol)]);
+      [rules, market] = await Promise.all([this.#getMarket(symbol), this.#market(symbol)]);
     } catch (error) {
       // Nothing was sent yet: whatever failed (markets unavailable, unknown symbol), no order exists.
       if (isOrderRejectedError(error)) throw error;
@@ -138,7 +183,7 @@ export class CcxtExchange implements Exchange {
       if (result === null && (order.status === 'canceled' || order.status === 'expired' || order.status === 'rejected')) {
         throw new OrderRejectedError(`${this.id}: ${clientOrderId} ended ${order.status} with nothing executed`, { reason: order.status.toUpperCase(), clientOrderId });
       }
-      result = await this.findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
+      result = await this.#findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
     }
     if (result && result.status !== 'open') return result;
     throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
@@ -182,8 +227,15 @@ export class CcxtExchange implements Exchange {
     return toPortOrder(order, ids, fee ?? null);
   }
 
-  /** Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning). */
-  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+  /**
+   * Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning).
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked
+   */
+  findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+    return this.#guard('findOrder', () => this.#findOrder(query));
+  }
+
+  async #findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
     const { symbol, clientOrderId } = query;
     const venueId = venueClientOrderId(this.#profile, clientOrderId);
     const market = await this.#market(symbol);
@@ -215,6 +267,9 @@ export class CcxtExchange implements Exchange {
     return pick(await c.fetchCanceledOrders(symbol, since));
   }
 }
+
+/** Fields of a ccxt exchange that hold credentials. */
+const CREDENTIAL_FIELDS = ['apiKey', 'secret', 'password', 'uid', 'login', 'privateKey', 'token', 'twofa'];
 
 /** Races a ccxt call with the engine's abort signal (ccxt cannot cancel a request). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
