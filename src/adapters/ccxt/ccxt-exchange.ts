@@ -3,8 +3,8 @@
  * this file never imports it).
  */
 import { Decimal, parseDecimal, str } from '../../decimal';
-import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError, type CycleEngineError } from '../../errors';
-import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
+import { CycleEngineError, InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderRejectedError } from '../../errors';
+import type { Balances, Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFee, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { orderFee, toPortOrder, tradesFee } from './fills';
 import { marketRules } from './markets';
@@ -26,6 +26,14 @@ export interface CcxtExchangeOptions {
   readonly venueProfile?: CcxtVenueProfile;
   /** Extra ccxt `params` sent with every order (e.g. `{ newOrderRespType: 'FULL' }`). */
   readonly orderParams?: Readonly<Record<string, unknown>>;
+  /**
+   * How late after it is sent an order may still be accepted by the venue, in ms (default 10,000;
+   * at most 60,000, Binance's and Kraken's limit). Sent as Binance `recvWindow` and Kraken
+   * `deadline` with every order; Bybit bounds every private request by ccxt's own
+   * `options.recvWindow` (5,000 ms unless you change it); ccxt sends OKX no `expTime`, so OKX
+   * orders are not bounded. Keep it below the engine's `landingWindowMs`.
+   */
+  readonly receiveWindowMs?: number;
 }
 
 /**
@@ -45,6 +53,7 @@ export class CcxtExchange implements Exchange {
   readonly #ccxt: CcxtExchangeLike;
   readonly #profile: CcxtVenueProfile;
   readonly #orderParams: Readonly<Record<string, unknown>>;
+  readonly #receiveWindowMs: number;
   readonly #rules = new Map<string, MarketRules>();
   #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
 
@@ -69,6 +78,11 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = exchange;
     this.#profile = profile;
     this.#orderParams = options.orderParams ?? {};
+    const window = options.receiveWindowMs ?? DEFAULT_RECEIVE_WINDOW_MS;
+    if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > MAX_RECEIVE_WINDOW_MS) {
+      throw new InvalidOptionsError('receiveWindowMs', `expected a whole number of ms from 1 to ${MAX_RECEIVE_WINDOW_MS}, got ${String(window)}`);
+    }
+    this.#receiveWindowMs = window;
     this.id = options.id ?? exchange.id;
   }
 
@@ -168,7 +182,7 @@ export class CcxtExchange implements Exchange {
       if (isOrderRejectedError(error)) throw error;
       throw new OrderRejectedError(`${this.id}: markets unavailable, ${clientOrderId} not sent: ${String(error)}`, { reason: 'MARKETS_UNAVAILABLE', clientOrderId, cause: error });
     }
-    const params = { ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
+    const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
     let order: CcxtOrderLike;
     try {
       const send = side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params);
@@ -219,12 +233,39 @@ export class CcxtExchange implements Exchange {
   }
 
   async #toPort(order: CcxtOrderLike, ids: { clientOrderId: string; symbol: string; side: OrderSide }, base: string): Promise<OrderFill | OpenOrder | null> {
-    let fee = orderFee(order, base);
+    let fee: OrderFee | null | 'pending' | undefined = orderFee(order, base);
     const executedSome = order.status !== 'open' && order.status !== undefined;
-    if (fee === undefined && executedSome && order.id !== undefined && this.#ccxt.has.fetchOrderTrades) {
-      fee = tradesFee(await this.#ccxt.fetchOrderTrades(order.id, ids.symbol), base);
+    if (fee === undefined && executedSome) {
+      // Binance's order endpoint carries no commission: the order's trades do, once listed. No
+      // trades yet (or no way to ask) means the fee is not known yet, never that there was none.
+      const trades = order.id !== undefined && this.#ccxt.has.fetchOrderTrades ? await this.#ccxt.fetchOrderTrades(order.id, ids.symbol) : [];
+      fee = trades.length > 0 ? tradesFee(trades, base) : 'pending';
     }
     return toPortOrder(order, ids, fee ?? null);
+  }
+
+  /**
+   * Free amounts of `assets` from ccxt's `fetchBalance` (Binance: the raw `free` strings, exact);
+   * an asset the account does not hold is `'0'`.
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked or ccxt has no `fetchBalance`
+   */
+  fetchBalances(assets: readonly string[]): Promise<Balances> {
+    return this.#guard('fetchBalances', () => this.#fetchBalances(assets));
+  }
+
+  async #fetchBalances(assets: readonly string[]): Promise<Balances> {
+    if (!this.#ccxt.has.fetchBalance || typeof this.#ccxt.fetchBalance !== 'function') {
+      throw new CycleEngineError(`ccxt ${this.#ccxt.id} cannot fetch balances (has.fetchBalance is false)`);
+    }
+    const balance = await this.#ccxt.fetchBalance();
+    const raw = rawFreeBalances(balance.info);
+    const out: Balances = {};
+    for (const asset of new Set(assets)) {
+      const float = balance.free?.[asset];
+      const free = raw.get(asset) ?? (typeof float === 'number' && Number.isFinite(float) ? new Decimal(String(float)) : undefined);
+      out[asset] = free === undefined || free.isNeg() ? '0' : str(free);
+    }
+    return out;
   }
 
   /**
@@ -266,6 +307,33 @@ export class CcxtExchange implements Exchange {
     if (closed || !c.has.fetchCanceledOrders || !c.fetchCanceledOrders) return closed;
     return pick(await c.fetchCanceledOrders(symbol, since));
   }
+}
+
+const DEFAULT_RECEIVE_WINDOW_MS = 10_000;
+const MAX_RECEIVE_WINDOW_MS = 60_000;
+
+/**
+ * The order params that bound how late the venue may accept an order (issue 9 case 7): Binance
+ * `recvWindow` (ms after the request's timestamp), Kraken `deadline` (RFC 3339). Bybit is bounded
+ * by ccxt's instance-wide `options.recvWindow` header; OKX's `expTime` header is not sent by ccxt.
+ * @internal
+ */
+export function receiveWindowParams(venue: string, windowMs: number, now: number): Record<string, unknown> {
+  if (venue === 'binance' || venue === 'binanceus') return { recvWindow: windowMs };
+  if (venue === 'kraken') return { deadline: new Date(now + windowMs).toISOString() };
+  return {};
+}
+
+/** Binance's raw `balances: [{ asset, free, locked }]`, exact. */
+function rawFreeBalances(info: unknown): Map<string, Decimal> {
+  const out = new Map<string, Decimal>();
+  const rows = (info as { balances?: unknown } | null)?.balances;
+  if (!Array.isArray(rows)) return out;
+  for (const row of rows as Array<Record<string, unknown>>) {
+    const free = parseDecimal(row.free);
+    if (typeof row.asset === 'string' && free !== undefined) out.set(row.asset, free);
+  }
+  return out;
 }
 
 /** Fields of a ccxt exchange that hold credentials. */

@@ -86,6 +86,8 @@ export function classifyCcxtError(error: unknown, venue: string): CcxtErrorRule 
   const message = error instanceof Error ? error.message : '';
   // A duplicate client order id means an earlier order with this id exists: it may have executed.
   if (/duplicate order/i.test(message)) return { match: 'DuplicateOrderId', outcome: 'unknown', reason: 'DUPLICATE_ORDER_ID' };
+  // Binance -2010 "Account has insufficient balance for requested action." (buy or sell), whatever class ccxt gave it.
+  if (/insufficient (balance|funds)/i.test(message)) return { match: 'InsufficientFunds', outcome: 'rejected', reason: 'INSUFFICIENT_FUNDS' };
   for (const rule of CCXT_ERROR_CLASSIFICATION) {
     const colon = rule.match.indexOf(':');
     if (colon >= 0 ? rule.match === `${venue.replace(/us$/, '')}:${code ?? ''}` : names.has(rule.match)) return rule;

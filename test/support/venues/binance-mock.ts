@@ -59,6 +59,10 @@ export class BinanceMock {
   readonly prices = new Map<string, Decimal>([['ETHUSDT', new Decimal('2000.00')]]);
   readonly orders: BinanceMockOrder[] = [];
   readonly requests: Array<{ method: string; path: string; params: Record<string, string> }> = [];
+  /** Free balances GET /api/v3/account reports (not moved by orders). */
+  readonly balances = new Map<string, string>([['ETH', '0.12345678'], ['USDT', '1000.00000000'], ['BNB', '0.00000000']]);
+  /** False: myTrades lists nothing yet (the order's fee is not known yet). */
+  listTrades = true;
   readonly #faults: BinanceFault[] = [];
   #nextId = 1000;
 
@@ -86,9 +90,17 @@ export class BinanceMock {
       }))),
       http.post(api('order'), async ({ request }) => this.#place(await this.#params(request, 'POST'))),
       http.get(api('order'), async ({ request }) => this.#get(await this.#params(request, 'GET'))),
+      http.get(api('account'), async ({ request }) => {
+        await this.#params(request, 'GET');
+        return HttpResponse.json({
+          makerCommission: 10, takerCommission: 10, buyerCommission: 0, sellerCommission: 0, canTrade: true, canWithdraw: true, canDeposit: true,
+          brokered: false, requireSelfTradePrevention: false, preventSor: false, updateTime: Date.now(), accountType: 'SPOT', uid: 1,
+          balances: [...this.balances].map(([asset, free]) => ({ asset, free, locked: '0.00000000' })), permissions: ['SPOT'],
+        });
+      }),
       http.get(api('myTrades'), async ({ request }) => {
         const p = await this.#params(request, 'GET');
-        const o = this.orders.find((x) => String(x.orderId) === p.orderId && x.status === 'FILLED');
+        const o = this.listTrades ? this.orders.find((x) => String(x.orderId) === p.orderId && x.status === 'FILLED') : undefined;
         return HttpResponse.json(o ? [{ symbol: o.symbol, id: o.tradeId, orderId: o.orderId, orderListId: -1, price: o.price, qty: o.executedQty,
           quoteQty: o.cummulativeQuoteQty, commission: o.commission, commissionAsset: o.commissionAsset, time: o.time, isBuyer: o.side === 'BUY',
           isMaker: false, isBestMatch: true }] : []);
