@@ -36,8 +36,9 @@ describeExchange('CcxtExchange (bybit, mocked with msw)', () => {
     symbol: SYMBOL,
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
+    injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
-});
+}, { noBalances: true }); // the Bybit mock does not answer account/wallet-balance
 
 describe('CcxtExchange over mocked Bybit', () => {
   it('buys by quote (qty in quote: marketUnit quoteCoin, the default) with orderLinkId, then reads the exact fill from order history', async () => {
