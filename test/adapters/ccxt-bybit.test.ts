@@ -38,7 +38,7 @@ describeExchange('CcxtExchange (bybit, mocked with msw)', () => {
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
-}, { noBalances: true }); // the Bybit mock does not answer account/wallet-balance
+});
 
 describe('CcxtExchange over mocked Bybit', () => {
   it('buys by quote (qty in quote: marketUnit quoteCoin, the default) with orderLinkId, then reads the exact fill from order history', async () => {

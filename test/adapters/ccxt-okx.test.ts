@@ -37,7 +37,7 @@ describeExchange('CcxtExchange (okx, mocked with msw)', () => {
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
-}, { quoteAmount: '20', noBalances: true }); // the OKX mock does not answer account/balance // OKX has no minimum notional in ccxt, but a minimum size (minSz 0.0001 ETH)
+}, { quoteAmount: '20' }); // OKX has no minimum notional in ccxt, but a minimum size (minSz 0.0001 ETH)
 
 describe('CcxtExchange over mocked OKX', () => {
   it('sends the engine id without dashes as clOrdId, buys with tgtCcy=quote_ccy, and reads the fill by clOrdId', async () => {

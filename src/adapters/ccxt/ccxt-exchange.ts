@@ -28,10 +28,10 @@ export interface CcxtExchangeOptions {
   readonly orderParams?: Readonly<Record<string, unknown>>;
   /**
    * How late after it is sent an order may still be accepted by the venue, in ms (default 10,000;
-   * at most 60,000, Binance's and Kraken's limit). Sent as Binance `recvWindow` and Kraken
-   * `deadline` with every order; Bybit bounds every private request by ccxt's own
-   * `options.recvWindow` (5,000 ms unless you change it); ccxt sends OKX no `expTime`, so OKX
-   * orders are not bounded. Keep it below the engine's `landingWindowMs`.
+   * at most 60,000, Binance's and Kraken's limit). Sent as Binance `recvWindow`, Kraken `deadline`
+   * and OKX's `expTime` header with every order; Bybit bounds every private request by ccxt's own
+   * `options.recvWindow` (5,000 ms unless you change it). Keep it below the engine's
+   * `landingWindowMs`. Use one `CcxtExchange` per ccxt instance (OKX's header is set on it).
    */
   readonly receiveWindowMs?: number;
 }
@@ -54,6 +54,7 @@ export class CcxtExchange implements Exchange {
   readonly #profile: CcxtVenueProfile;
   readonly #orderParams: Readonly<Record<string, unknown>>;
   readonly #receiveWindowMs: number;
+  #expTimeHolds = 0;
   readonly #rules = new Map<string, MarketRules>();
   #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
 
@@ -185,7 +186,7 @@ export class CcxtExchange implements Exchange {
     const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
     let order: CcxtOrderLike;
     try {
-      const send = side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params);
+      const send = this.#bounded(() => (side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params)));
       order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
     } catch (error) {
       if (isOrderRejectedError(error) || error instanceof OrderOutcomeUnknownError) throw error;
@@ -201,6 +202,26 @@ export class CcxtExchange implements Exchange {
     }
     if (result && result.status !== 'open') return result;
     throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
+  }
+
+  /**
+   * Runs an order send with OKX's `expTime` header (now + the receive window) on the instance: ccxt
+   * has no per-request headers, so it stays set while any order of this adapter is being sent —
+   * each order carries a deadline at most one window after it was signed — and is removed after.
+   */
+  async #bounded<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#ccxt.id !== 'okx') return send();
+    const ccxt = this.#ccxt;
+    ccxt.headers = { ...(ccxt.headers ?? {}), expTime: String(Date.now() + this.#receiveWindowMs) };
+    this.#expTimeHolds++;
+    try {
+      return await send();
+    } finally {
+      if (--this.#expTimeHolds === 0 && ccxt.headers) {
+        const { expTime: _, ...rest } = ccxt.headers;
+        ccxt.headers = rest;
+      }
+    }
   }
 
   async #buy(request: MarketOrderRequest, rules: MarketRules, params: object): Promise<CcxtOrderLike> {
@@ -315,7 +336,7 @@ const MAX_RECEIVE_WINDOW_MS = 60_000;
 /**
  * The order params that bound how late the venue may accept an order (issue 9 case 7): Binance
  * `recvWindow` (ms after the request's timestamp), Kraken `deadline` (RFC 3339). Bybit is bounded
- * by ccxt's instance-wide `options.recvWindow` header; OKX's `expTime` header is not sent by ccxt.
+ * by ccxt's instance-wide `options.recvWindow` header; OKX's `expTime` is a header (see `#bounded`).
  * @internal
  */
 export function receiveWindowParams(venue: string, windowMs: number, now: number): Record<string, unknown> {

@@ -133,6 +133,8 @@ export interface CcxtExchangeLike {
   fetchOrderTrades(id: string, symbol?: string, since?: number, limit?: number, params?: any): Promise<CcxtTradeLike[]>;
   /** Fetches the account's balances (`free` per currency; `info` the venue's raw answer), where the venue has it. */
   fetchBalance?(params?: any): Promise<{ free?: Record<string, number | undefined> | undefined; info?: any }>;
+  /** Headers ccxt adds to every request (the adapter sets OKX's `expTime` there while an order is sent). */
+  headers?: Record<string, string>;
   /** Options of the instance (Bybit's `recvWindow`, Binance's default `recvWindow`, …). */
   options?: Record<string, any>;
   /** Fetches one ticker. */
