@@ -7,7 +7,7 @@ import { CycleEngineError } from './errors';
 
 /**
  * What replaces a secret.
- * @public
+ * @internal
  */
 export const REDACTED = '[redacted]';
 
@@ -15,7 +15,7 @@ export const REDACTED = '[redacted]';
  * Names of query parameters, form fields, JSON keys and HTTP headers whose value is a secret or is
  * derived from one (a request signature can replay that request within its receive window).
  * Matched case-insensitively.
- * @public
+ * @internal
  */
 export const SECRET_FIELD_NAMES: readonly string[] = [
   'signature', 'sign', 'apiKey', 'api_key', 'api-key', 'secret', 'secretKey', 'secret_key', 'password', 'passwd', 'passphrase', 'token', 'access_token',
@@ -34,6 +34,8 @@ const NAMES = [...SECRET_FIELD_NAMES].sort((a, b) => b.length - a.length).map(es
 const QUERY_RE = new RegExp(`(?<![\\w-])(${NAMES})=(?!\\[redacted\\])[^&\\s"'#,;)]*`, 'gi');
 /** `"name": "value"` or `'name': 'value'` (JSON, inspected objects, header maps). */
 const QUOTED_RE = new RegExp(`(["'])(${NAMES})\\1(\\s*[:=]\\s*)(["'])(?!\\[redacted\\])(?:\\\\.|(?!\\4).)*\\4`, 'gi');
+/** `name: 'value'` (an object as `util.inspect` prints it: key bare, value quoted). */
+const BARE_KEY_RE = new RegExp(`(?<![\\w-])(${NAMES})(\\s*:\\s*)(["'])(?!\\[redacted\\])(?:\\\\.|(?!\\3).)*\\3`, 'gi');
 /** `name: value` (a header line, or an unquoted key). */
 const HEADER_RE = new RegExp(`(?<![\\w-])(${NAMES})(\\s*:\\s*)(?!\\[redacted\\]|["'])(?:(?:Bearer|Basic|Token)\\s+)?[^\\s"',;}\\]]+`, 'gi');
 /** `scheme://user:password@host`. */
@@ -44,7 +46,7 @@ const USERINFO_RE = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):([^\s@/]+)@/gi;
  * {@link SECRET_FIELD_NAMES} in query strings, JSON and header lines, and passwords in URLs.
  * @param text - any text: an error message, a stack, a URL
  * @param secrets - credential values to remove wherever they occur (short ones are ignored)
- * @public
+ * @internal
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -58,6 +60,7 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   return out
     .replace(USERINFO_RE, `$1:${REDACTED}@`)
     .replace(QUOTED_RE, (_m, q: string, name: string, sep: string, vq: string) => `${q}${name}${q}${sep}${vq}${REDACTED}${vq}`)
+    .replace(BARE_KEY_RE, (_m, name: string, sep: string, vq: string) => `${name}${sep}${vq}${REDACTED}${vq}`)
     .replace(QUERY_RE, `$1=${REDACTED}`)
     .replace(HEADER_RE, `$1$2${REDACTED}`);
 }
@@ -76,7 +79,8 @@ function cleanValue(value: unknown, secrets: readonly string[]): unknown {
  * (a request, a command with its arguments, a client) are dropped: they may hold secrets.
  * @param error - what was thrown
  * @param secrets - credential values to remove
- * @public
+ * @param depth - how deep in a cause chain this copy is (copies stop at 8)
+ * @internal
  */
 export function redactedCopy(error: unknown, secrets: readonly string[] = [], depth = 0): unknown {
   if (typeof error !== 'object' || error === null) return cleanValue(error, secrets);
@@ -128,7 +132,7 @@ function cleanOwn<E extends CycleEngineError>(error: E, secrets: readonly string
  * @param error - what was thrown
  * @param secrets - credential values to remove
  * @param context - what failed, e.g. `binance: findOrder`
- * @public
+ * @internal
  */
 export function redactError(error: unknown, secrets: readonly string[], context: string): CycleEngineError {
   if (error instanceof CycleEngineError) return cleanOwn(error, secrets);

@@ -15,6 +15,7 @@ describe('redactText', () => {
     ['a form body', 'symbol=ETHUSDT&side=BUY&signature=deadbeef', [], `symbol=ETHUSDT&side=BUY&signature=${R}`],
     ['OKX headers as JSON', '{"OK-ACCESS-KEY":"k123","OK-ACCESS-SIGN":"s+/=9","OK-ACCESS-PASSPHRASE":"pp","Content-Type":"application/json"}', [], `{"OK-ACCESS-KEY":"${R}","OK-ACCESS-SIGN":"${R}","OK-ACCESS-PASSPHRASE":"${R}","Content-Type":"application/json"}`],
     ['Bybit headers as an inspected object', "{ 'X-BAPI-API-KEY': 'k1', 'X-BAPI-SIGN': 'abc', 'X-BAPI-TIMESTAMP': '1' }", [], `{ 'X-BAPI-API-KEY': '${R}', 'X-BAPI-SIGN': '${R}', 'X-BAPI-TIMESTAMP': '1' }`],
+    ['an inspected object with bare keys', "{ apiKey: 'K9', secret: \"x'y\", password: 'pw1', symbol: 'ETH/USDT' }", [], `{ apiKey: '${R}', secret: "${R}", password: '${R}', symbol: 'ETH/USDT' }`],
     ['Kraken header lines', 'API-Key: k1\nAPI-Sign: c2lnbg==\nnonce: 5', [], `API-Key: ${R}\nAPI-Sign: ${R}\nnonce: 5`],
     ['Binance key header', 'X-MBX-APIKEY: abcdef', [], `X-MBX-APIKEY: ${R}`],
     ['Authorization with a scheme', 'Authorization: Bearer eyJabc.def', [], `Authorization: ${R}`],
