@@ -1,5 +1,6 @@
 /**
  * Issue 9, the exchange-adapter side, over a real ccxt.binance and the msw Binance mock:
+ * case 1 — a MARKET order Binance ends EXPIRED after a partial fill is a fill of what executed;
  * case 2 — fetchBalances (exact free amounts) and "-2010 Account has insufficient balance" as
  * INSUFFICIENT_FUNDS on buys and sells; case 3 — an order found by client id whose trades are not
  * listed yet is a fill with `fee: null, feePending: true`, never a fee-free fill, and getMarket
@@ -47,6 +48,17 @@ describe('case 2: balances and insufficient funds', () => {
         .rejects.toMatchObject({ code: 'ORDER_REJECTED', reason: 'INSUFFICIENT_FUNDS' });
     });
   }
+});
+
+describe('case 1: a MARKET order EXPIRED on a thin book', () => {
+  it('is a fill of what executed (40 %), with its fee, both when answered and when looked up', async () => {
+    const { mock, exchange } = setup();
+    mock.inject('thin-book');
+    const fill = await exchange.placeMarketOrder({ symbol: SYMBOL, side: 'sell', baseAmount: '0.05', clientOrderId: 'ce-x-thin' });
+    // 0.05 × 0.4 = 0.02 ETH executed at 2000 → 40 USDT, fee 0.04 USDT.
+    expect(fill).toMatchObject({ status: 'filled', filledBase: '0.02', costQuote: '40', fee: { currency: 'USDT', amount: '0.04' } });
+    expect(await exchange.findOrder({ symbol: SYMBOL, clientOrderId: 'ce-x-thin', since: Date.now() - 1000 })).toMatchObject({ filledBase: '0.02', costQuote: '40' });
+  });
 });
 
 describe('case 3: a fee not reported yet', () => {
