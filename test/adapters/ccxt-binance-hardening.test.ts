@@ -101,7 +101,7 @@ describe('case 7: orders cannot land late', () => {
 
 describe('case 7: the bound per venue', () => {
   it('Binance recvWindow, Kraken deadline (RFC 3339), nothing for venues that cannot take it per order', async () => {
-    const { receiveWindowParams } = await import('../../src/adapters/ccxt/ccxt-exchange');
+    const { receiveWindowParams } = await import('../../src/adapters/ccxt/receive-window');
     const now = Date.UTC(2026, 0, 1, 12, 0, 0);
     expect(receiveWindowParams('binance', 10_000, now)).toEqual({ recvWindow: 10_000 });
     expect(receiveWindowParams('binanceus', 5_000, now)).toEqual({ recvWindow: 5_000 });

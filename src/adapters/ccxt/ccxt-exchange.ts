@@ -7,7 +7,9 @@ import { CycleEngineError, InvalidOptionsError, OrderOutcomeUnknownError, OrderR
 import type { Balances, Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFee, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { orderFee, toPortOrder, tradesFee } from './fills';
+import { freeBalances } from './balances';
 import { marketRules } from './markets';
+import { ExpTimeHeader, checkReceiveWindow, receiveWindowParams } from './receive-window';
 import { redactError, secretsOf } from '../../redact';
 import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike, CcxtTickerLike } from './types';
 import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type CcxtVenueProfile } from './venues';
@@ -54,7 +56,7 @@ export class CcxtExchange implements Exchange {
   readonly #profile: CcxtVenueProfile;
   readonly #orderParams: Readonly<Record<string, unknown>>;
   readonly #receiveWindowMs: number;
-  #expTimeHolds = 0;
+  readonly #expTime: ExpTimeHeader;
   readonly #rules = new Map<string, MarketRules>();
   #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
 
@@ -79,11 +81,8 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = exchange;
     this.#profile = profile;
     this.#orderParams = options.orderParams ?? {};
-    const window = options.receiveWindowMs ?? DEFAULT_RECEIVE_WINDOW_MS;
-    if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > MAX_RECEIVE_WINDOW_MS) {
-      throw new InvalidOptionsError('receiveWindowMs', `expected a whole number of ms from 1 to ${MAX_RECEIVE_WINDOW_MS}, got ${String(window)}`);
-    }
-    this.#receiveWindowMs = window;
+    this.#receiveWindowMs = checkReceiveWindow(options.receiveWindowMs);
+    this.#expTime = new ExpTimeHeader(exchange, this.#receiveWindowMs);
     this.id = options.id ?? exchange.id;
   }
 
@@ -186,7 +185,7 @@ export class CcxtExchange implements Exchange {
     const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
     let order: CcxtOrderLike;
     try {
-      const send = this.#bounded(() => (side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params)));
+      const send = this.#expTime.around(() => (side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params)));
       order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
     } catch (error) {
       if (isOrderRejectedError(error) || error instanceof OrderOutcomeUnknownError) throw error;
@@ -202,26 +201,6 @@ export class CcxtExchange implements Exchange {
     }
     if (result && result.status !== 'open') return result;
     throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
-  }
-
-  /**
-   * Runs an order send with OKX's `expTime` header (now + the receive window) on the instance: ccxt
-   * has no per-request headers, so it stays set while any order of this adapter is being sent —
-   * each order carries a deadline at most one window after it was signed — and is removed after.
-   */
-  async #bounded<T>(send: () => Promise<T>): Promise<T> {
-    if (this.#ccxt.id !== 'okx') return send();
-    const ccxt = this.#ccxt;
-    ccxt.headers = { ...(ccxt.headers ?? {}), expTime: String(Date.now() + this.#receiveWindowMs) };
-    this.#expTimeHolds++;
-    try {
-      return await send();
-    } finally {
-      if (--this.#expTimeHolds === 0 && ccxt.headers) {
-        const { expTime: _, ...rest } = ccxt.headers;
-        ccxt.headers = rest;
-      }
-    }
   }
 
   async #buy(request: MarketOrderRequest, rules: MarketRules, params: object): Promise<CcxtOrderLike> {
@@ -278,15 +257,7 @@ export class CcxtExchange implements Exchange {
     if (!this.#ccxt.has.fetchBalance || typeof this.#ccxt.fetchBalance !== 'function') {
       throw new CycleEngineError(`ccxt ${this.#ccxt.id} cannot fetch balances (has.fetchBalance is false)`);
     }
-    const balance = await this.#ccxt.fetchBalance();
-    const raw = rawFreeBalances(balance.info);
-    const out: Balances = {};
-    for (const asset of new Set(assets)) {
-      const float = balance.free?.[asset];
-      const free = raw.get(asset) ?? (typeof float === 'number' && Number.isFinite(float) ? new Decimal(String(float)) : undefined);
-      out[asset] = free === undefined || free.isNeg() ? '0' : str(free);
-    }
-    return out;
+    return freeBalances(await this.#ccxt.fetchBalance(), assets);
   }
 
   /**
@@ -328,33 +299,6 @@ export class CcxtExchange implements Exchange {
     if (closed || !c.has.fetchCanceledOrders || !c.fetchCanceledOrders) return closed;
     return pick(await c.fetchCanceledOrders(symbol, since));
   }
-}
-
-const DEFAULT_RECEIVE_WINDOW_MS = 10_000;
-const MAX_RECEIVE_WINDOW_MS = 60_000;
-
-/**
- * The order params that bound how late the venue may accept an order (issue 9 case 7): Binance
- * `recvWindow` (ms after the request's timestamp), Kraken `deadline` (RFC 3339). Bybit is bounded
- * by ccxt's instance-wide `options.recvWindow` header; OKX's `expTime` is a header (see `#bounded`).
- * @internal
- */
-export function receiveWindowParams(venue: string, windowMs: number, now: number): Record<string, unknown> {
-  if (venue === 'binance' || venue === 'binanceus') return { recvWindow: windowMs };
-  if (venue === 'kraken') return { deadline: new Date(now + windowMs).toISOString() };
-  return {};
-}
-
-/** Binance's raw `balances: [{ asset, free, locked }]`, exact. */
-function rawFreeBalances(info: unknown): Map<string, Decimal> {
-  const out = new Map<string, Decimal>();
-  const rows = (info as { balances?: unknown } | null)?.balances;
-  if (!Array.isArray(rows)) return out;
-  for (const row of rows as Array<Record<string, unknown>>) {
-    const free = parseDecimal(row.free);
-    if (typeof row.asset === 'string' && free !== undefined) out.set(row.asset, free);
-  }
-  return out;
 }
 
 /** Fields of a ccxt exchange that hold credentials. */
