@@ -47,7 +47,7 @@ const SIGNATURE_IN_CLEAR = [
 class Capture {
   readonly texts: Array<{ where: string; text: string }> = [];
   add(where: string, value: unknown): void {
-    this.texts.push({ where, text: typeof value === 'string' ? value : inspect(value, { depth: 12, breakLength: Infinity }) });
+    this.texts.push({ where, text: typeof value === 'string' ? value : inspect(value, { depth: Infinity, breakLength: Infinity }) });
     if (value instanceof Error || (typeof value === 'object' && value !== null)) {
       // JSON as a log service would store it (own enumerable properties, nested).
       try {
