@@ -19,7 +19,7 @@ export type { FileLockOptions } from './adapters/file/file-lock';
 export type { MemoryLockOptions } from './adapters/memory/memory-lock';
 export { PaperExchange } from './adapters/paper/paper-exchange';
 export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './adapters/paper/paper-options';
-export type { PaperFault, PaperFaultOptions } from './adapters/paper/paper-faults';
+export type { PaperFault, PaperFaultOptions, PaperPartialFill } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
 export { GuardedEmitter } from './engine/guarded-emitter';
 export type { AttachLoggerOptions, LogSink } from './log';

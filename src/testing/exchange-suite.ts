@@ -11,7 +11,7 @@ import { checkLookup } from '../engine/lookup';
 import { checkMarketRules } from '../engine/market-rules';
 import { checkPrices } from '../engine/prices';
 import type { PendingOrder } from '../ports/record';
-import type { Exchange, MarketOrderRequest, MarketRules, OrderFill } from '../ports/exchange';
+import type { Exchange, MarketOrderRequest, MarketRules, OrderFill, OrderSide } from '../ports/exchange';
 import { randomClientOrderId } from './fixtures';
 import { codeOf, settle } from './support';
 
@@ -30,6 +30,11 @@ export interface ExchangeFixture {
   setPrice?(price: string): void | Promise<void>;
   /** Makes the venue refuse the next order (nothing executes). */
   injectReject?(): void | Promise<void>;
+  /**
+   * Makes the venue refuse the next order on `side` for lack of balance (nothing executes), e.g. by
+   * emptying the paper account's quote (buy) or base (sell), or a mock's insufficient-balance reply.
+   */
+  injectInsufficientFunds?(side: OrderSide): void | Promise<void>;
   /** The venue's current time, Unix ms, used for `findOrder`'s `since` (default `Date.now()`). */
   now?(): number;
   /** Frees what the fixture holds (servers, mocks); called after each case. */
@@ -50,6 +55,11 @@ export interface ExchangeSuiteOptions {
   readonly unknownSymbol?: string;
   /** Timeout of each case and hook, in ms (default: vitest's). */
   readonly timeoutMs?: number;
+  /**
+   * Skip the `fetchBalances` cases although the exchange has the method (e.g. a mocked venue that
+   * does not answer balance requests). Exchanges without `fetchBalances` skip them anyway.
+   */
+  readonly noBalances?: boolean;
 }
 
 /** Asserts a positive decimal string and returns it as a decimal. */
@@ -217,6 +227,39 @@ export function describeExchange(
       const tiny = min.gt(0) ? min.div(2) : dec(rules.amountStep).mul(await priceOf()).div(10);
       await expectRejected({ symbol: fixture().symbol, side: 'buy', quoteAmount: str(tiny), clientOrderId: randomClientOrderId() });
     }, timeoutMs);
+
+    it('fetchBalances (optional): a free amount ≥ 0 as a decimal string per asset asked, and the quote the account holds', async (ctx) => {
+      const { exchange, symbol } = fixture();
+      if (typeof exchange.fetchBalances !== 'function') return ctx.skip('the exchange has no fetchBalances');
+      if (options.noBalances) return ctx.skip('noBalances');
+      const rules = await exchange.getMarket(symbol);
+      const asked = [rules.base, rules.quote, 'NOSUCHASSET'];
+      const balances = await exchange.fetchBalances(asked);
+      for (const [asset, free] of Object.entries(balances)) {
+        expect(asked, `${asset} was asked for`).toContain(asset);
+        expect(isDecimalString(free) && !dec(free).isNeg(), `${asset} free ${String(free)} is a decimal string ≥ 0`).toBe(true);
+      }
+      expect(dec(balances[rules.quote] ?? '0').gt(0), `the account holds ${rules.quote}`).toBe(true);
+      expect(dec(balances.NOSUCHASSET ?? '0').isZero(), 'an asset not held is 0 or absent').toBe(true);
+    }, timeoutMs);
+
+    for (const side of ['buy', 'sell'] as const) {
+      it(`a ${side} refused for lack of balance is rejected with reason INSUFFICIENT_FUNDS and never found`, async (ctx) => {
+        if (!fixture().injectInsufficientFunds) return ctx.skip('the fixture has no injectInsufficientFunds');
+        const rules = await fixture().exchange.getMarket(fixture().symbol);
+        const quote = await quoteAmount(rules);
+        const baseAmount = str(floorToStep(dec(quote).div(await priceOf()), dec(rules.amountStep)));
+        await fixture().injectInsufficientFunds!(side);
+        const request: MarketOrderRequest = side === 'buy'
+          ? { symbol: fixture().symbol, side, quoteAmount: quote, clientOrderId: randomClientOrderId() }
+          : { symbol: fixture().symbol, side, baseAmount, clientOrderId: randomClientOrderId() };
+        const result = await settle(fixture().exchange.placeMarketOrder(request));
+        const error = result.ok ? undefined : (result.error as { reason?: unknown });
+        expect(isOrderRejectedError(error), `rejected with ORDER_REJECTED, got ${String(codeOf(error) ?? error)}`).toBe(true);
+        expect(error?.reason).toBe('INSUFFICIENT_FUNDS');
+        expect(await fixture().exchange.findOrder({ symbol: request.symbol, clientOrderId: request.clientOrderId, since: now() - 1000 })).toBeNull();
+      }, timeoutMs);
+    }
 
     it('an order the venue refuses is rejected (ORDER_REJECTED) and never found', async (ctx) => {
       if (!fixture().injectReject) return ctx.skip('the fixture has no injectReject');

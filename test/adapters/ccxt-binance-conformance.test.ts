@@ -20,5 +20,6 @@ describeExchange('CcxtExchange (binance, mocked with msw)', () => {
     symbol: 'ETH/USDT',
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
+    injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
 });

@@ -36,6 +36,7 @@ describeExchange('CcxtExchange (bybit, mocked with msw)', () => {
     symbol: SYMBOL,
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
+    injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
 });
 

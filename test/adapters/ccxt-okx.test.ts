@@ -35,6 +35,7 @@ describeExchange('CcxtExchange (okx, mocked with msw)', () => {
     symbol: SYMBOL,
     setPrice: (price) => void mock.prices.set('ETH-USDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
+    injectInsufficientFunds: () => mock.inject('insufficient-balance'),
   };
 }, { quoteAmount: '20' }); // OKX has no minimum notional in ccxt, but a minimum size (minSz 0.0001 ETH)
 

@@ -8,6 +8,7 @@ function paper(symbol: string, options: PaperExchangeOptions): ExchangeFixture {
     symbol,
     setPrice: (price) => exchange.setPrice(symbol, price),
     injectReject: () => exchange.injectFault('reject'),
+    injectInsufficientFunds: (side) => exchange.setBalance(side === 'buy' ? symbol.split('/')[1]! : symbol.split('/')[0]!, '0'),
   };
 }
 

@@ -4,11 +4,14 @@
  */
 import { Decimal, parseDecimal, str } from '../../decimal';
 import { checkKnownOptions } from '../../options-check';
-import { InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderOutcomeUnknownError, isOrderRejectedError } from '../../errors';
-import type { Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFill, OrderSide } from '../../ports/exchange';
+import { CycleEngineError, InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderOutcomeUnknownError, isOrderRejectedError } from '../../errors';
+import type { Balances, Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFee, OrderFill, OrderSide } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { orderFee, toPortOrder, tradesFee } from './fills';
+import { freeBalances } from './balances';
 import { marketRules } from './markets';
+import { ExpTimeHeader, checkReceiveWindow, receiveWindowParams } from './receive-window';
+import { redactError, secretsOf } from '../../redact';
 import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike, CcxtTickerLike } from './types';
 import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type CcxtVenueProfile } from './venues';
 
@@ -26,12 +29,25 @@ export interface CcxtExchangeOptions {
   readonly venueProfile?: CcxtVenueProfile;
   /** Extra ccxt `params` sent with every order (e.g. `{ newOrderRespType: 'FULL' }`). */
   readonly orderParams?: Readonly<Record<string, unknown>>;
+  /**
+   * How late after it is sent an order may still be accepted by the venue, in ms (default 10,000;
+   * at most 60,000, Binance's and Kraken's limit). Sent as Binance `recvWindow`, Kraken `deadline`
+   * and OKX's `expTime` header with every order; Bybit bounds every private request by ccxt's own
+   * `options.recvWindow` (5,000 ms unless you change it). Keep it below the engine's
+   * `landingWindowMs`. Use one `CcxtExchange` per ccxt instance (OKX's header is set on it).
+   */
+  readonly receiveWindowMs?: number;
 }
 
 /**
  * The {@link Exchange} port over any ccxt exchange object: MARKET buys by quote amount
  * (`createMarketBuyOrderWithCost`), sells by base amount, look-ups by client order id, and venue
  * errors classified by `CCXT_ERROR_CLASSIFICATION`.
+ *
+ * Every error a method throws is redacted first (issue 14): request signatures, auth headers and
+ * the instance's own `apiKey`/`secret`/`password` become `[redacted]` in its message and stack, a
+ * ccxt error is wrapped in a `CycleEngineError` (never passed on as it is), and every `cause` is a
+ * cleaned copy.
  * @public
  */
 export class CcxtExchange implements Exchange {
@@ -40,8 +56,18 @@ export class CcxtExchange implements Exchange {
   readonly #ccxt: CcxtExchangeLike;
   readonly #profile: CcxtVenueProfile;
   readonly #orderParams: Readonly<Record<string, unknown>>;
+  readonly #receiveWindowMs: number;
+  readonly #expTime: ExpTimeHeader;
   readonly #rules = new Map<string, MarketRules>();
   #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
+
+  /**
+   * The receive window sent with every order (`receiveWindowMs`): the engine refuses a
+   * `landingWindowMs` below it, since an order could still land after being given up.
+   */
+  get minLandingWindowMs(): number {
+    return this.#receiveWindowMs;
+  }
 
   /**
    * @param exchange - a ccxt exchange instance (`new ccxt.binance({ apiKey, secret })`)
@@ -55,7 +81,7 @@ export class CcxtExchange implements Exchange {
       throw new InvalidOptionsError('exchange', 'expected a ccxt exchange instance, e.g. new ccxt.binance({ ... })');
     }
     const profileShape = { lookup: true, maxIdLength: true, idPattern: true } as const satisfies Record<keyof CcxtVenueProfile, true>;
-    checkKnownOptions(options, { id: true, venueProfile: profileShape, orderParams: true } as const satisfies Record<keyof CcxtExchangeOptions, unknown>);
+    checkKnownOptions(options, { id: true, venueProfile: profileShape, orderParams: true, receiveWindowMs: true } as const satisfies Record<keyof CcxtExchangeOptions, unknown>);
     const known = CCXT_VENUE_PROFILES[exchange.id];
     if (NO_CLIENT_ID_VENUES.has(exchange.id)) {
       throw new InvalidOptionsError('exchange', `ccxt does not send a client order id to ${exchange.id}: an order whose answer is lost could not be found again, so it could be bought twice`);
@@ -67,6 +93,8 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = exchange;
     this.#profile = profile;
     this.#orderParams = options.orderParams ?? {};
+    this.#receiveWindowMs = checkReceiveWindow(options.receiveWindowMs);
+    this.#expTime = new ExpTimeHeader(exchange, this.#receiveWindowMs);
     this.id = options.id ?? exchange.id;
   }
 
@@ -84,8 +112,33 @@ export class CcxtExchange implements Exchange {
     return market;
   }
 
-  /** Last prices: one `fetchTickers` call where the venue has it; unknown symbols are left out. */
-  async fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+  /** The instance's credentials, read at each use (a user may set them after construction). */
+  #secrets(): string[] {
+    return secretsOf(this.#ccxt, CREDENTIAL_FIELDS);
+  }
+
+  /** Runs one port call; whatever it throws leaves redacted. */
+  async #guard<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.#redact(error, method);
+    }
+  }
+
+  #redact(error: unknown, method: string): CycleEngineError {
+    return redactError(error, this.#secrets(), `${this.id}: ${method}`);
+  }
+
+  /**
+   * Last prices: one `fetchTickers` call where the venue has it; unknown symbols are left out.
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked
+   */
+  fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
+    return this.#guard('fetchPrices', () => this.#fetchPrices(symbols));
+  }
+
+  async #fetchPrices(symbols: readonly string[]): Promise<Record<string, number>> {
     const markets = await this.#loadMarkets();
     const known = [...new Set(symbols)].filter((s) => markets[s] !== undefined);
     const prices: Record<string, number> = {};
@@ -106,8 +159,15 @@ export class CcxtExchange implements Exchange {
     return prices;
   }
 
-  /** Market rules from `loadMarkets` (cached), as decimal strings. */
-  async getMarket(symbol: string): Promise<MarketRules> {
+  /**
+   * Market rules from `loadMarkets` (cached), as decimal strings.
+   * @throws `OrderRejectedError` (`BAD_SYMBOL`) for a symbol the venue does not list; `CycleEngineError` (redacted) when markets cannot be loaded
+   */
+  getMarket(symbol: string): Promise<MarketRules> {
+    return this.#guard('getMarket', () => this.#getMarket(symbol));
+  }
+
+  async #getMarket(symbol: string): Promise<MarketRules> {
     const cached = this.#rules.get(symbol);
     if (cached) return cached;
     const rules = marketRules(await this.#market(symbol), this.#ccxt.precisionMode);
@@ -115,22 +175,29 @@ export class CcxtExchange implements Exchange {
     return rules;
   }
 
-  /** Sends a MARKET order with the request's client order id; see the class for the error mapping. */
-  async placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+  /**
+   * Sends a MARKET order with the request's client order id; see the class for the error mapping.
+   * @throws `OrderRejectedError` when nothing executed; `OrderOutcomeUnknownError` when it may have (both redacted)
+   */
+  placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
+    return this.#guard('placeMarketOrder', () => this.#placeMarketOrder(request));
+  }
+
+  async #placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
     const { symbol, side, clientOrderId } = request;
     let rules: MarketRules;
     let market: CcxtMarketLike;
     try {
-      [rules, market] = await Promise.all([this.getMarket(symbol), this.#market(symbol)]);
+      [rules, market] = await Promise.all([this.#getMarket(symbol), this.#market(symbol)]);
     } catch (error) {
       // Nothing was sent yet: whatever failed (markets unavailable, unknown symbol), no order exists.
       if (isOrderRejectedError(error)) throw error;
       throw new OrderRejectedError(`${this.id}: markets unavailable, ${clientOrderId} not sent: ${String(error)}`, { reason: 'MARKETS_UNAVAILABLE', clientOrderId, cause: error });
     }
-    const params = { ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
+    const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
     let order: CcxtOrderLike;
     try {
-      const send = side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params);
+      const send = this.#expTime.around(() => (side === 'buy' ? this.#buy(request, rules, params) : this.#sell(request, market, params)));
       order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
     } catch (error) {
       if (isOrderRejectedError(error) || isOrderOutcomeUnknownError(error)) throw error;
@@ -142,7 +209,7 @@ export class CcxtExchange implements Exchange {
       if (result === null && (order.status === 'canceled' || order.status === 'expired' || order.status === 'rejected')) {
         throw new OrderRejectedError(`${this.id}: ${clientOrderId} ended ${order.status} with nothing executed`, { reason: order.status.toUpperCase(), clientOrderId });
       }
-      result = await this.findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
+      result = await this.#findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
     }
     if (result && result.status !== 'open') return result;
     throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
@@ -178,16 +245,42 @@ export class CcxtExchange implements Exchange {
   }
 
   async #toPort(order: CcxtOrderLike, ids: { clientOrderId: string; symbol: string; side: OrderSide }, base: string): Promise<OrderFill | OpenOrder | null> {
-    let fee = orderFee(order, base);
+    let fee: OrderFee | null | 'pending' | undefined = orderFee(order, base);
     const executedSome = order.status !== 'open' && order.status !== undefined;
-    if (fee === undefined && executedSome && order.id !== undefined && this.#ccxt.has.fetchOrderTrades) {
-      fee = tradesFee(await this.#ccxt.fetchOrderTrades(order.id, ids.symbol), base);
+    if (fee === undefined && executedSome) {
+      // Binance's order endpoint carries no commission: the order's trades do, once listed. No
+      // trades yet (or no way to ask) means the fee is not known yet, never that there was none.
+      const trades = order.id !== undefined && this.#ccxt.has.fetchOrderTrades ? await this.#ccxt.fetchOrderTrades(order.id, ids.symbol) : [];
+      fee = trades.length > 0 ? tradesFee(trades, base) : 'pending';
     }
     return toPortOrder(order, ids, fee ?? null);
   }
 
-  /** Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning). */
-  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+  /**
+   * Free amounts of `assets` from ccxt's `fetchBalance` (Binance: the raw `free` strings, exact);
+   * an asset the account does not hold is `'0'`.
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked or ccxt has no `fetchBalance`
+   */
+  fetchBalances(assets: readonly string[]): Promise<Balances> {
+    return this.#guard('fetchBalances', () => this.#fetchBalances(assets));
+  }
+
+  async #fetchBalances(assets: readonly string[]): Promise<Balances> {
+    if (!this.#ccxt.has.fetchBalance || typeof this.#ccxt.fetchBalance !== 'function') {
+      throw new CycleEngineError(`ccxt ${this.#ccxt.id} cannot fetch balances (has.fetchBalance is false)`);
+    }
+    return freeBalances(await this.#ccxt.fetchBalance(), assets);
+  }
+
+  /**
+   * Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning).
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked
+   */
+  findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+    return this.#guard('findOrder', () => this.#findOrder(query));
+  }
+
+  async #findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
     const { symbol, clientOrderId } = query;
     const venueId = venueClientOrderId(this.#profile, clientOrderId);
     const market = await this.#market(symbol);
@@ -219,6 +312,9 @@ export class CcxtExchange implements Exchange {
     return pick(await c.fetchCanceledOrders(symbol, since));
   }
 }
+
+/** Fields of a ccxt exchange that hold credentials. */
+const CREDENTIAL_FIELDS = ['apiKey', 'secret', 'password', 'uid', 'login', 'privateKey', 'token', 'twofa'];
 
 /** Races a ccxt call with the engine's abort signal (ccxt cannot cancel a request). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {

@@ -4,6 +4,7 @@
  * never `instanceof` alone.
  */
 import { OrderOutcomeUnknownError, OrderRejectedError } from '../../errors';
+import { redactError } from '../../redact';
 
 /**
  * What an error thrown while sending an order means: `rejected` — nothing executed, safe to retry;
@@ -85,6 +86,8 @@ export function classifyCcxtError(error: unknown, venue: string): CcxtErrorRule 
   const message = error instanceof Error ? error.message : '';
   // A duplicate client order id means an earlier order with this id exists: it may have executed.
   if (/duplicate order/i.test(message)) return { match: 'DuplicateOrderId', outcome: 'unknown', reason: 'DUPLICATE_ORDER_ID' };
+  // Binance -2010 "Account has insufficient balance for requested action." (buy or sell), whatever class ccxt gave it.
+  if (/insufficient (balance|funds)/i.test(message)) return { match: 'InsufficientFunds', outcome: 'rejected', reason: 'INSUFFICIENT_FUNDS' };
   for (const rule of CCXT_ERROR_CLASSIFICATION) {
     const colon = rule.match.indexOf(':');
     if (colon >= 0 ? rule.match === `${venue.replace(/us$/, '')}:${code ?? ''}` : names.has(rule.match)) return rule;
@@ -94,7 +97,8 @@ export function classifyCcxtError(error: unknown, venue: string): CcxtErrorRule 
 
 /**
  * Turns an error thrown while sending an order into the port's `OrderRejectedError` or
- * `OrderOutcomeUnknownError` (with the original as `cause`).
+ * `OrderOutcomeUnknownError`, redacted (signatures and auth headers in ccxt's message, which
+ * carries the signed URL, become `[redacted]`; the `cause` is a cleaned copy of the original).
  * @param error - what ccxt threw
  * @param venue - the ccxt exchange id
  * @param clientOrderId - the order's client order id
@@ -103,7 +107,8 @@ export function classifyCcxtError(error: unknown, venue: string): CcxtErrorRule 
 export function toOrderError(error: unknown, venue: string, clientOrderId: string): OrderRejectedError | OrderOutcomeUnknownError {
   const rule = classifyCcxtError(error, venue);
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return rule.outcome === 'rejected'
+  const wrapped = rule.outcome === 'rejected'
     ? new OrderRejectedError(`${venue} refused ${clientOrderId} (${rule.reason}): ${text}`, { reason: rule.reason, clientOrderId, cause: error })
     : new OrderOutcomeUnknownError(`${venue}: outcome of ${clientOrderId} unknown (${rule.reason}): ${text}`, { clientOrderId, cause: error });
+  return redactError(wrapped, [], venue) as typeof wrapped;
 }

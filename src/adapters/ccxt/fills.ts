@@ -102,14 +102,15 @@ export function executed(order: CcxtOrderLike): { base: Decimal; cost: Decimal |
 
 /**
  * The port's view of a ccxt order: a fill (closed, or cancelled/expired after executing some),
- * an open order, or `null` when it ended with nothing executed.
+ * an open order, or `null` when it ended with nothing executed. `fee: 'pending'` (the venue lists
+ * no trades for it yet) gives a fill with `fee: null, feePending: true`.
  * @throws {@link InvalidExchangeResponseError} when a filled order lacks its cost
  * @internal
  */
 export function toPortOrder(
   order: CcxtOrderLike,
   ids: { clientOrderId: string; symbol: string; side: OrderSide },
-  fee: OrderFee | null,
+  fee: OrderFee | null | 'pending',
 ): OrderFill | OpenOrder | null {
   const { base, cost } = executed(order);
   const orderId = String(order.id ?? '');
@@ -122,5 +123,7 @@ export function toPortOrder(
   const info = order.info as Record<string, unknown> | null;
   const rawTime = Number(info?.transactTime ?? info?.updateTime);
   const timestamp = order.lastTradeTimestamp ?? order.timestamp ?? (Number.isFinite(rawTime) && rawTime > 0 ? rawTime : Date.now());
-  return { orderId, clientOrderId: ids.clientOrderId, symbol: ids.symbol, side: ids.side, status: 'filled', filledBase: str(base), costQuote: str(cost), avgPrice: str(avg), fee, timestamp };
+  const fill = { orderId, clientOrderId: ids.clientOrderId, symbol: ids.symbol, side: ids.side, status: 'filled' as const, filledBase: str(base), costQuote: str(cost), avgPrice: str(avg), timestamp };
+  // Issue 9 case 3: a fee the venue has not reported yet is never shown as "no fee".
+  return fee === 'pending' ? { ...fill, fee: null, feePending: true } : { ...fill, fee };
 }

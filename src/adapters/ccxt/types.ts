@@ -23,6 +23,8 @@ export interface CcxtMarketLike {
     amount?: { min?: number | undefined; max?: number | undefined };
     cost?: { min?: number | undefined; max?: number | undefined };
   };
+  /** Taker fee rate, a fraction (e.g. 0.001), as ccxt knows it. */
+  taker?: number | undefined;
   /** The venue's raw market (Binance: its `exchangeInfo` symbol, with `filters`). */
   info: any;
 }
@@ -129,6 +131,12 @@ export interface CcxtExchangeLike {
   fetchCanceledOrders?(symbol?: string, since?: number, limit?: number, params?: any): Promise<CcxtOrderLike[]>;
   /** Fetches the trades of one order. */
   fetchOrderTrades(id: string, symbol?: string, since?: number, limit?: number, params?: any): Promise<CcxtTradeLike[]>;
+  /** Fetches the account's balances (`free` per currency; `info` the venue's raw answer), where the venue has it. */
+  fetchBalance?(params?: any): Promise<{ free?: Record<string, number | undefined> | undefined; info?: any }>;
+  /** Headers ccxt adds to every request (the adapter sets OKX's `expTime` there while an order is sent). */
+  headers?: Record<string, string>;
+  /** Options of the instance (Bybit's `recvWindow`, Binance's default `recvWindow`, …). */
+  options?: Record<string, any>;
   /** Fetches one ticker. */
   fetchTicker(symbol: string, params?: any): Promise<CcxtTickerLike>;
   /** Fetches many tickers. */

@@ -4,6 +4,7 @@
 import { dec, floorToStep, parseDecimal, str, type Decimal, type DecimalLike } from '../../decimal';
 import { CycleEngineError, OrderOutcomeUnknownError, OrderRejectedError } from '../../errors';
 import type {
+  Balances,
   Exchange,
   FindOrderQuery,
   MarketOrderRequest,
@@ -11,7 +12,7 @@ import type {
   OpenOrder,
   OrderFill,
 } from '../../ports/exchange';
-import { FaultQueue, settleLater, type PaperFault, type PaperFaultOptions } from './paper-faults';
+import { FaultQueue, partialRatio, settleLater, type PaperFault, type PaperFaultOptions } from './paper-faults';
 import {
   CLIENT_ORDER_ID_RE,
   optionAsset,
@@ -25,7 +26,7 @@ import {
   type ParsedRules,
 } from './paper-options';
 
-export type { PaperFault, PaperFaultOptions } from './paper-faults';
+export type { PaperFault, PaperFaultOptions, PaperPartialFill } from './paper-faults';
 export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './paper-options';
 
 type MutableOrder = { -readonly [K in keyof PaperOrder]: PaperOrder[K] };
@@ -67,9 +68,9 @@ export class PaperExchange implements Exchange {
     return this.#orders;
   }
 
-  /** The orders that executed, in arrival order. */
+  /** The orders that executed, in full or in part (`expired` after a partial fill), in arrival order. */
   executedOrders(): PaperOrder[] {
-    return this.#orders.filter((o) => o.status === 'filled');
+    return this.#orders.filter((o) => o.status === 'filled' || o.status === 'expired');
   }
 
   /**
@@ -141,7 +142,18 @@ export class PaperExchange implements Exchange {
       );
     }
     const { amountStep, priceTick, minNotional } = this.#rulesOf(symbol);
-    return { symbol, ...parts, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional) };
+    const takerFeeRate = str(this.#config.feeRate);
+    return { symbol, ...parts, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional), takerFeeRate };
+  }
+
+  /**
+   * Free balances of `assets` as decimal strings (`'0'` for an asset not held); see
+   * {@link Exchange.fetchBalances}.
+   */
+  async fetchBalances(assets: readonly string[]): Promise<Balances> {
+    const out: Balances = {};
+    for (const asset of assets) out[asset] = this.balance(asset);
+    return out;
   }
 
   /**
@@ -158,7 +170,7 @@ export class PaperExchange implements Exchange {
     if (quoteAmount !== undefined) order.quoteAmount = quoteAmount;
     if (baseAmount !== undefined) order.baseAmount = baseAmount;
     this.#orders.push(order);
-    const fault = this.#faults.take(symbol, side);
+    const fault = this.#faults.take(symbol, side, clientOrderId);
     if (fault !== undefined) order.fault = fault;
     if (fault === 'reject') throw this.#reject(order, 'INJECTED_FAULT', 'order refused (injected fault)');
     if (fault === 'unknown-before' || fault === 'hang') {
@@ -189,7 +201,11 @@ export class PaperExchange implements Exchange {
     for (let i = candidates.length - 1; i >= 0; i--) {
       const o = candidates[i]!;
       if (o.symbol !== query.symbol || o.receivedAt < earliest) continue;
-      if (o.status === 'filled' && o.fill) return o.fill;
+      if ((o.status === 'filled' || o.status === 'expired') && o.fill) {
+        // The `fee-pending` fault: the venue lists no trades for the order yet.
+        if (this.#faults.take(o.symbol, o.side, o.clientOrderId, 'lookup') === 'fee-pending') return { ...o.fill, fee: null, feePending: true };
+        return o.fill;
+      }
       if (o.status === 'open') {
         const { orderId, clientOrderId, symbol, side } = o;
         return { orderId, clientOrderId, symbol, side, status: 'open', filledBase: '0' };
@@ -238,7 +254,7 @@ export class PaperExchange implements Exchange {
   #settle(order: MutableOrder, amount: Decimal, fault: PaperFault | undefined, signal?: AbortSignal): OrderFill {
     let fill: OrderFill;
     try {
-      fill = this.#execute(order, amount);
+      fill = this.#execute(order, amount, partialRatio(fault));
     } catch (error) {
       throw this.#lostResponse(order, fault, signal, error) ?? error;
     }
@@ -247,23 +263,27 @@ export class PaperExchange implements Exchange {
     return fault === 'malformed-after' ? { ...fill, filledBase: 'abc' } : fill;
   }
 
-  #execute(order: MutableOrder, amount: Decimal): OrderFill {
+  #execute(order: MutableOrder, amount: Decimal, partial: string | undefined): OrderFill {
     const price = this.#prices.get(order.symbol)!;
     const { base: baseAsset, quote: quoteAsset } = splitSymbol(order.symbol)!;
     const { amountStep, minNotional } = this.#rulesOf(order.symbol);
     const buy = order.side === 'buy';
-    const base = floorToStep(buy ? amount.div(price) : amount, amountStep);
-    const quote = base.mul(price);
-    if (base.isZero() || quote.lt(minNotional)) {
-      throw this.#reject(order, 'MIN_NOTIONAL', `order value ${str(quote)} is below the minimum ${str(minNotional)}`);
+    const ordered = floorToStep(buy ? amount.div(price) : amount, amountStep);
+    if (ordered.isZero() || ordered.mul(price).lt(minNotional)) {
+      throw this.#reject(order, 'MIN_NOTIONAL', `order value ${str(ordered.mul(price))} is below the minimum ${str(minNotional)}`);
     }
-    const [payAsset, payAmount, getAsset, getAmount] = buy
-      ? [quoteAsset, quote, baseAsset, base]
-      : [baseAsset, base, quoteAsset, quote];
+    // The whole order must be covered, as on the venue, even if only part of it executes.
+    const [payAsset, getAsset] = buy ? [quoteAsset, baseAsset] : [baseAsset, quoteAsset];
+    const needed = buy ? ordered.mul(price) : ordered;
     const available = this.#balances.get(payAsset) ?? dec(0);
-    if (available.lt(payAmount)) {
-      throw this.#reject(order, 'INSUFFICIENT_FUNDS', `needs ${str(payAmount)} ${payAsset}, has ${str(available)}`);
+    if (available.lt(needed)) {
+      throw this.#reject(order, 'INSUFFICIENT_FUNDS', `needs ${str(needed)} ${payAsset}, has ${str(available)}`);
     }
+    // A thin book (the partialFill fault): only that share executes, in whole amount steps.
+    const base = partial === undefined ? ordered : floorToStep(ordered.mul(partial), amountStep);
+    if (base.isZero()) throw this.#reject(order, 'EXPIRED', 'the order expired with nothing executed (injected partialFill)');
+    const quote = base.mul(price);
+    const [payAmount, getAmount] = buy ? [quote, base] : [base, quote];
     // Binance without BNB: the fee is taken from what the order brings in.
     const fee = getAmount.mul(this.#config.feeRate);
     this.#balances.set(payAsset, available.sub(payAmount));
@@ -280,7 +300,7 @@ export class PaperExchange implements Exchange {
       fee: fee.isZero() ? null : Object.freeze({ currency: getAsset, amount: str(fee) }),
       timestamp: this.#config.clock.now(),
     });
-    order.status = 'filled';
+    order.status = partial === undefined ? 'filled' : 'expired';
     order.fill = fill;
     return fill;
   }

@@ -2,6 +2,7 @@
  * Fault injection for the paper exchange: scripted failures, so tests can reproduce the ways a
  * real venue fails (refusals, lost requests, lost responses, garbled responses).
  */
+import { parseDecimal, type DecimalLike } from '../../decimal';
 import { InvalidOptionsError } from '../../errors';
 import { checkKnownOptions, nearestName } from '../../options-check';
 import type { OrderSide } from '../../ports/exchange';
@@ -14,9 +15,27 @@ import type { OrderSide } from '../../ports/exchange';
  * - `unknown-after`: the order is processed, the response is lost (`OrderOutcomeUnknownError`).
  * - `hang`: the request is lost and the call never settles, unless its signal aborts.
  * - `malformed-after`: the order executes and the call resolves with a malformed fill.
+ * - `{ kind: 'partialFill', ratio }`: a MARKET order on a thin book: only `ratio` of its amount
+ *   executes (rounded down to the amount step) and the rest expires, as Binance ends such an order
+ *   `EXPIRED`; the caller gets the fill of the executed part, balances move for it only, and the
+ *   order is recorded `expired`. Nothing executed at all → refused (`EXPIRED`).
+ * - `fee-pending`: not an order fault but a look-up fault: the next `count` `findOrder` answers
+ *   for a filled order say `fee: null, feePending: true`, as ccxt does while Binance lists no
+ *   trades for the order yet.
  * @public
  */
-export type PaperFault = 'reject' | 'unknown-before' | 'unknown-after' | 'hang' | 'malformed-after';
+export type PaperFault = 'reject' | 'unknown-before' | 'unknown-after' | 'hang' | 'malformed-after' | 'fee-pending' | PaperPartialFill;
+
+/**
+ * The partial-fill fault of {@link PaperFault}.
+ * @public
+ */
+export interface PaperPartialFill {
+  /** Tag of this fault. */
+  readonly kind: 'partialFill';
+  /** Share of the order's amount that executes, a decimal > 0 and < 1 (e.g. `'0.4'`). */
+  readonly ratio: DecimalLike;
+}
 
 /**
  * Which orders an injected fault applies to, and how many times.
@@ -29,20 +48,53 @@ export interface PaperFaultOptions {
   readonly symbol?: string;
   /** Only orders on this side (default: any). */
   readonly side?: OrderSide;
+  /** Only orders (or, for `fee-pending`, look-ups) with this client order id (default: any). */
+  readonly clientOrderId?: string;
 }
 
-const FAULTS: ReadonlySet<string> = new Set<PaperFault>([
+const FAULTS: ReadonlySet<string> = new Set<string>([
   'reject',
   'unknown-before',
   'unknown-after',
   'hang',
   'malformed-after',
+  'fee-pending',
 ]);
+
+/** Faults met by `findOrder` rather than by an order. */
+const LOOKUP_FAULTS: ReadonlySet<string> = new Set(['fee-pending']);
+
+/** Where a fault is met: sending an order, or looking one up. @internal */
+export type FaultStage = 'order' | 'lookup';
+
+/** The stage a fault belongs to. @internal */
+export function stageOf(fault: PaperFault): FaultStage {
+  return typeof fault === 'string' && LOOKUP_FAULTS.has(fault) ? 'lookup' : 'order';
+}
+
+/** The executed share of a partial-fill fault, or undefined for any other fault. @internal */
+export function partialRatio(fault: PaperFault | undefined): string | undefined {
+  return typeof fault === 'object' && fault !== null && fault.kind === 'partialFill' ? String(fault.ratio) : undefined;
+}
+
+function checkFault(fault: unknown): void {
+  if (typeof fault === 'string' && FAULTS.has(fault)) return;
+  if (typeof fault === 'object' && fault !== null && (fault as PaperPartialFill).kind === 'partialFill') {
+    const ratio = parseDecimal((fault as PaperPartialFill).ratio);
+    if (ratio === undefined || !ratio.gt(0) || !ratio.lt(1)) {
+      throw new InvalidOptionsError('fault.ratio', `must be a decimal > 0 and < 1, got ${JSON.stringify((fault as PaperPartialFill).ratio)}`);
+    }
+    return;
+  }
+  const near = typeof fault === 'string' ? nearestName(fault, [...FAULTS]) : undefined;
+  throw new InvalidOptionsError('fault', `unknown fault ${JSON.stringify(fault)}${near === undefined ? '' : `, did you mean '${near}'?`}`);
+}
 
 interface QueuedFault {
   readonly fault: PaperFault;
   readonly symbol: string | undefined;
   readonly side: OrderSide | undefined;
+  readonly clientOrderId: string | undefined;
   remaining: number;
 }
 
@@ -55,11 +107,8 @@ export class FaultQueue {
 
   /** Queues `fault` for the next `count` matching orders; throws `InvalidOptionsError` on bad input. */
   add(fault: PaperFault, options: PaperFaultOptions = {}): void {
-    if (!FAULTS.has(fault)) {
-      const near = typeof fault === 'string' ? nearestName(fault, [...FAULTS]) : undefined;
-      throw new InvalidOptionsError('fault', `unknown fault ${JSON.stringify(fault)}${near === undefined ? '' : `, did you mean '${near}'?`}`);
-    }
-    checkKnownOptions(options, { count: true, symbol: true, side: true } satisfies Record<keyof PaperFaultOptions, true>);
+    checkFault(fault);
+    checkKnownOptions(options, { count: true, symbol: true, side: true, clientOrderId: true } satisfies Record<keyof PaperFaultOptions, true>);
     const count = options.count ?? 1;
     if (!Number.isInteger(count) || count < 1) {
       throw new InvalidOptionsError('count', `must be a positive integer, got ${String(count)}`);
@@ -67,13 +116,17 @@ export class FaultQueue {
     if (options.side !== undefined && options.side !== 'buy' && options.side !== 'sell') {
       throw new InvalidOptionsError('side', `must be 'buy' or 'sell', got ${String(options.side)}`);
     }
-    this.#queue.push({ fault, symbol: options.symbol, side: options.side, remaining: count });
+    this.#queue.push({ fault, symbol: options.symbol, side: options.side, clientOrderId: options.clientOrderId, remaining: count });
   }
 
-  /** Consumes and returns the fault for an order, if one matches. */
-  take(symbol: string, side: OrderSide): PaperFault | undefined {
+  /** Consumes and returns the fault for an order (or a look-up, `stage: 'lookup'`), if one matches. */
+  take(symbol: string, side: OrderSide, clientOrderId?: string, stage: FaultStage = 'order'): PaperFault | undefined {
     const index = this.#queue.findIndex(
-      (q) => (q.symbol === undefined || q.symbol === symbol) && (q.side === undefined || q.side === side),
+      (q) =>
+        stageOf(q.fault) === stage &&
+        (q.symbol === undefined || q.symbol === symbol) &&
+        (q.side === undefined || q.side === side) &&
+        (q.clientOrderId === undefined || q.clientOrderId === clientOrderId),
     );
     if (index < 0) return undefined;
     const entry = this.#queue[index]!;

@@ -46,11 +46,12 @@ export interface PaperExchangeOptions {
 
 /**
  * Where an order received by the paper exchange ended up: `open` (inside its latency),
- * `filled`, `rejected` (refused; never existed for `findOrder`), `not-executed` (lost by an
+ * `filled`, `expired` (a partial fill: part executed, the rest expired — see the `partialFill`
+ * fault), `rejected` (refused; never existed for `findOrder`), `not-executed` (lost by an
  * injected fault).
  * @public
  */
-export type PaperOrderStatus = 'open' | 'filled' | 'rejected' | 'not-executed';
+export type PaperOrderStatus = 'open' | 'filled' | 'expired' | 'rejected' | 'not-executed';
 
 /**
  * One order received by the paper exchange, as recorded in `PaperExchange.orders`.

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError, LockNotHeldError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
-import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
+import { redactThrown } from '../../redact';
+import { checkPool, ensureSchema, pgSecrets, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
 import { pollUntil } from '../poll';
 
 /**
@@ -96,7 +97,16 @@ export class PostgresLock implements Lock {
    * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
-  async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
+  acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
+    const secrets = () => pgSecrets(this.#pool);
+    return redactThrown(async () => {
+      const lease = await this.#acquire(key, options);
+      // The lease's release() leaves errors redacted too.
+      return lease && { ...lease, release: () => redactThrown(() => lease.release(), secrets, 'PostgresLock.release') };
+    }, secrets, 'PostgresLock.acquire');
+  }
+
+  async #acquire(key: string, options: LockAcquireOptions): Promise<LockLease | null> {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidOptionsError('key', 'expected a non-empty string');
     const ttlMs = options.ttlMs ?? this.#ttlMs;
     if (!(ttlMs > 0)) throw new InvalidOptionsError('ttlMs', 'expected a number of ms above 0');

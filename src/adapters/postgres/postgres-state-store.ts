@@ -6,7 +6,8 @@ import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnk
 import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
-import { checkPool, ensureSchema, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
+import { redactThrown } from '../../redact';
+import { checkPool, ensureSchema, pgSecrets, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
 
 /**
  * Options of {@link PostgresStateStore}.
@@ -94,7 +95,11 @@ export class PostgresStateStore implements StateStore {
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
    * @throws {@link CorruptStateError} when the row does not hold a valid cycle record
    */
-  async get(key: string): Promise<VersionedRecord | undefined> {
+  get(key: string): Promise<VersionedRecord | undefined> {
+    return this.#redacting('get', () => this.#get(key));
+  }
+
+  async #get(key: string): Promise<VersionedRecord | undefined> {
     checkKey(key);
     await this.#ready();
     const { rows } = await this.#pool.query(`SELECT version::text AS version, record::text AS record FROM ${this.table} WHERE key = $1`, [key]);
@@ -108,7 +113,11 @@ export class PostgresStateStore implements StateStore {
    *   applied: re-read)
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+    return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
+  }
+
+  async #compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
     checkKey(key);
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
@@ -142,7 +151,11 @@ export class PostgresStateStore implements StateStore {
    * Every record in the store (the `StateStore` port).
    * @throws {@link CorruptStateError} when a row does not hold a valid cycle record
    */
-  async list(): Promise<StoredRecord[]> {
+  list(): Promise<StoredRecord[]> {
+    return this.#redacting('list', () => this.#list());
+  }
+
+  async #list(): Promise<StoredRecord[]> {
     await this.#ready();
     const { rows } = await this.#pool.query(`SELECT key, version::text AS version, record::text AS record FROM ${this.table} ORDER BY key`);
     return (rows as Row[]).map((row) => ({ key: row.key!, ...this.#parse(row.key!, row) }));
@@ -150,6 +163,11 @@ export class PostgresStateStore implements StateStore {
 
   /** Does nothing: the pool is the caller's to end. */
   async close(): Promise<void> {}
+
+  /** Errors leave with the pool's password redacted and the driver's error replaced by a clean copy. */
+  #redacting<T>(method: string, run: () => Promise<T>): Promise<T> {
+    return redactThrown(run, () => pgSecrets(this.#pool), `PostgresStateStore.${method}`);
+  }
 
   #ready(): Promise<void> {
     return this.#createTable ? ensureSchema(this.#pool, [PostgresStateStore.createTableSql(this.#name)]) : Promise.resolve();

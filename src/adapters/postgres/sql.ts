@@ -2,7 +2,8 @@
  * Helpers shared by the PostgreSQL adapters: the client shape they need, identifier checks, DDL
  * that tolerates a concurrent creator, and the unknown-write error.
  */
-import { InvalidOptionsError, WriteUnknownError } from '../../errors';
+import { CycleEngineError, InvalidOptionsError, WriteUnknownError } from '../../errors';
+import { secretsOf } from '../../redact';
 
 /**
  * What the PostgreSQL adapters need from `pg`: its `query(text, values)` method. A `pg.Pool` (the
@@ -34,6 +35,17 @@ export function quoteTable(option: string, name: unknown): string {
 export function checkPool(pool: unknown): PgQueryable {
   if (typeof (pool as PgQueryable | undefined)?.query !== 'function') throw new InvalidOptionsError('pool', 'expected a pg Pool (or Client)');
   return pool as PgQueryable;
+}
+
+/**
+ * The credentials a pg pool or client holds (password, connection string's password, and
+ * `PGPASSWORD`), for redacting errors (issue 14).
+ * @internal
+ */
+export function pgSecrets(pool: PgQueryable): string[] {
+  const fields = ['options.password', 'options.connectionString', 'password', 'connectionString', 'connectionParameters.password'];
+  const env = process.env.PGPASSWORD;
+  return [...secretsOf(pool, fields), ...(env ? [env] : [])];
 }
 
 /** SQLSTATEs of a concurrent `CREATE … IF NOT EXISTS` that lost the race. */

@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import { InvalidOptionsError, LockNotHeldError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
 import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
-import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, checkClient, checkPrefix, runScript, unknownWrite } from './scripts';
+import { redactThrown } from '../../redact';
+import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, checkClient, checkPrefix, redisSecrets, runScript, unknownWrite } from './scripts';
 import { pollUntil } from '../poll';
 
 /**
@@ -73,7 +74,16 @@ export class RedisLock implements Lock {
    * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
-  async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
+  acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {
+    const secrets = () => redisSecrets(this.#client);
+    return redactThrown(async () => {
+      const lease = await this.#acquire(key, options);
+      // The lease's release() leaves errors redacted too.
+      return lease && { ...lease, release: () => redactThrown(() => lease.release(), secrets, 'RedisLock.release') };
+    }, secrets, 'RedisLock.acquire');
+  }
+
+  async #acquire(key: string, options: LockAcquireOptions): Promise<LockLease | null> {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidOptionsError('key', 'expected a non-empty string');
     const ttlMs = Math.ceil(options.ttlMs ?? this.#ttlMs);
     if (!(ttlMs > 0)) throw new InvalidOptionsError('ttlMs', 'expected a number of ms above 0');

@@ -7,7 +7,8 @@ import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnk
 import { checkKnownOptions } from '../../options-check';
 import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
-import { CAS_SCRIPT, checkClient, checkPrefix, escapeGlob, runScript, unknownWrite } from './scripts';
+import { redactThrown } from '../../redact';
+import { CAS_SCRIPT, checkClient, checkPrefix, escapeGlob, redisSecrets, runScript, unknownWrite } from './scripts';
 
 /**
  * Options of {@link RedisStateStore}.
@@ -67,8 +68,8 @@ export class RedisStateStore implements StateStore {
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
    * @throws {@link CorruptStateError} when the hash does not hold a valid cycle record
    */
-  async get(key: string): Promise<VersionedRecord | undefined> {
-    return this.#read(key, this.#redisKey(key));
+  get(key: string): Promise<VersionedRecord | undefined> {
+    return this.#redacting('get', () => this.#read(key, this.#redisKey(key)));
   }
 
   /**
@@ -77,7 +78,11 @@ export class RedisStateStore implements StateStore {
    *   applied: re-read)
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+    return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
+  }
+
+  async #compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
     const redisKey = this.#redisKey(key);
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
@@ -103,7 +108,11 @@ export class RedisStateStore implements StateStore {
    * Every record in the store (the `StateStore` port).
    * @throws {@link CorruptStateError} when a hash does not hold a valid cycle record
    */
-  async list(): Promise<StoredRecord[]> {
+  list(): Promise<StoredRecord[]> {
+    return this.#redacting('list', () => this.#list());
+  }
+
+  async #list(): Promise<StoredRecord[]> {
     const pattern = `${escapeGlob(this.prefix)}*`;
     const found = new Set<string>();
     let cursor = '0';
@@ -127,6 +136,11 @@ export class RedisStateStore implements StateStore {
 
   /** Does nothing: the client is the caller's to close. */
   async close(): Promise<void> {}
+
+  /** Errors leave with the client's password redacted and the driver's error replaced by a clean copy. */
+  #redacting<T>(method: string, run: () => Promise<T>): Promise<T> {
+    return redactThrown(run, () => redisSecrets(this.#client), `RedisStateStore.${method}`);
+  }
 
   #redisKey(key: string): string {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidOptionsError('key', 'expected a non-empty string');

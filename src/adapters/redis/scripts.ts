@@ -4,7 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { InvalidOptionsError, WriteUnknownError } from '../../errors';
+import { CycleEngineError, InvalidOptionsError, WriteUnknownError } from '../../errors';
+import { secretsOf } from '../../redact';
+
+/**
+ * The credentials an ioredis client holds, for redacting errors (issue 14): a Redis error carries
+ * the command it answered, and a refused `HELLO … AUTH user password` carries the password.
+ * @internal
+ */
+export function redisSecrets(client: Redis): string[] {
+  return secretsOf(client, ['options.password', 'options.sentinelPassword', 'options.redisOptions.password']);
+}
 
 /**
  * Compare-and-set of one record hash. KEYS[1] the record; ARGV[1] expected version ('' = absent),

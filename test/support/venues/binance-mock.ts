@@ -15,12 +15,13 @@ export type BinanceFault =
   | 'hang' // executes, then never answers (the client times out)
   | 'server-error' // nothing executes, HTTP 503 with an HTML body
   | 'rate-limit' // HTTP 429 -1003, nothing executes
-  | 'duplicate-reply'; // executes, then answers -2010 "Duplicate order sent." (a retried request's reply)
+  | 'duplicate-reply' // executes, then answers -2010 "Duplicate order sent." (a retried request's reply)
+  | 'thin-book'; // a MARKET order on a thin book: 40% executes, the rest expires (status EXPIRED)
 
 /** One order the mock received. */
 export interface BinanceMockOrder {
   symbol: string; orderId: number; clientOrderId: string; side: 'BUY' | 'SELL';
-  status: 'FILLED' | 'REJECTED'; executedQty: string; cummulativeQuoteQty: string; price: string;
+  status: 'FILLED' | 'EXPIRED' | 'REJECTED'; executedQty: string; cummulativeQuoteQty: string; price: string;
   commission: string; commissionAsset: string; time: number; tradeId: number;
 }
 
@@ -59,6 +60,10 @@ export class BinanceMock {
   readonly prices = new Map<string, Decimal>([['ETHUSDT', new Decimal('2000.00')]]);
   readonly orders: BinanceMockOrder[] = [];
   readonly requests: Array<{ method: string; path: string; params: Record<string, string> }> = [];
+  /** Free balances GET /api/v3/account reports (not moved by orders). */
+  readonly balances = new Map<string, string>([['ETH', '0.12345678'], ['USDT', '1000.00000000'], ['BNB', '0.00000000']]);
+  /** False: myTrades lists nothing yet (the order's fee is not known yet). */
+  listTrades = true;
   readonly #faults: BinanceFault[] = [];
   #nextId = 1000;
 
@@ -86,9 +91,17 @@ export class BinanceMock {
       }))),
       http.post(api('order'), async ({ request }) => this.#place(await this.#params(request, 'POST'))),
       http.get(api('order'), async ({ request }) => this.#get(await this.#params(request, 'GET'))),
+      http.get(api('account'), async ({ request }) => {
+        await this.#params(request, 'GET');
+        return HttpResponse.json({
+          makerCommission: 10, takerCommission: 10, buyerCommission: 0, sellerCommission: 0, canTrade: true, canWithdraw: true, canDeposit: true,
+          brokered: false, requireSelfTradePrevention: false, preventSor: false, updateTime: Date.now(), accountType: 'SPOT', uid: 1,
+          balances: [...this.balances].map(([asset, free]) => ({ asset, free, locked: '0.00000000' })), permissions: ['SPOT'],
+        });
+      }),
       http.get(api('myTrades'), async ({ request }) => {
         const p = await this.#params(request, 'GET');
-        const o = this.orders.find((x) => String(x.orderId) === p.orderId && x.status === 'FILLED');
+        const o = this.listTrades ? this.orders.find((x) => String(x.orderId) === p.orderId && x.status !== 'REJECTED') : undefined;
         return HttpResponse.json(o ? [{ symbol: o.symbol, id: o.tradeId, orderId: o.orderId, orderListId: -1, price: o.price, qty: o.executedQty,
           quoteQty: o.cummulativeQuoteQty, commission: o.commission, commissionAsset: o.commissionAsset, time: o.time, isBuyer: o.side === 'BUY',
           isMaker: false, isBestMatch: true }] : []);
@@ -128,21 +141,22 @@ export class BinanceMock {
       reject();
       return error(400, -2010, 'Account has insufficient balance for requested action.');
     }
-    if (this.orders.some((o) => o.clientOrderId === clientOrderId && o.status === 'FILLED')) return error(400, -2010, 'Duplicate order sent.');
+    if (this.orders.some((o) => o.clientOrderId === clientOrderId && o.status !== 'REJECTED')) return error(400, -2010, 'Duplicate order sent.');
     const price = this.prices.get(p.symbol!)!;
     const step = new Decimal('0.0001');
-    const qty = p.side === 'BUY'
+    const ordered = p.side === 'BUY'
       ? new Decimal(p.quoteOrderQty ?? '0').div(price).div(step).floor().mul(step)
       : new Decimal(p.quantity ?? '0').div(step).floor().mul(step);
+    const qty = fault === 'thin-book' ? ordered.mul('0.4').div(step).floor().mul(step) : ordered;
     if (p.side === 'SELL' && !new Decimal(p.quantity ?? '0').div(step).isInteger()) return error(400, -1013, 'Filter failure: LOT_SIZE');
     const cost = qty.mul(price);
-    if (cost.lt(5)) {
+    if (ordered.mul(price).lt(5)) {
       reject();
       return error(400, -1013, 'Filter failure: NOTIONAL');
     }
     const commission = p.side === 'BUY' ? qty.mul('0.001') : cost.mul('0.001');
     const order: BinanceMockOrder = {
-      symbol: p.symbol!, orderId: this.#nextId++, clientOrderId, side: p.side as 'BUY' | 'SELL', status: 'FILLED',
+      symbol: p.symbol!, orderId: this.#nextId++, clientOrderId, side: p.side as 'BUY' | 'SELL', status: fault === 'thin-book' ? 'EXPIRED' : 'FILLED',
       executedQty: f8(qty), cummulativeQuoteQty: f8(cost), price: f8(price), commission: f8(commission),
       commissionAsset: p.side === 'BUY' ? pair.base : pair.quote, time: Date.now(), tradeId: this.#nextId++,
     };
@@ -153,20 +167,20 @@ export class BinanceMock {
     if (fault === 'duplicate-reply') return error(400, -2010, 'Duplicate order sent.');
     return HttpResponse.json({
       symbol: order.symbol, orderId: order.orderId, orderListId: -1, clientOrderId, transactTime: order.time, price: '0.00000000',
-      origQty: order.executedQty, executedQty: order.executedQty, origQuoteOrderQty: p.quoteOrderQty ? f8(new Decimal(p.quoteOrderQty)) : '0.00000000',
-      cummulativeQuoteQty: order.cummulativeQuoteQty, status: 'FILLED', timeInForce: 'GTC', type: 'MARKET', side: order.side,
+      origQty: f8(ordered), executedQty: order.executedQty, origQuoteOrderQty: p.quoteOrderQty ? f8(new Decimal(p.quoteOrderQty)) : '0.00000000',
+      cummulativeQuoteQty: order.cummulativeQuoteQty, status: order.status, timeInForce: 'GTC', type: 'MARKET', side: order.side,
       workingTime: order.time, selfTradePreventionMode: 'EXPIRE_MAKER',
       fills: [{ price: order.price, qty: order.executedQty, commission: order.commission, commissionAsset: order.commissionAsset, tradeId: order.tradeId }],
     });
   }
 
   #get(p: Record<string, string>) {
-    const o = this.orders.find((x) => x.symbol === p.symbol && x.status === 'FILLED' &&
+    const o = this.orders.find((x) => x.symbol === p.symbol && x.status !== 'REJECTED' &&
       (p.origClientOrderId !== undefined ? x.clientOrderId === p.origClientOrderId : String(x.orderId) === p.orderId));
     if (!o) return error(400, -2013, 'Order does not exist.');
     return HttpResponse.json({
       symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, price: '0.00000000', origQty: o.executedQty,
-      executedQty: o.executedQty, cummulativeQuoteQty: o.cummulativeQuoteQty, status: 'FILLED', timeInForce: 'GTC', type: 'MARKET',
+      executedQty: o.executedQty, cummulativeQuoteQty: o.cummulativeQuoteQty, status: o.status, timeInForce: 'GTC', type: 'MARKET',
       side: o.side, stopPrice: '0.00000000', icebergQty: '0.00000000', time: o.time, updateTime: o.time, isWorking: true,
       workingTime: o.time, origQuoteOrderQty: '0.00000000', selfTradePreventionMode: 'EXPIRE_MAKER',
     });

@@ -19,6 +19,8 @@ export class BybitMock {
   readonly prices = new Map<string, Decimal>([['ETHUSDT', new Decimal('2000.1')]]);
   readonly orders: BybitOrder[] = [];
   readonly requests: Array<{ method: string; path: string; params: Record<string, string> }> = [];
+  /** Wallet balances GET account/wallet-balance reports (nothing locked; not moved by orders). */
+  readonly balances = new Map<string, string>([['USDT', '1000.25'], ['ETH', '0.5']]);
   readonly #faults: BybitFault[] = [];
   #nextId = 1_321_003_749_386_327_552n;
 
@@ -64,6 +66,14 @@ export class BybitMock {
           isMaker: false, feeRate: '0.001', tradeIv: '', markIv: '', markPrice: '', indexPrice: '', underlyingPrice: '', blockTradeId: '', closedSize: '', seq: 1,
         }] : [] });
       }),
+      http.get(api('account/wallet-balance'), () => ok({ list: [{
+        accountType: 'UNIFIED', accountIMRate: '0', accountMMRate: '0', totalEquity: '1000', totalWalletBalance: '1000', totalMarginBalance: '1000',
+        totalAvailableBalance: '1000', totalPerpUPL: '0', totalInitialMargin: '0', totalMaintenanceMargin: '0', accountLTV: '0',
+        coin: [...this.balances].map(([coin, bal]) => ({
+          coin, equity: bal, usdValue: bal, walletBalance: bal, locked: '0', borrowAmount: '0', accruedInterest: '0', totalOrderIM: '0',
+          totalPositionIM: '0', totalPositionMM: '0', unrealisedPnl: '0', cumRealisedPnl: '0', bonus: '0', collateralSwitch: true, marginCollateral: true,
+        })),
+      }] })),
       http.get(api('order/realtime'), ({ request }) => list(request, '/v5/order/realtime', ['New', 'PartiallyFilled'])),
       http.get(api('order/history'), ({ request }) => {
         const status = new URL(request.url).searchParams.get('orderStatus');

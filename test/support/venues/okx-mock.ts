@@ -19,6 +19,8 @@ export class OkxMock {
   readonly prices = new Map<string, Decimal>([['ETH-USDT', new Decimal('2000.1')]]);
   readonly orders: OkxOrder[] = [];
   readonly requests: Array<{ method: string; path: string; params: Record<string, string> }> = [];
+  /** Available balances GET account/balance reports (not moved by orders). */
+  readonly balances = new Map<string, string>([['USDT', '1000.5'], ['ETH', '0.123456']]);
   readonly #faults: OkxFault[] = [];
   #nextId = 600_000_000_000;
 
@@ -48,6 +50,13 @@ export class OkxMock {
         this.requests.push({ method: 'POST', path: '/api/v5/trade/batch-orders', params: body! });
         return this.#place(body!);
       }),
+      http.get(api('account/balance'), () => ok([{
+        uTime: String(Date.now()), totalEq: '1000', isoEq: '0', adjEq: '', ordFroz: '', imr: '', mmr: '', notionalUsd: '', mgnRatio: '',
+        details: [...this.balances].map(([ccy, bal]) => ({
+          ccy, availBal: bal, cashBal: bal, eq: bal, frozenBal: '0', ordFrozen: '0', availEq: '', disEq: bal, eqUsd: bal, uTime: String(Date.now()),
+          isoEq: '0', liab: '', upl: '', crossLiab: '', isoLiab: '', mgnRatio: '', interest: '', twap: '0', maxLoan: '', notionalLever: '', stgyEq: '0', isoUpl: '',
+        })),
+      }])),
       http.get(api('trade/order'), ({ request }) => {
         const params = Object.fromEntries(new URL(request.url).searchParams);
         this.requests.push({ method: 'GET', path: '/api/v5/trade/order', params });
