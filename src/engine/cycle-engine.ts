@@ -432,13 +432,13 @@ export class CycleEngine extends GuardedEmitter {
         try {
           version = await this.#o.store.compareAndSet(key, fresh?.version ?? null, transition.record);
         } catch (error) {
-          // An intent write of unknown result: re-read under the lock. Our own intent there (its id
-          // is new) landed: send it now. Absent, nothing is sent; the next tick decides afresh.
-          if (!isWriteUnknownError(error) || purpose !== 'intent') throw error;
+          // A write of unknown result: re-read under the lock. Exactly what we wrote is there (an
+          // intent's id is new, a record carries its updatedAt): it landed, so go on as if it had
+          // said so — send the intent, emit the events. Otherwise nothing was done; the next tick
+          // decides afresh.
+          if (!isWriteUnknownError(error)) throw error;
           this.#report(error, symbol);
-          const after = await this.#read(key);
-          const ours = transition.record.order;
-          version = ours !== null && after?.value.order?.intentId === ours.intentId && after.value.order.outcome === null ? after.version : null;
+          version = await this.#landed(key, transition.record);
         }
         if (version !== null) won = { transition, record: transition.record };
       }
@@ -517,6 +517,12 @@ export class CycleEngine extends GuardedEmitter {
       this.#waits.set(key, wait);
     }
     return mono < wait.until;
+  }
+
+  /** After a write of unknown result: the version holding exactly `written`, or null when it is not (or no longer) there. */
+  async #landed(key: string, written: CycleRecord): Promise<number | null> {
+    const after = await this.#read(key);
+    return after !== undefined && canonical(after.value) === canonical(written) ? after.version : null;
   }
 
   /** A `retryAt` this engine wrote: its wait ends, on the monotonic clock, exactly as long after as it was set for. */
@@ -703,7 +709,15 @@ export class CycleEngine extends GuardedEmitter {
         if (transition === null) {
           result = 'moved-on';
         } else {
-          const version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
+          let version: number | null;
+          try {
+            version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
+          } catch (error) {
+            if (!isWriteUnknownError(error)) throw error;
+            lastError = error;
+            version = await this.#landed(key, transition.record); // landed: its events are emitted once
+            if (version === null) throw error;
+          }
           result = version === null ? 'conflict' : 'won';
           events = [...(extra?.(snap!.value) ?? []), ...transition.events];
           written = transition.record;
@@ -830,4 +844,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
     while (next < items.length) await fn(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** JSON with object keys sorted: equal for equal records whatever order a store keeps keys in (PostgreSQL jsonb sorts them). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

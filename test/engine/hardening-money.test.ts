@@ -5,19 +5,20 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import type { CycleRecord } from 'cycle-engine';
-import { feePending, partialFills, withPaperBalances, withoutBalances } from '../support/exchange-wrappers';
+import { feePending, withoutBalances } from '../support/exchange-wrappers';
 import { setup, step } from '../support/setup';
 
 const cycle = async (s: ReturnType<typeof setup>) => (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
 
 describe('case 1: a MARKET order that fills less than asked', () => {
   it('a partial sell books PnL for the part sold; the cycle stays active and sells the rest on the next decision', async () => {
-    const s = setup({ wrapExchange: (p) => partialFills(p, 'sell', '0.5', '0.0001') });
+    const s = setup();
+    s.exchange.injectFault({ kind: 'partialFill', ratio: '0.5' }, { side: 'sell' }); // the book is thin
     await step(s); // start at 100: 0.0999 ETH net for 10 USDT
     s.exchange.setPrice('ETH/USDT', '102'); // above 100.1 × 1.015
     await step(s);
     const sells = s.exchange.orders.filter((o) => o.side === 'sell');
-    expect(sells.map((o) => o.baseAmount)).toEqual(['0.0499']);
+    expect(sells.map((o) => [o.baseAmount, o.status])).toEqual([['0.0999', 'expired']]); // asked for all, got half
     const after = await cycle(s);
     expect(after.phase).toBe('active');
     expect(after.position?.baseVolume).toBe('0.05');
@@ -32,7 +33,7 @@ describe('case 1: a MARKET order that fills less than asked', () => {
     // No new start while the cycle holds sellable base; the next decision sells the rest.
     await step(s);
     expect(s.exchange.orders.filter((o) => o.side === 'buy')).toHaveLength(1);
-    expect(s.exchange.orders.filter((o) => o.side === 'sell').map((o) => o.baseAmount)).toEqual(['0.0499', '0.05']);
+    expect(s.exchange.orders.filter((o) => o.side === 'sell').map((o) => o.baseAmount)).toEqual(['0.0999', '0.05']);
     const [closed] = s.of('cycle:closed');
     expect(closed).toMatchObject({ reason: 'takeProfit', dustBase: '0' });
     // The cycle's PnL covers both parts, and the record's total agrees.
@@ -44,7 +45,8 @@ describe('case 1: a MARKET order that fills less than asked', () => {
 
   it('a remainder below the minimum notional is dust: the cycle closes and carries it', async () => {
     // 0.0999 → sells 0.0599 (ratio 0.6, rounded down to the step): 0.04 left × 102 = 4.08 < 5 USDT minimum notional.
-    const s = setup({ wrapExchange: (p) => partialFills(p, 'sell', '0.6', '0.0001') });
+    const s = setup();
+    s.exchange.injectFault({ kind: 'partialFill', ratio: '0.6' }, { side: 'sell' });
     await step(s);
     s.exchange.setPrice('ETH/USDT', '102');
     await step(s);
@@ -57,8 +59,9 @@ describe('case 1: a MARKET order that fills less than asked', () => {
   });
 
   it('a partial buy is applied as filled', async () => {
-    const s = setup({ wrapExchange: (p) => partialFills(p, 'buy', '0.6', '0.0001') });
-    await step(s); // asks 10 USDT, gets 6 USDT worth: 0.06 ETH less 0.1%
+    const s = setup();
+    s.exchange.injectFault({ kind: 'partialFill', ratio: '0.6' }, { side: 'buy' });
+    await step(s); // asks 10 USDT (0.1 ETH at 100), gets 0.06 ETH: 6 USDT, less 0.1% of the ETH
     expect((await cycle(s)).position).toMatchObject({ investedQuote: '6', baseVolume: '0.05994', buys: 1 });
   });
 });
@@ -92,7 +95,7 @@ describe('case 2: a sell refused for insufficient balance', () => {
   });
 
   it('with fetchBalances, a sell never asks for more than the account holds, and resync shrinks the position to it', async () => {
-    const s = setup({ wrapExchange: (p) => withPaperBalances(p) });
+    const s = setup();
     await soldByHand(s);
     // The pre-check refused it: nothing was sent.
     expect(s.exchange.orders.map((o) => o.side)).toEqual(['buy']);
@@ -109,7 +112,7 @@ describe('case 2: a sell refused for insufficient balance', () => {
   });
 
   it("'adopt' shrinks the position to what the account holds (never grows it) and retries the sell for that", async () => {
-    const s = setup({ onPositionMismatch: 'adopt', wrapExchange: (p) => withPaperBalances(p) });
+    const s = setup({ onPositionMismatch: 'adopt' });
     await soldByHand(s);
     expect(s.of('cycle:positionMismatch')).toEqual([expect.objectContaining({ action: 'adopted', heldPerVenue: '0.06' })]);
     const adopted = await cycle(s);

@@ -53,8 +53,6 @@ export class Real {
   readonly lock = new MemoryLock({ clock: this.clock, ttlMs: 5_000 });
   readonly nodes: Node[] = [];
   readonly errors: unknown[] = [];
-  /** The next MARKET order of this side fills only this share (a thin book). */
-  partial: { side: 'buy' | 'sell'; ratio: string } | null = null;
   /** The next call of this kind hangs (and so times out). */
   hang: Hang | null = null;
   /** Base sold by hand behind the engines' back (the record then overstates the account). */
@@ -127,7 +125,7 @@ export class Real {
       findOrder: gate('find', (q: Parameters<Exchange['findOrder']>[0]) => (this.#hangs('find') ? timeout('findOrder') : this.exchange.findOrder(q))),
       placeMarketOrder: gate(
         'order',
-        (req: Parameters<Exchange['placeMarketOrder']>[0]) => this.exchange.placeMarketOrder(this.#shrink(req)),
+        (req: Parameters<Exchange['placeMarketOrder']>[0]) => this.exchange.placeMarketOrder(req),
         () => crash('before-send'),
         () => crash('after-send'),
       ),
@@ -156,15 +154,6 @@ export class Real {
     node.engine.on('cycle:partiallySold', (e) => this.partialSells.add(e.fill.clientOrderId));
     this.nodes.push(node);
     return node;
-  }
-
-  /** A MARKET order shrunk to the armed partial fill, if any. */
-  #shrink(req: Parameters<Exchange['placeMarketOrder']>[0]): Parameters<Exchange['placeMarketOrder']>[0] {
-    const p = this.partial;
-    if (p === null || p.side !== req.side) return req;
-    this.partial = null;
-    if (req.side === 'sell') return { ...req, baseAmount: new Decimal(req.baseAmount!).mul(p.ratio).div('0.0001').floor().mul('0.0001').toFixed() };
-    return { ...req, quoteAmount: new Decimal(req.quoteAmount!).mul(p.ratio).toFixed() };
   }
 
   /** Someone sells base by hand, outside the engines. */
@@ -294,7 +283,7 @@ class PartialCmd implements Cmd {
   constructor(readonly side: 'buy' | 'sell', readonly ratio: string) {}
   check = () => true;
   async run(_m: object, real: Real) {
-    real.partial = { side: this.side, ratio: this.ratio };
+    real.exchange.injectFault({ kind: 'partialFill', ratio: this.ratio }, { side: this.side }); // a thin book
   }
   toString = () => `partial(${this.side}, ${this.ratio})`;
 }
@@ -354,7 +343,6 @@ export async function runModel(s: fc.Scheduler, cmds: Iterable<Cmd>): Promise<vo
   await fc.asyncModelRun(() => ({ model: {}, real }), cmds);
   // Settle: the strategy is held still (a price no trigger fires at), engines tick as time passes.
   real.exchange.clearFaults();
-  real.partial = null;
   real.hang = null;
   for (const n of real.nodes) n.crashAt = null;
   if (real.live.length === 0) real.join();
