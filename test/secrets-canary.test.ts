@@ -176,7 +176,7 @@ async function driveVenue(venue: Venue): Promise<Capture> {
   const capture = new Capture();
   const dir = await mkdtemp(join(tmpdir(), 'ce-canary-'));
   try {
-    const exchange = new CcxtExchange(venue.client);
+    const exchange = new CcxtExchange(venue.client, { receiveWindowMs: 1 }) // the engine below gives orders up after 1 ms: the venue must drop them by then;
     const engine = engineOver(exchange, new FileStateStore({ dir }));
     capture.watch(engine);
     await capture.call('engine.start()', () => engine.start());

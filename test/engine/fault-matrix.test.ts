@@ -146,12 +146,16 @@ function crashingPorts(r: Rig, fault: Fault): { exchange: Exchange; store: State
 /** A venue whose look-up does not see an executed order for its first 30 s (eventual consistency). */
 function blindLookups(r: Rig): Exchange {
   const real = r.exchange;
+  let placedAt = Number.POSITIVE_INFINITY;
   return {
     id: 'blind',
     fetchPrices: (s) => real.fetchPrices(s),
     getMarket: (s) => real.getMarket(s),
-    placeMarketOrder: (req) => real.placeMarketOrder(req),
-    findOrder: async (q) => (r.clock.now() < q.since + 30_000 ? null : real.findOrder(q)),
+    placeMarketOrder: (req) => {
+      placedAt = r.clock.now();
+      return real.placeMarketOrder(req);
+    },
+    findOrder: async (q) => (r.clock.now() < placedAt + 30_000 ? null : real.findOrder(q)),
   };
 }
 
