@@ -6,7 +6,6 @@ import { EventEmitter } from 'eventemitter3';
 import { CycleEngineError } from '../errors';
 import type { CycleEngineEvents } from '../events';
 
-type Name = EventEmitter.EventNames<CycleEngineEvents>;
 type Fn = (...args: never[]) => void;
 
 /**
@@ -18,44 +17,44 @@ type Fn = (...args: never[]) => void;
  */
 export class GuardedEmitter extends EventEmitter<CycleEngineEvents> {
   /** Per listener and event, the wrapper registered in its place. */
-  readonly #wrappers = new Map<Fn, Map<Name, Fn>>();
+  readonly #wrappers = new Map<Fn, Map<EventEmitter.EventNames<CycleEngineEvents>, Fn>>();
   readonly #unheard = new Set<string>();
-  #stderr: (line: string) => void = (line) => process.stderr.write(line);
 
-  override on<T extends Name>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
+  /** Adds a listener; one that throws is caught and reported as an `error`. */
+  override on<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
     return super.on(event, this.#wrap(event, fn as unknown as Fn) as never, context);
   }
 
-  override addListener<T extends Name>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
+  /** Same as `on`. */
+  override addListener<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
     return this.on(event, fn, context);
   }
 
-  override once<T extends Name>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
+  /** Adds a one-time listener; one that throws is caught and reported as an `error`. */
+  override once<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, fn: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown): this {
     return super.once(event, this.#wrap(event, fn as unknown as Fn) as never, context);
   }
 
-  override off<T extends Name>(event: T, fn?: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown, once?: boolean): this {
+  /** Removes a listener added with `on`, `addListener` or `once`. */
+  override off<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, fn?: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown, once?: boolean): this {
     const wrapped = fn === undefined ? undefined : (this.#wrappers.get(fn as unknown as Fn)?.get(event) ?? fn);
     if (fn !== undefined) this.#wrappers.get(fn as unknown as Fn)?.delete(event);
     return super.off(event, wrapped as never, context, once);
   }
 
-  override removeListener<T extends Name>(event: T, fn?: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown, once?: boolean): this {
+  /** Same as `off`. */
+  override removeListener<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, fn?: EventEmitter.EventListener<CycleEngineEvents, T>, context?: unknown, once?: boolean): this {
     return this.off(event, fn, context, once);
   }
 
-  override emit<T extends Name>(event: T, ...args: EventEmitter.EventArgs<CycleEngineEvents, T>): boolean {
+  /** Calls every listener of `event`; an `error` nobody listens to goes to stderr (once per code and key). */
+  override emit<T extends EventEmitter.EventNames<CycleEngineEvents>>(event: T, ...args: EventEmitter.EventArgs<CycleEngineEvents, T>): boolean {
     const heard = super.emit(event, ...args);
     if (!heard && event === 'error') this.#toStderr(args[0] as unknown as CycleEngineError, 'no error listener');
     return heard;
   }
 
-  /** Where unheard errors go (default: `process.stderr`), for tests. @internal */
-  set stderrSink(write: (line: string) => void) {
-    this.#stderr = write;
-  }
-
-  #wrap(event: Name, fn: Fn): Fn {
+  #wrap(event: EventEmitter.EventNames<CycleEngineEvents>, fn: Fn): Fn {
     const existing = this.#wrappers.get(fn)?.get(event);
     if (existing) return existing;
     const self = this;
@@ -72,7 +71,7 @@ export class GuardedEmitter extends EventEmitter<CycleEngineEvents> {
     return wrapper;
   }
 
-  #listenerFailed(event: Name, error: unknown): void {
+  #listenerFailed(event: EventEmitter.EventNames<CycleEngineEvents>, error: unknown): void {
     const message = `A listener of '${String(event)}' threw: ${(error as Error)?.message ?? String(error)}`;
     if (event === 'error') {
       this.#toStderr(new CycleEngineError(message, { cause: error }), 'an error listener threw');
@@ -87,6 +86,6 @@ export class GuardedEmitter extends EventEmitter<CycleEngineEvents> {
     const id = `${code}\u0000${key}\u0000${why}`;
     if (this.#unheard.has(id)) return;
     this.#unheard.add(id);
-    this.#stderr(`cycle-engine: ${why}; ${error?.name ?? 'Error'} (${code}): ${error?.message ?? String(error)} (further ${code} errors${key ? ` for ${key}` : ''} are not repeated here; attach an 'error' listener)\n`);
+    process.stderr.write(`cycle-engine: ${why}; ${error?.name ?? 'Error'} (${code}): ${error?.message ?? String(error)} (further ${code} errors${key ? ` for ${key}` : ''} are not repeated here; attach an 'error' listener)\n`);
   }
 }

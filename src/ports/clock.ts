@@ -42,7 +42,7 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  /** {@inheritDoc Clock.monotonic} Moves with `advance()` and with `set()` forwards only, like a real monotonic clock when the wall clock is stepped. */
+  /** Monotonic time: moves with `advance()`, and with `set()` forwards only (like a real monotonic clock when the wall clock is stepped back). */
   monotonic(): number {
     return this.#monotonic;
   }

@@ -33,7 +33,7 @@ export type PaperFault = 'reject' | 'unknown-before' | 'unknown-after' | 'hang' 
 export interface PaperPartialFill {
   /** Tag of this fault. */
   readonly kind: 'partialFill';
-  /** Share of the order's amount that executes, a decimal > 0 and < 1 (e.g. `'0.4'`). */
+  /** Share of the order's amount that executes: a decimal above 0 and below 1 (e.g. `'0.4'`). */
   readonly ratio: DecimalLike;
 }
 
