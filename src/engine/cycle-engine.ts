@@ -19,7 +19,7 @@ import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
 import type { VersionedRecord } from '../ports/state-store';
 import type { StrategyDecision } from '../strategy/strategy';
-import { sleep } from './bounded';
+import { bounded, sleep } from './bounded';
 import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { decide } from './decision';
 import { checkFill } from './fill';
@@ -164,7 +164,7 @@ export class CycleEngine extends GuardedEmitter {
     await this.#recover();
     if (generation !== this.#generation) return;
     this.#running = true;
-    this.#loop = this.#runLoop();
+    this.#loop = this.#runLoop(generation);
   }
 
   /** Looks up, once and at once, every order that has no applied outcome and no sender here. */
@@ -179,7 +179,7 @@ export class CycleEngine extends GuardedEmitter {
     const keys = new Set(this.#o.symbols.map((s) => this.#key(s)));
     for (const r of records) {
       const symbol = this.#symbolOf(r.key);
-      if (tracked.has(symbol) || keys.has(r.key)) continue;
+      if (tracked.has(symbol) || keys.has(r.key) || !this.#isMine(r)) continue;
       keys.add(r.key);
       try {
         this.#check(r.key, r.value);
@@ -227,6 +227,7 @@ export class CycleEngine extends GuardedEmitter {
     this.#running = false;
     this.#wakeLoop?.();
     const starting = this.#starting;
+    this.#starting = null; // a start() after this stop() starts afresh
     const work = (async () => {
       await starting?.catch(() => undefined);
       await this.#loop;
@@ -266,6 +267,10 @@ export class CycleEngine extends GuardedEmitter {
     const epoch = this.#epoch;
     const symbols = this.#o.symbols;
     this.#reconciler.runLateChecks();
+    // Outcomes a failing store could not take: applied now, or kept as orphans if their cycle moved on.
+    for (const [key, q] of [...this.#unpersisted]) {
+      if (!this.#workers.has(key)) await this.#persistOutcome(key, this.#symbolOf(key), q.intentId, q.outcome);
+    }
     // Without prices nothing new is decided, but outcomes are still applied and stale intents parked.
     let prices: Record<string, number> = {};
     let priceError: CycleEngineError | null = null;
@@ -332,7 +337,7 @@ export class CycleEngine extends GuardedEmitter {
    */
   async listCycles(): Promise<CycleRecord[]> {
     const all = await this.#o.store.list();
-    const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix));
+    const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix) && this.#isMine(r));
     for (const r of mine) this.#check(r.key, r.value);
     return mine.map((r) => r.value);
   }
@@ -410,6 +415,7 @@ export class CycleEngine extends GuardedEmitter {
     const now = this.#o.clock.now();
     let won: { transition: Transition; record: CycleRecord } | null = null;
     let purpose: 'intent' | 'outcome' | 'park' | 'none' = 'none';
+    let settled: string | null = null;
     try {
       const fresh = await this.#read(key);
       const again = this.#plan(key, symbol, fresh?.value ?? null, price, market, now);
@@ -422,6 +428,7 @@ export class CycleEngine extends GuardedEmitter {
       } else if (again.kind === 'settle') {
         transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
         purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
+        settled = again.intentId;
       } else if (again.kind === 'close') {
         transition = again.transition;
         purpose = 'outcome';
@@ -450,7 +457,7 @@ export class CycleEngine extends GuardedEmitter {
     if (won === null) return 'skipped';
     this.#noteWait(key, won.record);
     this.#emitAll(won.transition.events);
-    if (purpose === 'outcome' || purpose === 'park') this.#unpersisted.delete(key);
+    if ((purpose === 'outcome' || purpose === 'park') && settled !== null && this.#unpersisted.get(key)?.intentId === settled) this.#unpersisted.delete(key);
     if (purpose !== 'intent') return 'none';
     const order = won.record.order as PendingOrder;
     this.#reconciler.observe(order.intentId); // our own intent: its clocks start now
@@ -558,7 +565,8 @@ export class CycleEngine extends GuardedEmitter {
   #spawnWorker(key: string, record: CycleRecord, market: MarketRules, price: number): void {
     const symbol = this.#symbolOf(key);
     const order = record.order as PendingOrder;
-    const done = this.#runWorker(key, record, market, price)
+    const epoch = this.#epoch;
+    const done = this.#runWorker(key, record, market, price, epoch)
       .catch((error) => this.#report(error, symbol))
       .finally(() => {
         if (this.#workers.get(key)?.intentId === order.intentId) this.#workers.delete(key);
@@ -566,21 +574,23 @@ export class CycleEngine extends GuardedEmitter {
     this.#workers.set(key, { intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
   }
 
-  async #runWorker(key: string, record: CycleRecord, market: MarketRules, price: number): Promise<void> {
+  async #runWorker(key: string, record: CycleRecord, market: MarketRules, price: number, epoch: number): Promise<void> {
     // Always the key's symbol: a record claiming another symbol is refused as corrupt on read.
     const symbol = this.#symbolOf(key);
     const order = record.order as PendingOrder;
     const ids = { symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
     this.emit('order:submitted', { ...ids, quoteAmount: order.quoteAmount, baseAmount: order.baseAmount, price });
-    const outcome = await this.#sendOrder(key, symbol, order, market);
+    const outcome = await this.#sendOrder(key, symbol, order, market, epoch);
+    if (outcome === null) return; // stop() gave up waiting before it was sent: the next start looks it up
     await this.#persistOutcome(key, symbol, order.intentId, outcome);
   }
 
   /** Free base per the venue, when the exchange can read balances (undefined otherwise or on failure). */
-  async #freeBase(market: MarketRules): Promise<string | undefined> {
-    if (typeof this.#o.exchange.fetchBalances !== 'function') return undefined;
+  async #freeBase(market: MarketRules, timeoutMs = this.#o.callTimeoutMs): Promise<string | undefined> {
+    const fetchBalances = this.#o.exchange.fetchBalances;
+    if (typeof fetchBalances !== 'function') return undefined;
     try {
-      const balances = await this.#o.exchange.fetchBalances([market.base]);
+      const balances = await bounded(`${this.#o.exchange.id}.fetchBalances`, timeoutMs, () => fetchBalances.call(this.#o.exchange, [market.base]));
       const free = balances?.[market.base];
       if (free === undefined) return '0';
       return new Decimal(free).toFixed();
@@ -591,16 +601,18 @@ export class CycleEngine extends GuardedEmitter {
   }
 
   /** Sends the order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
-  async #sendOrder(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<OrderOutcome> {
+  async #sendOrder(key: string, symbol: string, order: PendingOrder, market: MarketRules, epoch: number): Promise<OrderOutcome | null> {
     const at = () => this.#o.clock.now();
     if (order.side === 'sell' && order.baseAmount !== undefined) {
       // Never ask to sell more than the account holds: that is a position mismatch, not an order.
-      const free = await this.#freeBase(market);
+      // Bounded well inside the sender's grace, so that no other engine takes the sell for abandoned.
+      const free = await this.#freeBase(market, Math.max(1, Math.min(this.#o.callTimeoutMs, this.#o.workerGraceMs / 2)));
       if (free !== undefined && new Decimal(free).lt(order.baseAmount)) {
         const message = `not sent: the account holds ${free} ${market.base}, the sell needs ${order.baseAmount}`;
         return { status: 'rejected', reason: 'INSUFFICIENT_FUNDS', message, recordedAt: at(), heldPerVenue: free };
       }
     }
+    if (epoch !== this.#epoch) return null; // no order leaves after stop() returned
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -626,6 +638,7 @@ export class CycleEngine extends GuardedEmitter {
       }
       const fill = checkFill(result, order, market);
       if (fill.feePending) {
+        this.#reconciler.noteFill(order.intentId, fill); // it executed: never given up as not found
         // Filled, but its fee is not known yet: never applied fee-free. Parked and looked up.
         return { status: 'unknown', reason: 'FEE_PENDING', message: `filled, but ${this.#o.exchange.id} has not reported its fee yet`, recordedAt: at() };
       }
@@ -658,20 +671,23 @@ export class CycleEngine extends GuardedEmitter {
    * intent was settled otherwise meanwhile is recorded as an orphan, never dropped.
    * @param extra - events to emit first if the write wins (e.g. `order:reconciled`)
    */
-  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra?: (record: CycleRecord) => EngineEvent[]): Promise<void> {
+  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean> {
     const purpose = outcome.status === 'unknown' ? 'park' : 'outcome';
     const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market), extra);
+    const queued = this.#unpersisted.get(key);
     if (result === 'won') {
-      this.#unpersisted.delete(key);
-      return;
+      if (queued?.intentId === intentId) this.#unpersisted.delete(key);
+      return true;
     }
     if (result === 'moved-on') {
-      this.#unpersisted.delete(key);
+      if (queued?.intentId === intentId && (queued.outcome.status !== 'filled' || outcome.status === 'filled')) this.#unpersisted.delete(key);
       if (outcome.status === 'filled') await this.#persistOrphan(key, symbol, outcome.fill, `intent ${intentId} had been settled otherwise`);
-      return;
+      return false;
     }
-    this.#unpersisted.set(key, { intentId, outcome });
+    // Queued for the next tick — but a queued fill is never replaced by a lesser outcome.
+    if (!(queued !== undefined && queued.outcome.status === 'filled' && outcome.status !== 'filled')) this.#unpersisted.set(key, { intentId, outcome });
     this.#report(new CycleEngineError(`Could not persist the outcome of intent ${intentId} for ${symbol}; will retry`, { cause: result.error }), symbol);
+    return false;
   }
 
   /** Records a fill for a cycle that moved on (once: a fill already applied or recorded is left alone). */
@@ -696,6 +712,7 @@ export class CycleEngine extends GuardedEmitter {
     extra?: (record: CycleRecord) => EngineEvent[],
   ): Promise<'won' | 'moved-on' | { error: unknown }> {
     let lastError: unknown = new CycleEngineError('too many write conflicts');
+    let pending = null as { record: CycleRecord; events: EngineEvent[] } | null; // a write whose result was unknown
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
       const t0 = performance.now();
@@ -705,8 +722,14 @@ export class CycleEngine extends GuardedEmitter {
       try {
         const snap = await this.#read(key);
         const market = await this.#market(symbol);
-        const transition = snap ? build(snap.value, market) : null;
-        if (transition === null) {
+        const landedBefore = pending !== null && snap !== undefined && canonical(snap.value) === canonical(pending.record);
+        const transition = landedBefore ? null : snap ? build(snap.value, market) : null;
+        if (landedBefore) {
+          // The earlier attempt's unknown write had landed after all: it is ours, events included.
+          result = 'won';
+          events = pending!.events;
+          written = pending!.record;
+        } else if (transition === null) {
           result = 'moved-on';
         } else {
           let version: number | null;
@@ -716,7 +739,10 @@ export class CycleEngine extends GuardedEmitter {
             if (!isWriteUnknownError(error)) throw error;
             lastError = error;
             version = await this.#landed(key, transition.record); // landed: its events are emitted once
-            if (version === null) throw error;
+            if (version === null) {
+              pending = { record: transition.record, events: [...(extra?.(snap!.value) ?? []), ...transition.events] };
+              throw error;
+            }
           }
           result = version === null ? 'conflict' : 'won';
           events = [...(extra?.(snap!.value) ?? []), ...transition.events];
@@ -741,14 +767,15 @@ export class CycleEngine extends GuardedEmitter {
 
   // ---------------------------------------------------------------- helpers
 
-  async #runLoop(): Promise<void> {
-    while (this.#running) {
+  async #runLoop(generation: number): Promise<void> {
+    // A loop ends with the stop() of its generation, even if a later start() set #running again.
+    while (this.#running && generation === this.#generation) {
       try {
         await this.tick();
       } catch (error) {
         this.#report(error);
       }
-      if (!this.#running) break;
+      if (!this.#running || generation !== this.#generation) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.#o.tickIntervalMs);
         this.#wakeLoop = () => {
@@ -810,6 +837,12 @@ export class CycleEngine extends GuardedEmitter {
     rules = checkMarketRules(symbol, rules); // issue 9, case 14: a bad step or tick names its symbol here
     this.#markets.set(symbol, rules);
     return rules;
+  }
+
+  /** A listed record under this engine's prefix that is not another prefix's (a record with a symbol lives at `keyPrefix + symbol`). */
+  #isMine(r: { key: string; value: unknown }): boolean {
+    const symbol = (r.value as { symbol?: unknown } | null)?.symbol;
+    return typeof symbol !== 'string' || this.#key(symbol) === r.key || !r.key.slice(this.#o.keyPrefix.length).includes(symbol);
   }
 
   #key(symbol: string): string {

@@ -17,7 +17,7 @@ export interface ReconcilerHost {
   /** Monotonic ms, for every wait inside the process. */
   monotonic(): number;
   /** Persists an outcome (and the move it causes); `extra` events are emitted first if it lands. */
-  persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: (record: CycleRecord) => EngineEvent[]): Promise<void>;
+  persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: (record: CycleRecord) => EngineEvent[]): Promise<boolean>;
   /** Records a fill whose intent was settled otherwise (once). */
   persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void>;
   report(error: unknown, symbol: string): void;
@@ -64,6 +64,8 @@ export class Reconciler {
   /** Monotonic time this engine first saw each intent still without an outcome. */
   readonly #seen = new Map<string, number>();
   readonly #late: LateCheck[] = [];
+  /** Fills seen by this engine's workers but not applied yet (fee pending). */
+  readonly #seenFills = new Map<string, OrderFill>();
   /** Late answers and late checks being applied. */
   readonly #background = new Set<Promise<void>>();
 
@@ -91,6 +93,12 @@ export class Reconciler {
   forget(intentId: string): void {
     this.#seen.delete(intentId);
     this.#state.delete(intentId);
+    this.#seenFills.delete(intentId);
+  }
+
+  /** A fill the worker received whose fee is not reported yet: the order executed, whatever look-ups say later. */
+  noteFill(intentId: string, fill: OrderFill): void {
+    this.#seenFills.set(intentId, fill);
   }
 
   /** True when this intent is being looked up, or its next look-up is not due yet. */
@@ -149,8 +157,11 @@ export class Reconciler {
     return [...this.#running].map(([key, t]) => ({ key, intentId: t.intentId, clientOrderId: t.clientOrderId, purpose: t.purpose }));
   }
 
-  #inBackground(task: Promise<void>, symbol: string): void {
-    const t = task.catch((error) => this.#host.report(error, symbol));
+  #inBackground(task: Promise<unknown>, symbol: string): void {
+    const t: Promise<void> = task.then(
+      () => undefined,
+      (error: unknown) => this.#host.report(error, symbol),
+    );
     this.#background.add(t);
     void t.finally(() => this.#background.delete(t));
   }
@@ -164,6 +175,10 @@ export class Reconciler {
       const wait = backoffMs(state.count, o.lookupBackoffInitialMs, o.lookupBackoffMaxMs) * (0.8 + 0.4 * Math.random());
       state.nextAt = Math.min(this.#host.monotonic() + wait, cap);
     };
+    // "Can no longer land" is judged at the time the look-up is SENT: an answer reflects the venue
+    // as it was then, and a slow answer must not give up an order that could still have landed.
+    const sentAt = o.clock.now();
+    const seenFor = this.observe(order.intentId);
     let raw: unknown;
     try {
       raw = await o.exchange.findOrder({ symbol, clientOrderId: order.clientOrderId, since: lookupSince(order) });
@@ -182,6 +197,9 @@ export class Reconciler {
       this.#host.report(error, symbol);
       return;
     }
+    // A fill this engine already saw (its fee not reported yet) is never given up as not found.
+    const seenFill = this.#seenFills.get(order.intentId);
+    if (checked.status !== 'filled' && seenFill !== undefined) checked = { status: 'filled', fill: seenFill };
     if (checked.status === 'filled') {
       let fill = checked.fill;
       if (fill.feePending) {
@@ -200,17 +218,17 @@ export class Reconciler {
     }
     // Can no longer land: judged from the writer's createdAt AND from our own first sighting.
     const window = o.orderTimeoutMs + o.landingWindowMs;
-    const seenFor = this.observe(order.intentId);
-    const landed = now - order.createdAt >= window && seenFor >= window;
-    if (checked.status === 'not-found' && landed) {
+    const age = Math.min(sentAt - order.createdAt, seenFor);
+    if (checked.status === 'not-found' && age >= window) {
       const message = `not found by its client order id after ${state.count} look-up(s), ${seenFor} ms after this engine first saw it: it can no longer land`;
       const outcome: OrderOutcome = { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now };
-      await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
+      const won = await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
       this.forget(order.intentId);
-      this.#scheduleLateChecks(key, symbol, order, market);
+      if (won) this.#scheduleLateChecks(key, symbol, order, market);
       return;
     }
-    again(checked.status === 'not-found' ? this.#host.monotonic() + Math.max(0, window - seenFor) : Number.POSITIVE_INFINITY);
+    // The next look-up no later than when it could be given up (never sooner than its backoff allows for the skew: see isWaiting).
+    again(checked.status === 'not-found' ? this.#host.monotonic() + Math.max(o.lookupBackoffInitialMs, window - age) : Number.POSITIVE_INFINITY);
   }
 
   #scheduleLateChecks(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {

@@ -200,7 +200,8 @@ function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, in
   const pnl = proceeds.minus(soldCost);
   const fees = addFee(held.fees, fill);
   const totalPnl = str(new Decimal(record.realizedPnlQuote).plus(pnl));
-  if (isSellable(rest, new Decimal(fill.avgPrice), market)) {
+  // Judged at the position's average price, as closeIfEmpty judges it: one rule for what is dust.
+  if (isSellable(rest, new Decimal(held.avgPrice), market)) {
     const position: Position = {
       ...held,
       baseVolume: str(rest),
