@@ -178,3 +178,25 @@ describe('case 3: a fill whose fee is unknown', () => {
     expect(filled?.fill.fee).toEqual({ currency: 'ETH', amount: '0.0001' });
   });
 });
+
+describe('records written by 0.1 (no fees, no halted, no partial PnL)', () => {
+  it('load, and an active 0.1 cycle is sold and closed as before', async () => {
+    const s = setup();
+    const now = s.clock.now();
+    // Exactly the shape 0.1 wrote: none of the optional fields added by the hardening round.
+    const old: CycleRecord = {
+      schema: 1, symbol: 'ETH/USDT', phase: 'active', cycleId: 'c01', order: null, retryAt: null, rejections: 0,
+      position: { startPrice: '100', lastBuyPrice: '100', avgPrice: '100.1001001001001001001', baseVolume: '0.0999', investedQuote: '10', buys: 1, openedAt: now },
+      closedCycles: 3, realizedPnlQuote: '1.5', dust: null, recent: ['ce-s-old'], orphans: [], updatedAt: now,
+    };
+    await s.store.compareAndSet('ETH/USDT', null, old);
+    s.exchange.setBalance('ETH', '0.0999');
+    s.exchange.setPrice('ETH/USDT', '102');
+    await step(s);
+    const [closed] = s.of('cycle:closed');
+    expect(closed).toMatchObject({ reason: 'takeProfit', buys: 1, feesByCurrency: { USDT: expect.any(String) } });
+    const after = await cycle(s);
+    expect(after).toMatchObject({ phase: 'idle', closedCycles: 4 });
+    expect(new Decimal(after.realizedPnlQuote).minus('1.5').toFixed()).toBe(new Decimal(closed!.pnlQuote).toFixed());
+  });
+});
