@@ -61,6 +61,10 @@ export type {
   OrderSide,
   FindOrderQuery,
   Balances,
+  LimitOrderRequest,
+  CancelOrderQuery,
+  OrderState,
+  OrderStatus,
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';

@@ -27,6 +27,8 @@ export interface MarketRules {
    * the fee of a fill whose fee the venue has not reported within `feeLookupTimeoutMs`.
    */
   readonly takerFeeRate?: string;
+  /** Maker fee rate as a decimal fraction, when known (a resting LIMIT order that fills pays it). */
+  readonly makerFeeRate?: string;
 }
 
 /**
@@ -115,6 +117,86 @@ export interface OpenOrder {
 }
 
 /**
+ * A LIMIT order (good till cancelled) as the engine sends it. Amount and price are already rounded
+ * to the market's step and tick (buys down, sells up).
+ * @public
+ */
+export interface LimitOrderRequest {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** Base amount, decimal string (a multiple of the amount step). */
+  readonly baseAmount: string;
+  /** Limit price, decimal string (a multiple of the price tick). */
+  readonly price: string;
+  /** Client order id derived from the persisted intent (≤ 36 chars of `[.A-Z:/a-z0-9_-]`). */
+  readonly clientOrderId: string;
+  /** Aborted when the engine stops waiting for the answer: the order may still land. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A cancel of one order by its client order id.
+ * @public
+ */
+export interface CancelOrderQuery {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The client order id the order was sent with. */
+  readonly clientOrderId: string;
+  /** Aborted when the engine stops waiting for the answer: the cancel may still land. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Status of an order as the venue reports it. `open`: resting (possibly partly filled).
+ * `filled`: fully executed. `cancelled` / `expired`: ended with what it executed so far (possibly
+ * nothing, possibly part). `rejected`: the venue refused it; nothing executed.
+ * @public
+ */
+export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+
+/**
+ * What the venue says of one order, with **cumulative** amounts and fees: applying it twice, or an
+ * older one after a newer one, changes nothing (the engine applies `observed − applied`).
+ * @public
+ */
+export interface OrderState {
+  /** Exchange order id. */
+  readonly orderId: string;
+  /** The client order id sent with the order. */
+  readonly clientOrderId: string;
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** `buy` or `sell`. */
+  readonly side: OrderSide;
+  /** `market` or `limit`. */
+  readonly type: 'market' | 'limit';
+  /** Where the order stands. */
+  readonly status: OrderStatus;
+  /** Limit price, decimal string (LIMIT orders). */
+  readonly price?: string;
+  /** Base amount ordered, decimal string, when known. */
+  readonly amountBase?: string;
+  /** Base executed so far (gross, before any base-asset fee), decimal string. */
+  readonly filledBase: string;
+  /** Quote exchanged so far (before quote fees), decimal string. */
+  readonly costQuote: string;
+  /** Average execution price so far, decimal string; null when nothing filled. */
+  readonly avgPrice: string | null;
+  /** Every fee charged so far, per currency, cumulative (empty when none). */
+  readonly fees: readonly OrderFee[];
+  /**
+   * True when the venue has not reported the fees of what filled yet: the engine does not apply
+   * the fill until it has (or estimates them after `feeLookupTimeoutMs`).
+   */
+  readonly feePending?: boolean;
+  /** Time of the last change the venue reports, Unix ms. */
+  readonly timestamp: number;
+}
+
+/**
  * A look-up of an order by its client order id.
  * @public
  */
@@ -158,8 +240,26 @@ export interface Exchange {
    * @throws `OrderRejectedError` when nothing executed; `OrderOutcomeUnknownError` when it may have.
    */
   placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill>;
-  /** Looks an order up by client order id: its fill, its open state, or null when the venue does not know it. */
-  findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null>;
+  /**
+   * Looks an order up by client order id: its {@link OrderState} (the 0.1 shapes {@link OrderFill}
+   * and {@link OpenOrder} stay accepted), or null when the venue does not know it.
+   */
+  findOrder(query: FindOrderQuery): Promise<OrderState | OrderFill | OpenOrder | null>;
+  /**
+   * Optional: places a LIMIT order (good till cancelled) and resolves with its state (`open`, or
+   * already filled when it crossed at once). Needed for `takeProfitOrder: 'limit'` and
+   * `rebuyOrders: 'limit'`.
+   * @throws `OrderRejectedError` when the venue refused it; `OrderOutcomeUnknownError` when it may have landed.
+   */
+  placeLimitOrder?(request: LimitOrderRequest): Promise<OrderState>;
+  /**
+   * Optional (with `placeLimitOrder`): cancels an order by its client order id and resolves with
+   * its final state, fills and fees included (an adapter that needs a second call for them makes
+   * it); an order that had already ended resolves with that state. Null when the venue does not
+   * know the order.
+   * @throws `OrderOutcomeUnknownError` when the cancel may or may not have landed.
+   */
+  cancelOrder?(query: CancelOrderQuery): Promise<OrderState | null>;
   /**
    * Optional: free amounts of the given assets. Lets the engine tell a sell refused for lack of
    * balance from another rejection, say how much the account really holds, and never ask to sell

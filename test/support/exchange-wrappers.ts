@@ -24,7 +24,7 @@ export function feePending(inner: Exchange, count: number): Exchange & { seen():
     placeMarketOrder: async (r) => pend(await inner.placeMarketOrder(r)),
     findOrder: async (q: FindOrderQuery) => {
       const found = await inner.findOrder(q);
-      return found !== null && found.status !== 'open' ? pend(found) : found;
+      return found !== null && 'fee' in found ? pend(found) : found;
     },
     seen: () => seen,
   };
