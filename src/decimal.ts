@@ -68,3 +68,12 @@ export function floorToStep(amount: Decimal, step: Decimal): Decimal {
 export function isDecimalString(value: unknown): value is string {
   return typeof value === 'string' && DECIMAL_RE.test(value);
 }
+
+/**
+ * Rounds `amount` up to a multiple of `step` (a step of 0 leaves it unchanged).
+ * @internal
+ */
+export function ceilToStep(amount: Decimal, step: Decimal): Decimal {
+  if (step.isZero()) return amount;
+  return amount.div(step).ceil().mul(step);
+}

@@ -2,8 +2,77 @@
  * Typed events of {@link CycleEngine}: one payload object per event, names `namespace:pastTense`.
  */
 import type { CycleEngineError } from './errors';
-import type { OrderFill, OrderSide } from './ports/exchange';
+import type { OrderFill, OrderSide, OrderState } from './ports/exchange';
 import type { OrderPurpose, Phase, Position } from './ports/record';
+
+/**
+ * `order:placed`: the venue acknowledged a LIMIT order; it rests on the book.
+ * @public
+ */
+export interface OrderPlacedEvent extends OrderEventBase {
+  /** Limit price. */
+  readonly price: string;
+  /** Base amount ordered. */
+  readonly baseAmount: string;
+  /** For a safety buy, its level. */
+  readonly level?: number;
+  /** What the venue said. */
+  readonly state: OrderState;
+}
+
+/**
+ * `order:partiallyFilled`: part of a resting order executed and was applied; it rests for the rest.
+ * @public
+ */
+export interface OrderPartiallyFilledEvent extends OrderEventBase {
+  /** Base executed by this observation (gross). */
+  readonly deltaBase: string;
+  /** Quote exchanged by this observation. */
+  readonly deltaQuote: string;
+  /** Base executed so far (gross, cumulative). */
+  readonly filledBase: string;
+  /** What the venue said. */
+  readonly state: OrderState;
+}
+
+/**
+ * `order:cancelled`: an order ended without filling completely (cancelled or expired); what it
+ * executed before is applied.
+ * @public
+ */
+export interface OrderCancelledEvent extends OrderEventBase {
+  /** `cancelled` or `expired`. */
+  readonly status: 'cancelled' | 'expired';
+  /** Base executed before it ended (gross, cumulative; `'0'` when nothing). */
+  readonly filledBase: string;
+  /** Why the engine cancelled it (`stale`, `unwanted`, `closing`), or null when the venue ended it. */
+  readonly reason: string | null;
+  /** What the venue said. */
+  readonly state: OrderState;
+}
+
+/**
+ * `takeProfit:replaced`: the resting take-profit no longer matches the position (a buy filled): it
+ * is being cancelled, and a new one for the whole sellable position is placed once the cancel's
+ * final state is applied.
+ * @public
+ */
+export interface TakeProfitReplacedEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle. */
+  readonly cycleId: string;
+  /** Client order id of the take-profit being cancelled. */
+  readonly previousClientOrderId: string;
+  /** Its limit price and remaining base. */
+  readonly previousPrice: string;
+  /** Its remaining base. */
+  readonly previousBaseAmount: string;
+  /** The take-profit wanted now: price and base. */
+  readonly price: string;
+  /** Base wanted now. */
+  readonly baseAmount: string;
+}
 
 /**
  * Fields every order event carries.
@@ -85,13 +154,13 @@ export interface OrderUnknownEvent extends OrderEventBase {
 /**
  * `order:reconciled`: an order whose outcome was unknown (or whose sender is gone) was looked up by
  * its client order id and resolved: `filled` (the fill is applied as if the worker had returned
- * it), `not-found` (it can no longer land: treated as rejected), or `late-response` (the exchange
+ * it), `open` (it rests on the venue), `ended` (cancelled or expired with nothing filled), `not-found` (it can no longer land: treated as rejected), or `late-response` (the exchange
  * answered after the timeout with a fill).
  * @public
  */
 export interface OrderReconciledEvent extends OrderEventBase {
   /** What the look-up found. */
-  readonly result: 'filled' | 'not-found' | 'late-response';
+  readonly result: 'filled' | 'open' | 'ended' | 'not-found' | 'late-response';
   /** The fill, when one was found. */
   readonly fill: OrderFill | null;
   /** Look-ups made for this order by this engine. */
@@ -357,6 +426,14 @@ export interface CycleEngineEvents {
   'order:submitted': (e: OrderSubmittedEvent) => void;
   /** A fill was applied to its cycle. */
   'order:filled': (e: OrderFilledEvent) => void;
+  /** A LIMIT order rests on the venue's book. */
+  'order:placed': (e: OrderPlacedEvent) => void;
+  /** Part of a resting order filled and was applied. */
+  'order:partiallyFilled': (e: OrderPartiallyFilledEvent) => void;
+  /** An order ended (cancelled or expired) without filling completely. */
+  'order:cancelled': (e: OrderCancelledEvent) => void;
+  /** The resting take-profit is replaced for the new position. */
+  'takeProfit:replaced': (e: TakeProfitReplacedEvent) => void;
   /** An order was rejected (nothing executed). */
   'order:rejected': (e: OrderRejectedEvent) => void;
   /** An order's outcome is unknown: the cycle is parked. */

@@ -68,8 +68,10 @@ export type {
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
 export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
-export type { CycleRecord, PendingOrder, Position, Phase, OrderPurpose, OrderOutcome, CarriedDust, OrphanFill, CycleHalt } from './ports/record';
+export type { CycleRecord, OrderSlot, SlotState, AppliedAmounts, SlotProblem, CycleClosing, Position, Phase, OrderPurpose, CarriedDust, OrphanFill, CycleHalt, StoredCycleRecord } from './ports/record';
+export type { CycleRecordV1, PendingOrder, OrderOutcome } from './ports/record-v1';
 export { assertCycleRecord, assertRecordKey } from './ports/record';
+export { upgradeCycleRecord } from './ports/record-v1';
 export type { Clock } from './ports/clock';
 export { systemClock, ManualClock } from './ports/clock';
 export type { DecimalLike } from './decimal';

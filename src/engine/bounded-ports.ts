@@ -15,6 +15,8 @@ import { bounded } from './bounded';
 export function boundExchange(exchange: Exchange, ms: number): Exchange {
   const id = exchange.id;
   const fetchBalances = exchange.fetchBalances;
+  const placeLimitOrder = exchange.placeLimitOrder;
+  const cancelOrder = exchange.cancelOrder;
   return {
     id,
     fetchPrices: (symbols) => bounded(`${id}.fetchPrices`, ms, () => exchange.fetchPrices(symbols)),
@@ -24,6 +26,9 @@ export function boundExchange(exchange: Exchange, ms: number): Exchange {
     ...(typeof fetchBalances === 'function'
       ? { fetchBalances: (assets: readonly string[]) => bounded(`${id}.fetchBalances`, ms, () => fetchBalances.call(exchange, assets)) }
       : {}),
+    // Placing and cancelling have the engine's orderTimeoutMs and their own unknown-outcome handling.
+    ...(typeof placeLimitOrder === 'function' ? { placeLimitOrder: placeLimitOrder.bind(exchange) } : {}),
+    ...(typeof cancelOrder === 'function' ? { cancelOrder: cancelOrder.bind(exchange) } : {}),
   };
 }
 

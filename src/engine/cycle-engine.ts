@@ -14,35 +14,45 @@ import {
   isOrderRejectedError,
 } from '../errors';
 import type { EngineStoppedEvent } from '../events';
-import type { MarketRules, OrderFill } from '../ports/exchange';
+import type { MarketRules, OrderFill, OrderState } from '../ports/exchange';
 import type { LockLease } from '../ports/lock';
-import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderOutcome, type PendingOrder } from '../ports/record';
-import type { VersionedRecord } from '../ports/state-store';
+import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderSlot } from '../ports/record';
+import { upgradeCycleRecord } from '../ports/record-v1';
 import type { StrategyDecision } from '../strategy/strategy';
 import { bounded, sleep } from './bounded';
 import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { decide } from './decision';
+import { checkDesired, reconcileResting } from './desired';
 import { checkFill } from './fill';
+import { fillToState, type Observation } from './ledger';
+import { checkOrderState } from './lookup';
 import { GuardedEmitter } from './guarded-emitter';
 import { checkMarketRules } from './market-rules';
 import { checkPrices } from './prices';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
 import { Reconciler } from './reconciler';
-import { closeIfEmpty, openIntent, recordOrphan, resync, settleOutcome, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
+import { closeIfEmpty, observe, openIntent, recordOrphan, resync, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
   | { kind: 'none' }
-  | { kind: 'intent'; build: (r: CycleRecord) => Transition | null }
-  | { kind: 'settle'; intentId: string; outcome: OrderOutcome }
-  | { kind: 'lookup'; order: PendingOrder }
-  | { kind: 'close'; transition: Transition };
+  | { kind: 'write'; purpose: 'intent' | 'outcome' | 'park'; build: (r: CycleRecord) => Transition | null; settles?: string }
+  | { kind: 'lookup'; slots: OrderSlot[] };
+
+/** A record as read, upgraded to schema 2 (`upgraded`: it was stored as schema 1). */
+interface Snapshot {
+  version: number;
+  value: CycleRecord;
+  upgraded: boolean;
+}
 
 interface Worker {
+  key: string;
   intentId: string;
   clientOrderId: string;
-  purpose: PendingOrder['purpose'];
+  purpose: OrderSlot['purpose'];
+  kind: 'send' | 'cancel';
   done: Promise<void>;
 }
 
@@ -76,10 +86,17 @@ export class CycleEngine extends GuardedEmitter {
   readonly #o: ResolvedOptions;
   readonly #mono: () => number;
   readonly #markets = new Map<string, MarketRules>();
+  /** Senders and cancellers at work, by intent. */
   readonly #workers = new Map<string, Worker>();
   readonly #reconciler: Reconciler;
-  /** Outcomes a worker could not persist (store down); retried by ticks and `idle()`. */
-  readonly #unpersisted = new Map<string, { intentId: string; outcome: OrderOutcome }>();
+  /** Observations a worker could not persist (store down), by intent; retried by ticks and `idle()`. */
+  readonly #unpersisted = new Map<string, { key: string; obs: Observation }>();
+  /** Per resting slot: when this engine last looked (monotonic) and the price range seen since. */
+  readonly #checks = new Map<string, { at: number; low: number; high: number }>();
+  /** Last price seen per symbol (desired orders are reconciled with it after a write). */
+  readonly #lastPrice = new Map<string, number>();
+  /** Upgraded copies of schema-1 records read (by the stored object). */
+  readonly #upgrades = new WeakMap<object, CycleRecord>();
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
   readonly #corrupt = new Set<string>();
   readonly #validated = new WeakSet<object>();
@@ -112,7 +129,8 @@ export class CycleEngine extends GuardedEmitter {
     this.#reconciler = new Reconciler({
       options: this.#o,
       monotonic: this.#mono,
-      persistOutcome: (key, symbol, intentId, outcome, extra) => this.#persistOutcome(key, symbol, intentId, outcome, extra),
+      persistObservation: (key, symbol, intentId, obs, extra) => this.#persistObservation(key, symbol, intentId, obs, extra),
+      resendCancel: (key, symbol, slot, market) => this.#spawnCancel(key, symbol, slot, market),
       persistOrphan: (key, symbol, fill, note) => this.#persistOrphan(key, symbol, fill, note),
       report: (error, symbol) => this.#report(error, symbol),
     });
@@ -167,9 +185,9 @@ export class CycleEngine extends GuardedEmitter {
     this.#loop = this.#runLoop(generation);
   }
 
-  /** Looks up, once and at once, every order that has no applied outcome and no sender here. */
+  /** Looks up, once and at once, every order of the ledger that has no sender here: unknown, abandoned, being cancelled, or resting. */
   async #recover(): Promise<void> {
-    let records: Array<{ key: string; value: CycleRecord }> = [];
+    let records: Array<{ key: string; value: unknown }> = [];
     try {
       records = (await this.#o.store.list()).filter((r) => r.key.startsWith(this.#o.keyPrefix));
     } catch (error) {
@@ -181,29 +199,27 @@ export class CycleEngine extends GuardedEmitter {
       const symbol = this.#symbolOf(r.key);
       if (tracked.has(symbol) || keys.has(r.key) || !this.#isMine(r)) continue;
       keys.add(r.key);
+      let value: CycleRecord;
       try {
-        this.#check(r.key, r.value);
+        value = this.#checked(r.key, r.value);
       } catch (error) {
         this.#report(error, symbol);
         continue;
       }
-      const order = r.value.order;
-      const pending = order !== null && (order.outcome === null || order.outcome.status === 'unknown');
-      this.emit('cycle:untracked', { symbol, phase: r.value.phase, position: r.value.position, pendingClientOrderId: order !== null ? order.clientOrderId : null });
-      if (order !== null) this.#untracked.add(symbol);
-      if (!pending) continue;
+      const first = value.orders[0];
+      this.emit('cycle:untracked', { symbol, phase: value.phase, position: value.position, pendingClientOrderId: first !== undefined ? first.clientOrderId : null });
+      if (value.orders.length > 0) this.#untracked.add(symbol);
     }
     await eachLimited([...keys], this.#o.concurrency, async (key) => {
       const symbol = this.#symbolOf(key);
-      let order: PendingOrder | null | undefined;
+      let orders: readonly OrderSlot[] | undefined;
       try {
-        order = (await this.#read(key))?.value.order;
+        orders = (await this.#read(key))?.value.orders;
       } catch (error) {
         this.#report(error, symbol);
         return;
       }
-      if (!order || (order.outcome !== null && order.outcome.status !== 'unknown')) return;
-      if (this.#workers.get(key)?.intentId === order.intentId) return;
+      if (!orders || orders.length === 0) return;
       let market: MarketRules;
       try {
         market = await this.#market(symbol);
@@ -211,7 +227,10 @@ export class CycleEngine extends GuardedEmitter {
         this.#report(error, symbol); // looked up by a later tick once its market loads
         return;
       }
-      this.#reconciler.lookUp(key, symbol, order, market);
+      for (const slot of orders) {
+        if (this.#workers.has(slot.intentId)) continue;
+        this.#reconciler.lookUp(key, symbol, slot, market);
+      }
     });
     await Promise.all(this.#reconciler.pending());
   }
@@ -248,7 +267,7 @@ export class CycleEngine extends GuardedEmitter {
 
   #leftBehind(): EngineStoppedEvent['leftBehind'] {
     const out: Array<EngineStoppedEvent['leftBehind'][number]> = [];
-    for (const [key, w] of this.#workers) out.push({ symbol: this.#symbolOf(key), intentId: w.intentId, clientOrderId: w.clientOrderId, purpose: w.purpose });
+    for (const w of this.#workers.values()) out.push({ symbol: this.#symbolOf(w.key), intentId: w.intentId, clientOrderId: w.clientOrderId, purpose: w.purpose });
     for (const { key, intentId, clientOrderId, purpose } of this.#reconciler.inProgress()) {
       if (!out.some((o) => o.intentId === intentId)) out.push({ symbol: this.#symbolOf(key), intentId, clientOrderId, purpose });
     }
@@ -267,9 +286,9 @@ export class CycleEngine extends GuardedEmitter {
     const epoch = this.#epoch;
     const symbols = this.#o.symbols;
     this.#reconciler.runLateChecks();
-    // Outcomes a failing store could not take: applied now, or kept as orphans if their cycle moved on.
-    for (const [key, q] of [...this.#unpersisted]) {
-      if (!this.#workers.has(key)) await this.#persistOutcome(key, this.#symbolOf(key), q.intentId, q.outcome);
+    // Observations a failing store could not take: applied now, or kept as orphans if their cycle moved on.
+    for (const [intentId, q] of [...this.#unpersisted]) {
+      if (!this.#workers.has(intentId)) await this.#persistObservation(q.key, this.#symbolOf(q.key), intentId, q.obs);
     }
     // Without prices nothing new is decided, but outcomes are still applied and stale intents parked.
     let prices: Record<string, number> = {};
@@ -278,6 +297,7 @@ export class CycleEngine extends GuardedEmitter {
       // Issue 9, case 15: a malformed answer is reported once per tick; a bad entry costs only its own symbol its price.
       const checked = checkPrices(symbols, await this.#o.exchange.fetchPrices(symbols), `${this.#o.exchange.id} fetchPrices`);
       prices = checked.prices;
+      for (const [symbol, price] of Object.entries(prices)) this.#notePrice(symbol, price);
       if (checked.error !== null) this.#report(checked.error);
     } catch (cause) {
       priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
@@ -313,8 +333,8 @@ export class CycleEngine extends GuardedEmitter {
     for (;;) {
       await this.#drainWorkers();
       if (this.#unpersisted.size === 0) return;
-      for (const [key, { intentId, outcome }] of [...this.#unpersisted]) {
-        await this.#persistOutcome(key, this.#symbolOf(key), intentId, outcome);
+      for (const [intentId, { key, obs }] of [...this.#unpersisted]) {
+        await this.#persistObservation(key, this.#symbolOf(key), intentId, obs);
       }
       if (this.#unpersisted.size > 0 && this.#workers.size === 0) await sleep(100);
     }
@@ -327,8 +347,7 @@ export class CycleEngine extends GuardedEmitter {
   async getCycle(symbol: string): Promise<CycleRecord | undefined> {
     const key = this.#key(symbol);
     const snap = await this.#o.store.get(key);
-    if (snap) this.#check(key, snap.value);
-    return snap?.value;
+    return snap ? this.#checked(key, snap.value) : undefined;
   }
 
   /**
@@ -338,8 +357,7 @@ export class CycleEngine extends GuardedEmitter {
   async listCycles(): Promise<CycleRecord[]> {
     const all = await this.#o.store.list();
     const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix) && this.#isMine(r));
-    for (const r of mine) this.#check(r.key, r.value);
-    return mine.map((r) => r.value);
+    return mine.map((r) => this.#checked(r.key, r.value));
   }
 
   /**
@@ -362,7 +380,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     const now = this.#o.clock.now();
     const result = await this.#write(key, symbol, 'outcome', (record, m) => resync(record, heldPerVenue, { market: m, now, cooldownMs: this.#o.cooldownMs }));
-    if (typeof result === 'object') throw new CycleEngineError(`Could not resync ${symbol}`, { cause: result.error });
+    if (result.kind === 'error') throw new CycleEngineError(`Could not resync ${symbol}`, { cause: result.error });
     return (await this.#read(key))?.value;
   }
 
@@ -370,33 +388,32 @@ export class CycleEngine extends GuardedEmitter {
 
   /** Reads and decides without the lock: the market rules when a transition is due, else why not. */
   async #scan(symbol: string, price: number | undefined, now: number): Promise<MarketRules | 'skipped' | 'none'> {
-    // The hot path of a tick over thousands of symbols: one await (the read), no allocation.
+    // The hot path of a tick over thousands of symbols: one await (the read), little allocation.
     const key = this.#key(symbol);
-    let record: CycleRecord | null;
+    let snap: Snapshot | undefined;
     let market: MarketRules;
     try {
       market = this.#markets.get(symbol) ?? (await this.#market(symbol));
-      const snap = await this.#o.store.get(key);
-      record = snap === undefined ? null : snap.value;
-      if (record !== null) this.#check(key, record);
+      snap = await this.#read(key);
     } catch (error) {
       this.#report(error, symbol);
       return 'skipped';
     }
-    if (this.#untracked.has(symbol) && (record === null || record.order === null)) this.#untracked.delete(symbol);
+    const record = snap?.value ?? null;
+    if (this.#untracked.has(symbol) && (record === null || record.orders.length === 0)) this.#untracked.delete(symbol);
     let plan: Plan;
     try {
-      plan = this.#plan(key, symbol, record, price, market, now);
+      plan = this.#plan(key, symbol, snap ?? null, price, market, now);
     } catch (error) {
       this.#report(error, symbol);
       return 'skipped';
     }
     if (plan.kind === 'lookup') {
-      this.#reconciler.lookUp(key, symbol, plan.order, market); // a read-only call: no lock
+      for (const slot of plan.slots) this.#lookUp(key, symbol, slot, market, price); // read-only calls: no lock
       return 'skipped';
     }
     if (plan.kind !== 'none') return market;
-    return record?.order ? 'skipped' : 'none';
+    return record !== null && record.orders.length > 0 ? 'skipped' : 'none';
   }
 
   /** Takes the lock, reads again, decides again, and writes with a compare-and-set. */
@@ -413,25 +430,19 @@ export class CycleEngine extends GuardedEmitter {
     // The time of this transition, not of the tick's start: an intent's createdAt starts the clock
     // of its landing deadline, and the k-th transition of a tick runs k writes after the tick began.
     const now = this.#o.clock.now();
-    let won: { transition: Transition; record: CycleRecord } | null = null;
+    let won: { transition: Transition; before: CycleRecord | null } | null = null;
     let purpose: 'intent' | 'outcome' | 'park' | 'none' = 'none';
-    let settled: string | null = null;
+    let settled: string | undefined;
     try {
       const fresh = await this.#read(key);
-      const again = this.#plan(key, symbol, fresh?.value ?? null, price, market, now);
+      const again = this.#plan(key, symbol, fresh ?? null, price, market, now);
       let transition: Transition | null = null;
-      if (again.kind === 'intent') {
+      if (again.kind === 'write') {
         transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
-        purpose = 'intent';
+        purpose = again.purpose;
+        settled = again.settles;
       } else if (again.kind === 'lookup') {
-        this.#reconciler.lookUp(key, symbol, again.order, market);
-      } else if (again.kind === 'settle') {
-        transition = this.#settle(fresh!.value, again.intentId, again.outcome, market);
-        purpose = again.outcome.status === 'unknown' ? 'park' : 'outcome';
-        settled = again.intentId;
-      } else if (again.kind === 'close') {
-        transition = again.transition;
-        purpose = 'outcome';
+        for (const slot of again.slots) this.#lookUp(key, symbol, slot, market, price);
       }
       if (transition === null) purpose = 'none';
       else {
@@ -441,13 +452,13 @@ export class CycleEngine extends GuardedEmitter {
         } catch (error) {
           // A write of unknown result: re-read under the lock. Exactly what we wrote is there (an
           // intent's id is new, a record carries its updatedAt): it landed, so go on as if it had
-          // said so — send the intent, emit the events. Otherwise nothing was done; the next tick
+          // said so — send the intents, emit the events. Otherwise nothing was done; the next tick
           // decides afresh.
           if (!isWriteUnknownError(error)) throw error;
           this.#report(error, symbol);
           version = await this.#landed(key, transition.record);
         }
-        if (version !== null) won = { transition, record: transition.record };
+        if (version !== null) won = { transition, before: fresh?.value ?? null };
       }
     } catch (error) {
       this.#report(error, symbol);
@@ -455,56 +466,119 @@ export class CycleEngine extends GuardedEmitter {
       await this.#release(lease, symbol, t0, purpose);
     }
     if (won === null) return 'skipped';
-    this.#noteWait(key, won.record);
+    this.#noteWait(key, won.transition.record);
     this.#emitAll(won.transition.events);
-    if ((purpose === 'outcome' || purpose === 'park') && settled !== null && this.#unpersisted.get(key)?.intentId === settled) this.#unpersisted.delete(key);
-    if (purpose !== 'intent') return 'none';
-    const order = won.record.order as PendingOrder;
-    this.#reconciler.observe(order.intentId); // our own intent: its clocks start now
-    // A tick that outlived a stop() that gave up waiting sends nothing: the order is looked up by
+    if (settled !== undefined && this.#unpersisted.get(settled)?.key === key) this.#unpersisted.delete(settled);
+    // A tick that outlived a stop() that gave up waiting sends nothing: the orders are looked up by
     // the next start (or by another engine) instead.
-    if (epoch !== this.#epoch) return 'none';
-    this.#spawnWorker(key, won.record, market, price as number);
-    return 'order';
+    const started = this.#startWorkers(key, won.before, won.transition.record, market, price, epoch);
+    return started > 0 && purpose === 'intent' ? 'order' : 'none';
   }
 
-  /** The decision for one record, with no I/O: taken before the lock, and again under it. */
-  #plan(key: string, symbol: string, record: CycleRecord | null, price: number | undefined, market: MarketRules, now: number): Plan {
-    const order = record?.order ?? null;
-    if (order !== null) {
-      if (order.outcome !== null && order.outcome.status !== 'unknown') {
-        // A filled or rejected outcome written but not applied (an older writer): apply it.
-        return { kind: 'settle', intentId: order.intentId, outcome: order.outcome };
+  /**
+   * The decision for one record, with no I/O: taken before the lock, and again under it. In order:
+   * upgrade a schema-1 record; apply an observation a worker could not persist; park a slot whose
+   * sender is gone; look up what is unknown, being cancelled without a sender, or resting and due;
+   * close a cycle with nothing left; then decide (a MARKET intent) and reconcile the resting
+   * orders, both in one write.
+   */
+  #plan(key: string, symbol: string, snap: Snapshot | null, price: number | undefined, market: MarketRules, now: number): Plan {
+    const record = snap?.value ?? null;
+    if (snap?.upgraded) return { kind: 'write', purpose: 'outcome', build: (r) => ({ record: { ...r, updatedAt: Math.max(r.updatedAt, now) }, events: [] }) };
+    const lookups: OrderSlot[] = [];
+    for (const slot of record?.orders ?? []) {
+      const queued = this.#unpersisted.get(slot.intentId);
+      if (queued !== undefined && queued.key === key) {
+        return { kind: 'write', purpose: queued.obs.kind === 'unknown' ? 'park' : 'outcome', build: (r) => this.#observe(r, slot.intentId, queued.obs, market), settles: slot.intentId };
       }
-      const pending = this.#unpersisted.get(key);
-      if (pending?.intentId === order.intentId) return { kind: 'settle', intentId: order.intentId, outcome: pending.outcome };
-      if (this.#workers.get(key)?.intentId === order.intentId) return NONE; // still running: skip
-      if (order.outcome === null) {
-        // How long the intent has gone without an outcome: on this process's monotonic clock since
-        // it first saw it, and on the writer's clock — both must agree it is old. Another engine's
-        // clock, ahead or behind, can then only make us wait longer, never act early.
-        const seenFor = this.#reconciler.observe(order.intentId);
-        const age = Math.min(now - order.createdAt, seenFor);
-        if (age <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) return NONE; // its sender may still be waiting for it
-        // The sender would have recorded an outcome by now: it is gone. Park, then look it up.
-        const reason = order.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
-        const message = `no outcome ${age} ms after the intent (owner ${order.owner}): the order may have executed`;
-        return { kind: 'settle', intentId: order.intentId, outcome: { status: 'unknown', reason, message, recordedAt: now } };
+      if (this.#workers.has(slot.intentId)) continue; // its sender or canceller is at work here
+      if (slot.state === 'sending' || (slot.state === 'cancelling' && !slot.problem)) {
+        // How long the intent (or its cancel) has gone without an answer: on this process's monotonic
+        // clock since it first saw it, and on the writer's clock — both must agree it is old. Another
+        // engine's clock, ahead or behind, can then only make us wait longer, never act early.
+        const seenFor = this.#reconciler.observe(slot.state === 'sending' ? slot.intentId : `${slot.intentId}:cancel`);
+        const age = Math.min(now - (slot.state === 'sending' ? slot.createdAt : (slot.cancelAt ?? slot.createdAt)), seenFor);
+        if (age <= this.#o.orderTimeoutMs + this.#o.workerGraceMs) continue; // its sender may still be waiting for it
+        // The sender would have recorded an answer by now: it is gone. Park, then look it up.
+        const reason = slot.owner === this.instanceId ? 'WORKER_LOST' : 'WORKER_GONE';
+        const message = `no answer ${age} ms after the ${slot.state === 'sending' ? 'intent' : 'cancel'} (owner ${slot.owner}): the order may have executed`;
+        const obs: Observation = { kind: 'unknown', reason, message, recordedAt: now };
+        return { kind: 'write', purpose: 'park', build: (r) => this.#observe(r, slot.intentId, obs, market) };
       }
-      if (this.#reconciler.isWaiting(key, order.intentId)) return NONE; // being looked up, or backing off
-      return { kind: 'lookup', order };
+      if (slot.state === 'unknown' || slot.state === 'cancelling') {
+        if (!this.#reconciler.isWaiting(slot.intentId)) lookups.push(slot);
+        continue;
+      }
+      // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs.
+      if (this.#openCheckDue(slot, price)) lookups.push(slot);
     }
+    if (lookups.length > 0) return { kind: 'lookup', slots: lookups };
     if (record !== null) {
       const closed = closeIfEmpty(record, { market, now, cooldownMs: this.#o.cooldownMs });
-      if (closed !== null) return { kind: 'close', transition: closed };
+      if (closed !== null) return { kind: 'write', purpose: 'outcome', build: (r) => closeIfEmpty(r, { market, now, cooldownMs: this.#o.cooldownMs }) };
       if (record.halted) return NONE; // a position mismatch: nothing until resyncCycle()
     }
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
-    if (record !== null && record.retryAt !== null && this.#waiting(key, record.retryAt, now)) return NONE;
-    const decision = this.#decide(symbol, price, record, market, now);
-    if (decision === null) return NONE;
+    const canPlace = record === null || record.retryAt === null || !this.#waiting(key, record.retryAt, now);
+    const decision = canPlace && (record === null || (!record.closing && !record.orders.some((o) => o.type === 'market'))) ? this.#decide(symbol, price, record, market, now) : null;
+    const resting = this.#o.strategy.restingOrders !== undefined && record !== null && record.phase === 'active';
+    if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
-    return { kind: 'intent', build: (r) => openIntent(r, { decision, market, price, now, owner, newId: () => newId(now) }) };
+    const build = (r: CycleRecord): Transition | null => {
+      const intent = decision === null ? null : openIntent(r, { decision, market, price, now, owner, newId: () => newId(now) });
+      const base = intent?.record ?? r;
+      const rest = this.#reconcileResting(base, market, price, now, canPlace);
+      if (intent === null) return rest;
+      return rest === null ? intent : { record: rest.record, events: [...intent.events, ...rest.events] };
+    };
+    if (decision === null && record !== null && build(record) === null) return NONE; // nothing to reconcile
+    return { kind: 'write', purpose: 'intent', build };
+  }
+
+  /** The resting orders reconciled with what the strategy wants now; null when nothing changes (or the strategy failed: reported). */
+  #reconcileResting(record: CycleRecord, market: MarketRules, price: number, now: number, canPlace: boolean): Transition | null {
+    const strategy = this.#o.strategy;
+    if (strategy.restingOrders === undefined || record.phase !== 'active') return null;
+    let desired;
+    try {
+      const raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
+      desired = checkDesired(record.symbol, raw, market);
+    } catch (error) {
+      this.#report(isCycleEngineError(error) ? error : new CycleEngineError(`${record.symbol}: restingOrders() threw`, { cause: error }), record.symbol);
+      return null;
+    }
+    return reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
+  }
+
+  /** Polling budget: a resting slot is due when the price crossed its limit since the last look, or `openOrderCheckMs` passed. */
+  #openCheckDue(slot: OrderSlot, price: number | undefined): boolean {
+    if (this.#reconciler.isRunning(slot.intentId)) return false;
+    const mono = this.#mono();
+    let check = this.#checks.get(slot.intentId);
+    if (check === undefined) {
+      // First sighting here: judged from the record's checkedAt when this engine has none.
+      check = { at: mono, low: price ?? Number.POSITIVE_INFINITY, high: price ?? Number.NEGATIVE_INFINITY };
+      this.#checks.set(slot.intentId, check);
+      if (this.#checks.size > 100_000) this.#checks.delete(this.#checks.keys().next().value as string);
+      if (slot.checkedAt === null) return true;
+    }
+    if (price !== undefined) {
+      check.low = Math.min(check.low, price);
+      check.high = Math.max(check.high, price);
+    }
+    const limit = Number(slot.price);
+    const crossed = slot.side === 'buy' ? check.low <= limit : check.high >= limit;
+    return crossed || mono - check.at >= this.#o.openOrderCheckMs;
+  }
+
+  /** Starts a look-up; a resting slot's check window restarts. */
+  #lookUp(key: string, symbol: string, slot: OrderSlot, market: MarketRules, price: number | undefined): void {
+    if (slot.state === 'open') this.#checks.set(slot.intentId, { at: this.#mono(), low: price ?? Number.POSITIVE_INFINITY, high: price ?? Number.NEGATIVE_INFINITY });
+    this.#reconciler.lookUp(key, symbol, slot, market);
+  }
+
+  #notePrice(symbol: string, price: number): void {
+    this.#lastPrice.set(symbol, price);
   }
 
   /**
@@ -546,43 +620,168 @@ export class CycleEngine extends GuardedEmitter {
     return decide(this.#o.strategy, { symbol, price, position: record?.position ?? null, market, now });
   }
 
-  #settle(record: CycleRecord, intentId: string, outcome: OrderOutcome, market: MarketRules): Transition | null {
+  /** One observation applied, and the resting orders reconciled with it, in one write. */
+  #observe(record: CycleRecord, intentId: string, obs: Observation, market: MarketRules): Transition | null {
     const o = this.#o;
-    const t = settleOutcome(record, intentId, outcome, {
+    const now = o.clock.now();
+    const t = observe(record, intentId, obs, {
       market,
-      now: o.clock.now(),
+      now,
       cooldownMs: o.cooldownMs,
       backoffInitialMs: o.backoffInitialMs,
       backoffMaxMs: o.backoffMaxMs,
       onPositionMismatch: o.onPositionMismatch,
     });
-    if (t !== null && outcome.status !== 'unknown') this.#reconciler.forget(intentId);
-    return t;
+    if (t === null) return null;
+    // The take-profit is replaced (and the next level placed) in the write that applies the fill or the cancel.
+    const price = this.#lastPrice.get(record.symbol);
+    if (price === undefined || t.record.halted) return t;
+    const canPlace = t.record.retryAt === null || t.record.retryAt <= now;
+    const rest = this.#reconcileResting(t.record, market, price, now, canPlace);
+    return rest === null ? t : { record: rest.record, events: [...t.events, ...rest.events] };
   }
 
-  // ---------------------------------------------------------------- the worker
+  // ---------------------------------------------------------------- the workers
 
-  #spawnWorker(key: string, record: CycleRecord, market: MarketRules, price: number): void {
+  /** After a write won: a sender for every new intent, a canceller for every new cancel. Returns how many started. */
+  #startWorkers(key: string, before: CycleRecord | null, after: CycleRecord, market: MarketRules, price: number | undefined, epoch: number): number {
+    let started = 0;
+    const was = new Map((before?.orders ?? []).map((o) => [o.intentId, o]));
+    for (const slot of after.orders) {
+      const prev = was.get(slot.intentId);
+      if (slot.state === 'sending' && prev === undefined) {
+        this.#reconciler.observe(slot.intentId); // our own intent: its clocks start now
+        if (epoch !== this.#epoch) continue;
+        this.#spawnSend(key, after, slot, market, price ?? this.#lastPrice.get(after.symbol) ?? 0);
+        started++;
+      } else if (slot.state === 'cancelling' && prev !== undefined && prev.state !== 'cancelling') {
+        this.#reconciler.observe(`${slot.intentId}:cancel`);
+        if (epoch !== this.#epoch) continue;
+        this.#spawnCancel(key, this.#symbolOf(key), slot, market);
+        started++;
+      }
+    }
+    for (const [intentId] of was) {
+      if (!after.orders.some((o) => o.intentId === intentId)) {
+        this.#reconciler.forget(intentId);
+        this.#checks.delete(intentId);
+      }
+    }
+    return started;
+  }
+
+  #spawnSend(key: string, record: CycleRecord, slot: OrderSlot, market: MarketRules, price: number): void {
     const symbol = this.#symbolOf(key);
-    const order = record.order as PendingOrder;
     const epoch = this.#epoch;
-    const done = this.#runWorker(key, record, market, price, epoch)
+    const done = this.#runSend(key, record, slot, market, price, epoch)
       .catch((error) => this.#report(error, symbol))
       .finally(() => {
-        if (this.#workers.get(key)?.intentId === order.intentId) this.#workers.delete(key);
+        if (this.#workers.get(slot.intentId)?.done === done) this.#workers.delete(slot.intentId);
       });
-    this.#workers.set(key, { intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
+    this.#workers.set(slot.intentId, { key, intentId: slot.intentId, clientOrderId: slot.clientOrderId, purpose: slot.purpose, kind: 'send', done });
   }
 
-  async #runWorker(key: string, record: CycleRecord, market: MarketRules, price: number, epoch: number): Promise<void> {
+  async #runSend(key: string, record: CycleRecord, slot: OrderSlot, market: MarketRules, price: number, epoch: number): Promise<void> {
     // Always the key's symbol: a record claiming another symbol is refused as corrupt on read.
     const symbol = this.#symbolOf(key);
-    const order = record.order as PendingOrder;
-    const ids = { symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
-    this.emit('order:submitted', { ...ids, quoteAmount: order.quoteAmount, baseAmount: order.baseAmount, price });
-    const outcome = await this.#sendOrder(key, symbol, order, market, epoch);
-    if (outcome === null) return; // stop() gave up waiting before it was sent: the next start looks it up
-    await this.#persistOutcome(key, symbol, order.intentId, outcome);
+    const ids = { symbol, cycleId: record.cycleId ?? '', intentId: slot.intentId, clientOrderId: slot.clientOrderId, purpose: slot.purpose, side: slot.side };
+    this.emit('order:submitted', { ...ids, quoteAmount: slot.quoteAmount, baseAmount: slot.baseAmount, price });
+    const obs = slot.type === 'limit' ? await this.#sendLimit(key, symbol, slot, market, epoch) : await this.#sendOrder(key, symbol, slot, market, epoch);
+    if (obs === null) return; // stop() gave up waiting before it was sent: the next start looks it up
+    await this.#persistObservation(key, symbol, slot.intentId, obs);
+  }
+
+  /** Sends a LIMIT order; its answer is an order state (open, or filled when it crossed at once). */
+  async #sendLimit(key: string, symbol: string, slot: OrderSlot, market: MarketRules, epoch: number): Promise<Observation | null> {
+    const at = () => this.#o.clock.now();
+    const place = this.#o.exchange.placeLimitOrder;
+    if (typeof place !== 'function') return { kind: 'rejected', reason: 'UNSUPPORTED', message: `${this.#o.exchange.id} cannot place limit orders`, recordedAt: at() };
+    if (slot.side === 'sell' && slot.baseAmount !== undefined) {
+      const free = await this.#freeBase(market, Math.max(1, Math.min(this.#o.callTimeoutMs, this.#o.workerGraceMs / 2)));
+      if (free !== undefined && new Decimal(free).lt(slot.baseAmount)) {
+        return { kind: 'rejected', reason: 'INSUFFICIENT_FUNDS', message: `not sent: the account holds ${free} ${market.base}, the sell needs ${slot.baseAmount}`, recordedAt: at(), heldPerVenue: free };
+      }
+    }
+    if (epoch !== this.#epoch) return null;
+    const request = { symbol, side: slot.side, baseAmount: slot.baseAmount ?? '0', price: slot.price ?? '0', clientOrderId: slot.clientOrderId };
+    return this.#answer(slot, market, (signal) => place.call(this.#o.exchange, { ...request, signal }), (raw) => checkOrderState(raw, slot, market, 'placeLimitOrder answer'), (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer));
+  }
+
+  #spawnCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): void {
+    if (this.#workers.has(slot.intentId)) return;
+    const done = this.#runCancel(key, symbol, slot, market)
+      .catch((error) => this.#report(error, symbol))
+      .finally(() => {
+        if (this.#workers.get(slot.intentId)?.done === done) this.#workers.delete(slot.intentId);
+      });
+    this.#workers.set(slot.intentId, { key, intentId: slot.intentId, clientOrderId: slot.clientOrderId, purpose: slot.purpose, kind: 'cancel', done });
+  }
+
+  /** Sends a persisted cancel; the venue's final state is applied like any observation, a missing answer is looked up. */
+  async #runCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): Promise<void> {
+    const cancel = this.#o.exchange.cancelOrder;
+    const at = () => this.#o.clock.now();
+    let obs: Observation;
+    if (typeof cancel !== 'function') obs = { kind: 'unknown', reason: 'UNSUPPORTED', message: `${this.#o.exchange.id} cannot cancel orders`, recordedAt: at() };
+    else {
+      const answer = await this.#answer(slot, market, (signal) => cancel.call(this.#o.exchange, { symbol, clientOrderId: slot.clientOrderId, signal }), (raw) => {
+        if (raw === null) throw new NotKnown();
+        return checkOrderState(raw, slot, market, 'cancelOrder answer');
+      });
+      obs = answer.kind === 'rejected' ? { kind: 'unknown', reason: 'CANCEL_REFUSED', message: answer.message, recordedAt: answer.recordedAt } : answer;
+    }
+    if (obs.kind === 'unknown') obs = { ...obs, reason: obs.reason === 'NOT_KNOWN' ? 'CANCEL_NOT_FOUND' : obs.reason, message: `cancel of ${slot.clientOrderId}: ${obs.message}` };
+    await this.#persistObservation(key, symbol, slot.intentId, obs);
+  }
+
+  /**
+   * Runs one order call within `orderTimeoutMs` and classifies what happened: a clean answer is a
+   * state; a sure refusal is rejected; anything else (a timeout, an unknown outcome, a malformed
+   * answer) is unknown — the order is then looked up.
+   */
+  async #answer(slot: OrderSlot, market: MarketRules, call: (signal: AbortSignal) => Promise<unknown>, check: (raw: unknown) => OrderState, late?: (answer: unknown) => void): Promise<Observation> {
+    const at = () => this.#o.clock.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
+      timer.unref(); // a pending order must not keep a process alive on its own
+    });
+    try {
+      const placed = Promise.resolve().then(() => call(controller.signal));
+      placed.catch(() => undefined); // a late failure after a timeout is not unhandled
+      const result = await Promise.race([placed, timeout]);
+      if (result === 'timeout') {
+        controller.abort();
+        if (late) placed.then(late, () => undefined);
+        return { kind: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
+      }
+      const state = check(result);
+      if (state.feePending && new Decimal(state.filledBase).gt(slot.applied.base)) {
+        this.#reconciler.noteFill(slot.intentId, state); // it executed: never given up as not found
+        return { kind: 'unknown', reason: 'FEE_PENDING', message: `filled, but ${this.#o.exchange.id} has not reported its fee yet`, recordedAt: at() };
+      }
+      return { kind: 'state', state, recordedAt: at() };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof NotKnown) return { kind: 'unknown', reason: 'NOT_KNOWN', message: `${this.#o.exchange.id} does not know the order`, recordedAt: at() };
+      if (isOrderRejectedError(error)) {
+        const reason = error.reason ?? 'REJECTED';
+        if (slot.side === 'sell' && reason === 'INSUFFICIENT_FUNDS') {
+          const free = await this.#freeBase(market);
+          return { kind: 'rejected', reason, message, recordedAt: at(), ...(free !== undefined ? { heldPerVenue: free } : {}) };
+        }
+        return { kind: 'rejected', reason, message, recordedAt: at() };
+      }
+      if (isInvalidExchangeResponseError(error)) {
+        this.#report(error, market.symbol);
+        return { kind: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
+      }
+      const reason = isOrderOutcomeUnknownError(error) ? 'EXCHANGE_UNKNOWN' : 'UNEXPECTED_ERROR';
+      return { kind: 'unknown', reason, message, recordedAt: at() };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Free base per the venue, when the exchange can read balances (undefined otherwise or on failure). */
@@ -600,101 +799,79 @@ export class CycleEngine extends GuardedEmitter {
     }
   }
 
-  /** Sends the order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
-  async #sendOrder(key: string, symbol: string, order: PendingOrder, market: MarketRules, epoch: number): Promise<OrderOutcome | null> {
+  /** Sends a MARKET order and classifies what happened. Anything but a clean fill or a sure rejection is unknown. */
+  async #sendOrder(key: string, symbol: string, slot: OrderSlot, market: MarketRules, epoch: number): Promise<Observation | null> {
     const at = () => this.#o.clock.now();
-    if (order.side === 'sell' && order.baseAmount !== undefined) {
+    if (slot.side === 'sell' && slot.baseAmount !== undefined) {
       // Never ask to sell more than the account holds: that is a position mismatch, not an order.
       // Bounded well inside the sender's grace, so that no other engine takes the sell for abandoned.
       const free = await this.#freeBase(market, Math.max(1, Math.min(this.#o.callTimeoutMs, this.#o.workerGraceMs / 2)));
-      if (free !== undefined && new Decimal(free).lt(order.baseAmount)) {
-        const message = `not sent: the account holds ${free} ${market.base}, the sell needs ${order.baseAmount}`;
-        return { status: 'rejected', reason: 'INSUFFICIENT_FUNDS', message, recordedAt: at(), heldPerVenue: free };
+      if (free !== undefined && new Decimal(free).lt(slot.baseAmount)) {
+        const message = `not sent: the account holds ${free} ${market.base}, the sell needs ${slot.baseAmount}`;
+        return { kind: 'rejected', reason: 'INSUFFICIENT_FUNDS', message, recordedAt: at(), heldPerVenue: free };
       }
     }
     if (epoch !== this.#epoch) return null; // no order leaves after stop() returned
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
-      timer.unref(); // a pending order must not keep a process alive on its own
-    });
-    try {
-      const request = {
-        symbol,
-        side: order.side,
-        clientOrderId: order.clientOrderId,
-        signal: controller.signal,
-        ...(order.quoteAmount !== undefined ? { quoteAmount: order.quoteAmount } : {}),
-        ...(order.baseAmount !== undefined ? { baseAmount: order.baseAmount } : {}),
-      };
-      const placed = Promise.resolve().then(() => this.#o.exchange.placeMarketOrder(request));
-      placed.catch(() => undefined); // a late failure after a timeout is not unhandled
-      const result = await Promise.race([placed, timeout]);
-      if (result === 'timeout') {
-        controller.abort();
-        placed.then((answer) => this.#reconciler.lateAnswer(key, symbol, order, market, answer), () => undefined);
-        return { status: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
-      }
-      const fill = checkFill(result, order, market);
-      if (fill.feePending) {
-        this.#reconciler.noteFill(order.intentId, fill); // it executed: never given up as not found
-        // Filled, but its fee is not known yet: never applied fee-free. Parked and looked up.
-        return { status: 'unknown', reason: 'FEE_PENDING', message: `filled, but ${this.#o.exchange.id} has not reported its fee yet`, recordedAt: at() };
-      }
-      return { status: 'filled', fill, recordedAt: at() };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (isOrderRejectedError(error)) {
-        const reason = error.reason ?? 'REJECTED';
-        if (order.side === 'sell' && reason === 'INSUFFICIENT_FUNDS') {
-          const free = await this.#freeBase(market);
-          return { status: 'rejected', reason, message, recordedAt: at(), ...(free !== undefined ? { heldPerVenue: free } : {}) };
-        }
-        return { status: 'rejected', reason, message, recordedAt: at() };
-      }
-      if (isInvalidExchangeResponseError(error)) {
-        this.#report(error, symbol);
-        return { status: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
-      }
-      const reason = isOrderOutcomeUnknownError(error) ? 'EXCHANGE_UNKNOWN' : 'UNEXPECTED_ERROR';
-      return { status: 'unknown', reason, message, recordedAt: at() };
-    } finally {
-      clearTimeout(timer);
-    }
+    const request = {
+      symbol,
+      side: slot.side,
+      clientOrderId: slot.clientOrderId,
+      ...(slot.quoteAmount !== undefined ? { quoteAmount: slot.quoteAmount } : {}),
+      ...(slot.baseAmount !== undefined ? { baseAmount: slot.baseAmount } : {}),
+    };
+    return this.#answer(
+      slot,
+      market,
+      (signal) => this.#o.exchange.placeMarketOrder({ ...request, signal }),
+      (raw) => fillToState(checkFill(raw, slot, market)),
+      (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer),
+    );
   }
 
   /**
-   * Persists an outcome and the move it causes, in one compare-and-set under the lock (or without
-   * it after `lockWaitMs`: the CAS alone is what guarantees correctness). Conflicts are re-read and
-   * retried; a store that keeps failing leaves the outcome queued for the next tick. A fill whose
-   * intent was settled otherwise meanwhile is recorded as an orphan, never dropped.
+   * Persists an observation and the move it causes, in one compare-and-set under the lock (or
+   * without it after `lockWaitMs`: the CAS alone is what guarantees correctness). Conflicts are
+   * re-read and retried; a store that keeps failing leaves it queued for the next tick. A fill whose
+   * intent left the ledger meanwhile is recorded as an orphan, never dropped.
    * @param extra - events to emit first if the write wins (e.g. `order:reconciled`)
    */
-  async #persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean> {
-    const purpose = outcome.status === 'unknown' ? 'park' : 'outcome';
-    const result = await this.#write(key, symbol, purpose, (record, market) => this.#settle(record, intentId, outcome, market), extra);
-    const queued = this.#unpersisted.get(key);
-    if (result === 'won') {
-      if (queued?.intentId === intentId) this.#unpersisted.delete(key);
+  async #persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean> {
+    const purpose = obs.kind === 'unknown' ? 'park' : 'outcome';
+    const result = await this.#write(key, symbol, purpose, (record, market) => this.#observe(record, intentId, obs, market), extra);
+    const queued = this.#unpersisted.get(intentId);
+    if (result.kind === 'won') {
+      if (queued !== undefined) this.#unpersisted.delete(intentId);
+      const market = this.#markets.get(symbol);
+      if (market !== undefined) this.#startWorkers(key, result.before, result.record, market, this.#lastPrice.get(symbol), this.#epoch);
       return true;
     }
-    if (result === 'moved-on') {
-      if (queued?.intentId === intentId && (queued.outcome.status !== 'filled' || outcome.status === 'filled')) this.#unpersisted.delete(key);
-      if (outcome.status === 'filled') await this.#persistOrphan(key, symbol, outcome.fill, `intent ${intentId} had been settled otherwise`);
+    if (result.kind === 'moved-on') {
+      if (queued !== undefined && (queued.obs.kind !== 'state' || obs.kind === 'state')) this.#unpersisted.delete(intentId);
+      if (obs.kind === 'state' && new Decimal(obs.state.filledBase).gt(0)) await this.#persistOrphanState(key, symbol, intentId, obs.state);
       return false;
     }
-    // Queued for the next tick — but a queued fill is never replaced by a lesser outcome.
-    if (!(queued !== undefined && queued.outcome.status === 'filled' && outcome.status !== 'filled')) this.#unpersisted.set(key, { intentId, outcome });
-    this.#report(new CycleEngineError(`Could not persist the outcome of intent ${intentId} for ${symbol}; will retry`, { cause: result.error }), symbol);
+    // Queued for the next tick — but a queued state is never replaced by a lesser observation.
+    if (!(queued !== undefined && queued.obs.kind === 'state' && obs.kind !== 'state')) this.#unpersisted.set(intentId, { key, obs });
+    this.#report(new CycleEngineError(`Could not persist what ${this.#o.exchange.id} said of intent ${intentId} for ${symbol}; will retry`, { cause: result.error }), symbol);
     return false;
+  }
+
+  /**
+   * A state observed for an intent no longer in the ledger: nothing when it is known applied
+   * (its client order id among the recent ones, or the slot left the ledger with all of it), else an
+   * orphan, accounted once.
+   */
+  async #persistOrphanState(key: string, symbol: string, intentId: string, state: OrderState): Promise<void> {
+    const snap = await this.#read(key).catch(() => undefined);
+    if (snap !== undefined && snap.value.orders.some((o) => o.intentId === intentId)) return; // still ours: a stale or repeated observation
+    await this.#persistOrphan(key, symbol, { orderId: state.orderId, clientOrderId: state.clientOrderId, symbol, side: state.side, status: 'filled', filledBase: state.filledBase, costQuote: state.costQuote, avgPrice: state.avgPrice ?? '0', fee: state.fees[0] ?? null, ...(state.feePending ? { feePending: true } : {}), timestamp: state.timestamp }, `intent ${intentId} had been settled otherwise`);
   }
 
   /** Records a fill for a cycle that moved on (once: a fill already applied or recorded is left alone). */
   async #persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void> {
     const now = this.#o.clock.now();
     const result = await this.#write(key, symbol, 'outcome', (record, market) => recordOrphan(record, fill.feePending ? withEstimatedFee(fill, market) : fill, { market, now, note }));
-    if (typeof result === 'object') {
+    if (result.kind === 'error') {
       this.#report(new CycleEngineError(`Could not record orphan fill ${fill.orderId} (${fill.clientOrderId}) for ${symbol}: ${String(result.error)}`, { cause: result.error }), symbol);
     }
   }
@@ -710,15 +887,16 @@ export class CycleEngine extends GuardedEmitter {
     purpose: 'outcome' | 'park',
     build: (record: CycleRecord, market: MarketRules) => Transition | null,
     extra?: (record: CycleRecord) => EngineEvent[],
-  ): Promise<'won' | 'moved-on' | { error: unknown }> {
+  ): Promise<{ kind: 'won'; record: CycleRecord; before: CycleRecord | null } | { kind: 'moved-on' } | { kind: 'error'; error: unknown }> {
     let lastError: unknown = new CycleEngineError('too many write conflicts');
-    let pending = null as { record: CycleRecord; events: EngineEvent[] } | null; // a write whose result was unknown
+    let pending = null as { record: CycleRecord; events: EngineEvent[]; before: CycleRecord } | null; // a write whose result was unknown
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
       const t0 = performance.now();
       let result: 'won' | 'conflict' | 'moved-on' | 'error' = 'error';
       let events: EngineEvent[] = [];
       let written: CycleRecord | null = null;
+      let before: CycleRecord | null = null;
       try {
         const snap = await this.#read(key);
         const market = await this.#market(symbol);
@@ -729,6 +907,7 @@ export class CycleEngine extends GuardedEmitter {
           result = 'won';
           events = pending!.events;
           written = pending!.record;
+          before = pending!.before;
         } else if (transition === null) {
           result = 'moved-on';
         } else {
@@ -740,29 +919,30 @@ export class CycleEngine extends GuardedEmitter {
             lastError = error;
             version = await this.#landed(key, transition.record); // landed: its events are emitted once
             if (version === null) {
-              pending = { record: transition.record, events: [...(extra?.(snap!.value) ?? []), ...transition.events] };
+              pending = { record: transition.record, events: [...(extra?.(snap!.value) ?? []), ...transition.events], before: snap!.value };
               throw error;
             }
           }
           result = version === null ? 'conflict' : 'won';
           events = [...(extra?.(snap!.value) ?? []), ...transition.events];
           written = transition.record;
+          before = snap!.value;
         }
       } catch (error) {
         lastError = error;
       } finally {
         if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
-      if (result === 'won') {
-        if (written !== null) this.#noteWait(key, written);
+      if (result === 'won' && written !== null) {
+        this.#noteWait(key, written);
         this.#emitAll(events);
-        return 'won';
+        return { kind: 'won', record: written, before };
       }
-      if (result === 'moved-on') return 'moved-on';
+      if (result === 'moved-on') return { kind: 'moved-on' };
       // A write that may have landed, or a call that already waited out its bound: re-read at once.
       if (result === 'error' && !isWriteUnknownError(lastError) && !isCallTimeoutError(lastError)) await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
-    return { error: lastError };
+    return { kind: 'error', error: lastError };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -809,20 +989,30 @@ export class CycleEngine extends GuardedEmitter {
     this.emit('lock:released', { symbol, heldMs: performance.now() - t0, token: lease.token, purpose });
   }
 
-  async #read(key: string): Promise<VersionedRecord | undefined> {
+  async #read(key: string): Promise<Snapshot | undefined> {
     const snap = await this.#o.store.get(key);
-    if (snap !== undefined) this.#check(key, snap.value);
-    else this.#corrupt.delete(key);
-    return snap;
+    if (snap === undefined) {
+      this.#corrupt.delete(key);
+      return undefined;
+    }
+    const value = this.#checked(key, snap.value);
+    return { version: snap.version, value, upgraded: value !== snap.value };
   }
 
-  /** Validates a record once per object (memory stores hand out the same frozen object each read). */
-  #check(key: string, value: unknown): asserts value is CycleRecord {
-    if (typeof value === 'object' && value !== null && this.#validated.has(value)) return;
+  /**
+   * Validates a stored record once per object (memory stores hand out the same frozen object each
+   * read) and returns it as schema 2 (a schema-1 record from 0.1 upgraded; the next write stores it).
+   */
+  #checked(key: string, value: unknown): CycleRecord {
+    if (typeof value === 'object' && value !== null && this.#validated.has(value)) return this.#upgrades.get(value) ?? (value as CycleRecord);
     // Issue 9, case 17: a record whose symbol is not its key's is corrupt: nothing is sent for it.
     assertCycleRecord(key, value, undefined, this.#o.keyPrefix);
     this.#validated.add(value as object);
     this.#corrupt.delete(key);
+    if (value.schema === 2) return value;
+    const upgraded = upgradeCycleRecord(value);
+    this.#upgrades.set(value, upgraded);
+    return upgraded;
   }
 
   async #market(symbol: string): Promise<MarketRules> {
@@ -869,6 +1059,9 @@ export class CycleEngine extends GuardedEmitter {
     this.emit('error', e);
   }
 }
+
+/** A cancel the venue answered with "I do not know this order". */
+class NotKnown extends Error {}
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

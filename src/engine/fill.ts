@@ -4,7 +4,6 @@
 import { Decimal, parseDecimal, str } from '../decimal';
 import { InvalidExchangeResponseError } from '../errors';
 import type { MarketRules, OrderFill } from '../ports/exchange';
-import type { PendingOrder } from '../ports/record';
 
 /**
  * Relative tolerance of the check `avgPrice ≈ costQuote / filledBase`, used when it is larger than
@@ -26,7 +25,7 @@ export const AVG_PRICE_RELATIVE_TOLERANCE = new Decimal('0.000001');
  * @throws {@link InvalidExchangeResponseError}
  * @internal
  */
-export function checkFill(fill: unknown, order: PendingOrder, market: MarketRules): OrderFill {
+export function checkFill(fill: unknown, order: { readonly clientOrderId: string; readonly side: OrderFill['side'] }, market: MarketRules): OrderFill {
   const symbol = market.symbol;
   const bad = (why: string): never => {
     throw new InvalidExchangeResponseError(`Fill for ${order.clientOrderId} (${symbol}) is malformed: ${why}`);

@@ -17,7 +17,7 @@ export function newId(now: number): string {
   return now.toString(36).padStart(9, '0').slice(-9) + rand;
 }
 
-const PURPOSE_TAG: Record<OrderPurpose, string> = { start: 's', rebuy: 'r', sell: 'x' };
+const PURPOSE_TAG: Record<OrderPurpose, string> = { start: 's', rebuy: 'r', takeProfit: 'x', exit: 'e' };
 
 /**
  * The client order id of an intent: `ce-<purpose>-<intentId>`, 25 characters of `[a-z0-9-]`, valid

@@ -10,7 +10,7 @@ import type { MarketRules } from '../ports/exchange';
  * Validates the market rules returned for `symbol` and returns a clean copy (decimal strings in
  * canonical form, only the port's fields): `symbol` must be the one asked for, `base` and `quote`
  * non-empty strings, `amountStep` and `priceTick` decimals \> 0, `minNotional` a decimal ≥ 0, and
- * the optional `takerFeeRate` a decimal ≥ 0 and \< 1. Numbers are accepted where decimal strings
+ * the optional `takerFeeRate` and `makerFeeRate` decimals ≥ 0 and \< 1. Numbers are accepted where decimal strings
  * are expected (read through their shortest decimal form).
  * @param symbol - the unified symbol that was asked for
  * @param raw - what `Exchange.getMarket(symbol)` resolved with
@@ -27,7 +27,7 @@ export function checkMarketRules(symbol: string, raw: unknown): MarketRules {
   for (const k of ['base', 'quote'] as const) {
     if (typeof r[k] !== 'string' || (r[k] as string).trim() === '') bad(`${k} is ${describe(r[k])}, expected a non-empty string`);
   }
-  const decimal = (k: 'amountStep' | 'priceTick' | 'minNotional' | 'takerFeeRate', range: 'positive' | 'non-negative' | 'fraction') => {
+  const decimal = (k: 'amountStep' | 'priceTick' | 'minNotional' | 'takerFeeRate' | 'makerFeeRate', range: 'positive' | 'non-negative' | 'fraction') => {
     const d = parseDecimal(r[k]);
     const expected = range === 'positive' ? 'a decimal > 0' : range === 'fraction' ? 'a decimal ≥ 0 and < 1' : 'a decimal ≥ 0';
     if (d === undefined || !d.isFinite() || (range === 'positive' ? d.lte(0) : d.lt(0)) || (range === 'fraction' && d.gte(1))) {
@@ -43,7 +43,11 @@ export function checkMarketRules(symbol: string, raw: unknown): MarketRules {
     priceTick: decimal('priceTick', 'positive'),
     minNotional: decimal('minNotional', 'non-negative'),
   };
-  return r.takerFeeRate === undefined ? rules : { ...rules, takerFeeRate: decimal('takerFeeRate', 'fraction') };
+  return {
+    ...rules,
+    ...(r.takerFeeRate === undefined ? {} : { takerFeeRate: decimal('takerFeeRate', 'fraction') }),
+    ...(r.makerFeeRate === undefined ? {} : { makerFeeRate: decimal('makerFeeRate', 'fraction') }),
+  };
 }
 
 function describe(value: unknown): string {

@@ -102,6 +102,12 @@ export interface CycleEngineOptions {
    * `[]` turns it off). Kept in memory: a restart forgets them.
    */
   readonly lateLookupsMs?: readonly number[];
+  /**
+   * A resting (open) order is looked up when the price crossed its limit since its last check, or
+   * when this long has passed since (default 60,000 ms) — never on every tick, so an idle cycle
+   * with resting orders costs no request per tick.
+   */
+  readonly openOrderCheckMs?: number;
 }
 
 /** @internal */
@@ -132,6 +138,7 @@ export interface ResolvedOptions {
   onPositionMismatch: 'halt' | 'adopt';
   feeLookupTimeoutMs: number;
   lateLookupsMs: readonly number[];
+  openOrderCheckMs: number;
 }
 
 /**
@@ -164,6 +171,7 @@ export const ENGINE_OPTION_SHAPE = {
   onPositionMismatch: true,
   feeLookupTimeoutMs: true,
   lateLookupsMs: true,
+  openOrderCheckMs: true,
 } as const satisfies Record<keyof CycleEngineOptions, true | OptionShape>;
 
 function ms(name: string, value: unknown, fallback: number, min = 0): number {
@@ -266,12 +274,20 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     onPositionMismatch: oneOf('onPositionMismatch', options.onPositionMismatch, ['halt', 'adopt'] as const, 'halt'),
     feeLookupTimeoutMs: ms('feeLookupTimeoutMs', options.feeLookupTimeoutMs, 600_000),
     lateLookupsMs: lateLookups(options.lateLookupsMs),
+    openOrderCheckMs: ms('openOrderCheckMs', options.openOrderCheckMs, 60_000, 1),
   };
   if (resolved.backoffMaxMs < resolved.backoffInitialMs) {
     throw new InvalidOptionsError('retryBackoff.maxMs', `${resolved.backoffMaxMs} is below retryBackoff.initialMs (${resolved.backoffInitialMs})`);
   }
   if (resolved.lookupBackoffMaxMs < resolved.lookupBackoffInitialMs) {
     throw new InvalidOptionsError('lookupBackoff.maxMs', `${resolved.lookupBackoffMaxMs} is below lookupBackoff.initialMs (${resolved.lookupBackoffInitialMs})`);
+  }
+  const strategy = options.strategy;
+  if ((strategy.usesLimitOrders === true || typeof strategy.restingOrders === 'function') && (typeof options.exchange.placeLimitOrder !== 'function' || typeof options.exchange.cancelOrder !== 'function')) {
+    throw new InvalidOptionsError(
+      'strategy',
+      `rests LIMIT orders (takeProfitOrder or rebuyOrders 'limit'), but the ${options.exchange.id} exchange has no placeLimitOrder() and cancelOrder(): use market modes or an adapter that supports limit orders`,
+    );
   }
   const needed = options.exchange.minLandingWindowMs;
   if (typeof needed === 'number' && Number.isFinite(needed) && resolved.landingWindowMs < needed) {

@@ -3,30 +3,35 @@
  * exchange by its client order id until it is found or can no longer land; an order given up is
  * looked up a few more times later, in case it landed after all.
  */
+import { Decimal, str } from '../decimal';
 import { CycleEngineError } from '../errors';
-import type { MarketRules, OrderFill } from '../ports/exchange';
-import type { CycleRecord, OrderOutcome, PendingOrder } from '../ports/record';
+import type { MarketRules, OrderFill, OrderState } from '../ports/exchange';
+import type { CycleRecord, OrderSlot } from '../ports/record';
 import { checkFill } from './fill';
-import { checkLookup, type CheckedLookup } from './lookup';
+import { fillToState, stateToFill, type Observation } from './ledger';
+import { checkLookup, checkOrderState, type CheckedLookup } from './lookup';
 import type { ResolvedOptions } from './options';
-import { backoffMs, withEstimatedFee, type EngineEvent } from './transitions';
+import { backoffMs, type EngineEvent } from './transitions';
 
 /** What the reconciler needs from its engine. */
 export interface ReconcilerHost {
   readonly options: ResolvedOptions;
   /** Monotonic ms, for every wait inside the process. */
   monotonic(): number;
-  /** Persists an outcome (and the move it causes); `extra` events are emitted first if it lands. */
-  persistOutcome(key: string, symbol: string, intentId: string, outcome: OrderOutcome, extra: (record: CycleRecord) => EngineEvent[]): Promise<boolean>;
+  /** Persists an observation (and the move it causes); `extra` events are emitted first if it lands. */
+  persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean>;
+  /** A slot being cancelled was found still open: send its cancel again. */
+  resendCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): void;
   /** Records a fill whose intent was settled otherwise (once). */
   persistOrphan(key: string, symbol: string, fill: OrderFill, note: string): Promise<void>;
   report(error: unknown, symbol: string): void;
 }
 
 interface Task {
+  key: string;
   intentId: string;
   clientOrderId: string;
-  purpose: PendingOrder['purpose'];
+  purpose: OrderSlot['purpose'];
   done: Promise<void>;
 }
 
@@ -41,7 +46,7 @@ interface LookupState {
 interface LateCheck {
   key: string;
   symbol: string;
-  order: PendingOrder;
+  order: OrderSlot;
   market: MarketRules;
   /** Monotonic times of the remaining look-ups. */
   due: number[];
@@ -65,7 +70,7 @@ export class Reconciler {
   readonly #seen = new Map<string, number>();
   readonly #late: LateCheck[] = [];
   /** Fills seen by this engine's workers but not applied yet (fee pending). */
-  readonly #seenFills = new Map<string, OrderFill>();
+  readonly #seenFills = new Map<string, OrderState>();
   /** Late answers and late checks being applied. */
   readonly #background = new Set<Promise<void>>();
 
@@ -97,38 +102,43 @@ export class Reconciler {
   }
 
   /** A fill the worker received whose fee is not reported yet: the order executed, whatever look-ups say later. */
-  noteFill(intentId: string, fill: OrderFill): void {
-    this.#seenFills.set(intentId, fill);
+  noteFill(intentId: string, state: OrderState): void {
+    this.#seenFills.set(intentId, state);
   }
 
   /** True when this intent is being looked up, or its next look-up is not due yet. */
-  isWaiting(key: string, intentId: string): boolean {
-    if (this.#running.get(key)?.intentId === intentId) return true;
+  isWaiting(intentId: string): boolean {
+    if (this.#running.has(intentId)) return true;
     return this.#host.monotonic() < (this.#state.get(intentId)?.nextAt ?? Number.NEGATIVE_INFINITY);
   }
 
+  /** True when this intent is being looked up right now. */
+  isRunning(intentId: string): boolean {
+    return this.#running.has(intentId);
+  }
+
   /** Starts one look-up (no lock: it only reads the venue). */
-  lookUp(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
-    if (this.#running.has(key)) return;
+  lookUp(key: string, symbol: string, order: OrderSlot, market: MarketRules): void {
+    if (this.#running.has(order.intentId)) return;
     this.observe(order.intentId);
     const done = this.#lookUp(key, symbol, order, market)
       .catch((error) => this.#host.report(error, symbol))
-      .finally(() => this.#running.delete(key));
-    this.#running.set(key, { intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
+      .finally(() => this.#running.delete(order.intentId));
+    this.#running.set(order.intentId, { key, intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, done });
   }
 
-  /** An answer that came after the timeout: a fill is evidence, applied like a found one. */
-  lateAnswer(key: string, symbol: string, order: PendingOrder, market: MarketRules, answer: unknown): void {
-    let fill: OrderFill;
+  /** An answer that came after the timeout: a fill (or an order state) is evidence, applied like a found one. */
+  lateAnswer(key: string, symbol: string, order: OrderSlot, market: MarketRules, answer: unknown): void {
+    let state: OrderState;
     try {
-      fill = checkFill(answer, order, market);
+      state = order.type === 'limit' ? checkOrderState(answer, order, market) : fillToState(checkFill(answer, order, market));
     } catch {
       return; // a malformed late answer is no evidence: the look-ups decide
     }
-    if (fill.feePending) return; // the look-ups will find it with its fee
+    if (state.feePending) return; // the look-ups will find it with its fee
     const lookups = this.#state.get(order.intentId)?.count ?? 0;
-    const outcome: OrderOutcome = { status: 'filled', fill, recordedAt: this.#host.options.clock.now() };
-    this.#inBackground(this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'late-response', fill, lookups)]), symbol);
+    const obs: Observation = { kind: 'state', state, recordedAt: this.#host.options.clock.now() };
+    this.#inBackground(this.#host.persistObservation(key, symbol, order.intentId, obs, (r) => [reconciled(r, order, 'late-response', state, lookups)]), symbol);
   }
 
   /** Runs the late look-ups that are due (called by every tick). */
@@ -153,8 +163,8 @@ export class Reconciler {
   }
 
   /** Keys being looked up right now, with their intents. */
-  inProgress(): Array<{ key: string; intentId: string; clientOrderId: string; purpose: PendingOrder['purpose'] }> {
-    return [...this.#running].map(([key, t]) => ({ key, intentId: t.intentId, clientOrderId: t.clientOrderId, purpose: t.purpose }));
+  inProgress(): Array<{ key: string; intentId: string; clientOrderId: string; purpose: OrderSlot['purpose'] }> {
+    return [...this.#running.values()].map((t) => ({ key: t.key, intentId: t.intentId, clientOrderId: t.clientOrderId, purpose: t.purpose }));
   }
 
   #inBackground(task: Promise<unknown>, symbol: string): void {
@@ -166,7 +176,7 @@ export class Reconciler {
     void t.finally(() => this.#background.delete(t));
   }
 
-  async #lookUp(key: string, symbol: string, order: PendingOrder, market: MarketRules): Promise<void> {
+  async #lookUp(key: string, symbol: string, order: OrderSlot, market: MarketRules): Promise<void> {
     const o = this.#host.options;
     const state = this.#state.get(order.intentId) ?? { count: 0, nextAt: 0, feePendingSince: null };
     state.count++;
@@ -188,7 +198,7 @@ export class Reconciler {
       return;
     }
     const now = o.clock.now();
-    // Issue 9, case 16: anything but a fill, an open order or null is an invalid answer, reported; the backoff applies.
+    // Issue 9, case 16: anything but an order state, a fill, an open order or null is an invalid answer, reported; the backoff applies.
     let checked: CheckedLookup;
     try {
       checked = checkLookup(raw, order, market);
@@ -199,39 +209,59 @@ export class Reconciler {
     }
     // A fill this engine already saw (its fee not reported yet) is never given up as not found.
     const seenFill = this.#seenFills.get(order.intentId);
-    if (checked.status !== 'filled' && seenFill !== undefined) checked = { status: 'filled', fill: seenFill };
-    if (checked.status === 'filled') {
-      let fill = checked.fill;
-      if (fill.feePending) {
+    if (seenFill !== undefined && (checked.status !== 'found' || new Decimal(checked.state.filledBase).lt(seenFill.filledBase))) checked = { status: 'found', state: seenFill };
+    if (checked.status === 'found') {
+      let found = checked.state;
+      const fills = new Decimal(found.filledBase).gt(order.applied.base);
+      if (found.feePending && fills) {
         // Never applied fee-free: wait for the venue to list its trades, then estimate the fee.
         state.feePendingSince ??= this.#host.monotonic();
         if (this.#host.monotonic() - state.feePendingSince < o.feeLookupTimeoutMs) {
           again();
           return;
         }
-        fill = withEstimatedFee(fill, market);
+        found = stateWithEstimatedFees(found, order, market);
       }
-      const outcome: OrderOutcome = { status: 'filled', fill, recordedAt: now };
-      await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'filled', fill, state.count)]);
-      this.forget(order.intentId);
+      const terminal = found.status !== 'open';
+      const obs: Observation = { kind: 'state', state: found, recordedAt: now };
+      await this.#host.persistObservation(key, symbol, order.intentId, obs, terminal || order.state === 'unknown' ? (r) => [reconciled(r, order, terminal ? 'filled' : 'open', found, state.count)] : undefined);
+      if (terminal) {
+        this.forget(order.intentId);
+        return;
+      }
+      state.feePendingSince = null;
+      if (order.state === 'cancelling') this.#host.resendCancel(key, symbol, order, market);
+      if (order.type === 'market' || order.state === 'cancelling') again(); // still executing, or its cancel not done: look again
+      else this.#state.delete(order.intentId); // resting: the polling budget takes over
       return;
     }
     // Can no longer land: judged from the writer's createdAt AND from our own first sighting.
     const window = o.orderTimeoutMs + o.landingWindowMs;
     const age = Math.min(sentAt - order.createdAt, seenFor);
-    if (checked.status === 'not-found' && age >= window) {
+    if (age >= window) {
+      if (order.acknowledged || new Decimal(order.applied.base).gt(0)) {
+        // The venue acknowledged it once and no longer knows it (some archive cancelled orders that
+        // filled nothing): it ended with what was applied. Reported, never papered over silently.
+        this.#host.report(new CycleEngineError(`${order.clientOrderId} (${symbol}) was acknowledged but the venue no longer knows it: taken as cancelled with ${order.applied.base} filled`), symbol);
+        const vanished: OrderState = {
+          orderId: order.orderId ?? order.clientOrderId, clientOrderId: order.clientOrderId, symbol, side: order.side, type: order.type, status: 'cancelled',
+          filledBase: order.applied.base, costQuote: order.applied.quote, avgPrice: null, fees: order.applied.fees, timestamp: now,
+        };
+        await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'state', state: vanished, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
+        this.forget(order.intentId);
+        return;
+      }
       const message = `not found by its client order id after ${state.count} look-up(s), ${seenFor} ms after this engine first saw it: it can no longer land`;
-      const outcome: OrderOutcome = { status: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now };
-      const won = await this.#host.persistOutcome(key, symbol, order.intentId, outcome, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
+      const won = await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
       this.forget(order.intentId);
       if (won) this.#scheduleLateChecks(key, symbol, order, market);
       return;
     }
     // The next look-up no later than when it could be given up (never sooner than its backoff allows for the skew: see isWaiting).
-    again(checked.status === 'not-found' ? this.#host.monotonic() + Math.max(o.lookupBackoffInitialMs, window - age) : Number.POSITIVE_INFINITY);
+    again(this.#host.monotonic() + Math.max(o.lookupBackoffInitialMs, window - age));
   }
 
-  #scheduleLateChecks(key: string, symbol: string, order: PendingOrder, market: MarketRules): void {
+  #scheduleLateChecks(key: string, symbol: string, order: OrderSlot, market: MarketRules): void {
     const now = this.#host.monotonic();
     const due = this.#host.options.lateLookupsMs.map((ms) => now + ms);
     if (due.length > 0) this.#late.push({ key, symbol, order, market, due });
@@ -248,17 +278,18 @@ export class Reconciler {
       return;
     }
     if (checked.status === 'not-found') return;
-    if (checked.status === 'open') {
+    if (checked.state.status === 'open') {
       // Still executing, long after: look once more at the next slot (or now + the last spacing).
       if (check.due.length === 0) check.due.push(this.#host.monotonic() + (this.#host.options.lateLookupsMs.at(-1) ?? 60_000));
       if (!this.#late.includes(check)) this.#late.push(check);
       return;
     }
-    let fill = checked.fill;
-    if (fill.feePending) fill = withEstimatedFee(fill, market);
+    let found = checked.state;
+    if (found.feePending) found = stateWithEstimatedFees(found, order, market);
     const i = this.#late.indexOf(check);
     if (i >= 0) this.#late.splice(i, 1);
-    await this.#host.persistOrphan(key, symbol, fill, `${order.clientOrderId} landed after it had been given up as not found`);
+    if (new Decimal(found.filledBase).isZero()) return; // it landed but executed nothing
+    await this.#host.persistOrphan(key, symbol, stateToFill(found), `${order.clientOrderId} landed after it had been given up as not found`);
   }
 }
 
@@ -270,11 +301,27 @@ export class Reconciler {
  */
 export const LOOKUP_SINCE_SLACK_MS = 10 * 60_000;
 
-function lookupSince(order: PendingOrder): number {
+function lookupSince(order: OrderSlot): number {
   return Math.max(0, order.createdAt - LOOKUP_SINCE_SLACK_MS);
 }
 
-function reconciled(record: CycleRecord, order: PendingOrder, result: 'filled' | 'not-found' | 'late-response', fill: OrderFill | null, lookups: number): EngineEvent {
+function reconciled(record: CycleRecord, order: OrderSlot, result: 'filled' | 'open' | 'not-found' | 'late-response', state: OrderState | null, lookups: number): EngineEvent {
   const ids = { symbol: record.symbol, cycleId: record.cycleId ?? '', intentId: order.intentId, clientOrderId: order.clientOrderId, purpose: order.purpose, side: order.side };
-  return ['order:reconciled', { ...ids, result, fill, lookups }];
+  const fill: OrderFill | null = state !== null && new Decimal(state.filledBase).gt(0) ? stateToFill(state) : null;
+  return ['order:reconciled', { ...ids, result: result === 'filled' && fill === null ? 'ended' : result, fill, lookups }];
+}
+
+/**
+ * An order state whose fees the venue never reported in time, with the fees of what filled beyond
+ * what is applied estimated from the taker rate (default 0.1 %; the maker rate for a resting LIMIT
+ * order): in base on a buy (as Binance charges it), in quote on a sell.
+ * @internal
+ */
+export function stateWithEstimatedFees(found: OrderState, order: Pick<OrderSlot, 'type' | 'side'>, market: MarketRules): OrderState {
+  const rate = new Decimal((order.type === 'limit' ? market.makerFeeRate : undefined) ?? market.takerFeeRate ?? '0.001');
+  const fee = found.side === 'buy'
+    ? { currency: market.base, amount: str(new Decimal(found.filledBase).mul(rate).toDecimalPlaces(18, Decimal.ROUND_UP)) }
+    : { currency: market.quote, amount: str(new Decimal(found.costQuote).mul(rate).toDecimalPlaces(18, Decimal.ROUND_UP)) };
+  const { feePending: _pending, ...rest } = found;
+  return { ...rest, fees: [fee], feeEstimated: true };
 }

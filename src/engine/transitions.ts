@@ -5,13 +5,11 @@
 import { Decimal, floorToStep, str } from '../decimal';
 import type { CycleEngineEvents } from '../events';
 import type { MarketRules, OrderFill } from '../ports/exchange';
-import type { CycleRecord, OrderOutcome, PendingOrder, Position } from '../ports/record';
+import type { CycleRecord, OrderSlot, Position } from '../ports/record';
 import type { StrategyDecision } from '../strategy/strategy';
 import { PositionMismatchError } from '../errors';
 import { clientOrderIdFor } from './ids';
-
-/** Significant digits kept in `avgPrice` (a quotient, never exact): far beyond any venue's tick. */
-const AVG_DIGITS = 24;
+import { applyState, AVG_DIGITS, remember, slotIds, stateToFill, withSlot, type Observation } from './ledger';
 
 /**
  * An event to emit after a write wins: its name and payload.
@@ -37,42 +35,48 @@ export interface IntentInput {
   newId: () => string;
 }
 
+/** A fresh slot for an intent (nothing applied, nothing seen yet). @internal */
+export function newSlot(fields: Pick<OrderSlot, 'intentId' | 'purpose' | 'type' | 'side' | 'createdAt' | 'owner'> & Partial<OrderSlot>): OrderSlot {
+  return { clientOrderId: clientOrderIdFor(fields.purpose, fields.intentId), state: 'sending', applied: { base: '0', quote: '0', fees: [] }, checkedAt: null, ...fields };
+}
+
+/** True for a slot that may still execute or is being cancelled (every slot in the ledger). @internal */
+export function liveMarketSlot(record: CycleRecord): OrderSlot | undefined {
+  return record.orders.find((o) => o.type === 'market');
+}
+
 /**
- * Persists an order intent into the record's one order slot: idle → starting for a start; active
- * stays active for a rebuy or a sell. Returns null when the decision does not fit the record (an
- * order already in flight, a start while active, a sell that rounds to nothing).
+ * Persists a MARKET intent decided by the strategy: idle → starting for a start; active stays
+ * active for a rebuy or a take-profit sell. At most one MARKET order per cycle is in flight, and no
+ * MARKET sell is sent while a sell rests (its base is locked there). Null when the decision does
+ * not fit the record (an order in flight, a start while active, a sell that rounds to nothing, a
+ * cycle that is closing).
  * @internal
  */
 export function openIntent(record: CycleRecord, input: IntentInput): Transition | null {
-  if (record.order !== null) return null;
+  if (liveMarketSlot(record) !== undefined || record.closing) return null;
   const { decision, now } = input;
-  const base = { createdAt: now, owner: input.owner, attempts: 1, outcome: null };
+  const base = { createdAt: now, owner: input.owner, type: 'market' as const };
   const intentId = input.newId();
   if (decision.action === 'start') {
     if (record.phase !== 'idle') return null;
     const cycleId = input.newId();
-    const order: PendingOrder = {
-      intentId,
-      clientOrderId: clientOrderIdFor('start', intentId),
-      purpose: 'start',
-      side: 'buy',
-      quoteAmount: decision.quoteAmount,
-      ...base,
-    };
-    const next: CycleRecord = { ...record, phase: 'starting', cycleId, order, updatedAt: now };
-    const ids = { symbol: record.symbol, cycleId, intentId, clientOrderId: order.clientOrderId, purpose: 'start' as const, side: 'buy' as const };
+    const slot = newSlot({ intentId, purpose: 'start', side: 'buy', quoteAmount: decision.quoteAmount, ...base });
+    const next: CycleRecord = { ...record, phase: 'starting', cycleId, orders: [slot], closing: null, updatedAt: now };
+    const ids = { symbol: record.symbol, cycleId, intentId, clientOrderId: slot.clientOrderId, purpose: 'start' as const, side: 'buy' as const };
     return { record: next, events: [['cycle:starting', { ...ids, quoteAmount: decision.quoteAmount, price: input.price }]] };
   }
   if (record.phase !== 'active' || record.position === null || record.cycleId === null) return null;
-  let order: PendingOrder;
+  let slot: OrderSlot;
   if (decision.action === 'rebuy') {
-    order = { intentId, clientOrderId: clientOrderIdFor('rebuy', intentId), purpose: 'rebuy', side: 'buy', quoteAmount: decision.quoteAmount, ...base };
+    slot = newSlot({ intentId, purpose: 'rebuy', side: 'buy', quoteAmount: decision.quoteAmount, ...base });
   } else {
+    if (record.orders.some((o) => o.side === 'sell')) return null;
     const amount = floorToStep(new Decimal(record.position.baseVolume), new Decimal(input.market.amountStep));
     if (amount.lte(0)) return null;
-    order = { intentId, clientOrderId: clientOrderIdFor('sell', intentId), purpose: 'sell', side: 'sell', baseAmount: str(amount), ...base };
+    slot = newSlot({ intentId, purpose: 'takeProfit', side: 'sell', baseAmount: str(amount), ...base });
   }
-  return { record: { ...record, order, updatedAt: now }, events: [] };
+  return { record: { ...record, orders: [...record.orders, slot], updatedAt: now }, events: [] };
 }
 
 /** @internal */
@@ -94,16 +98,7 @@ export function backoffMs(rejections: number, initialMs: number, maxMs: number):
   return Math.min(maxMs, initialMs * 2 ** Math.max(0, Math.min(rejections - 1, 30)));
 }
 
-function orderIds(record: CycleRecord, order: PendingOrder) {
-  return {
-    symbol: record.symbol,
-    cycleId: record.cycleId ?? '',
-    intentId: order.intentId,
-    clientOrderId: order.clientOrderId,
-    purpose: order.purpose,
-    side: order.side,
-  };
-}
+const ORPHANS = 20;
 
 /** What a buy fill adds to a position: base net of a base-asset fee, quote spent including a quote fee. */
 function buyAmounts(fill: OrderFill, market: MarketRules): { base: Decimal; spent: Decimal } {
@@ -114,135 +109,127 @@ function buyAmounts(fill: OrderFill, market: MarketRules): { base: Decimal; spen
   return { base, spent };
 }
 
-/** The fees of a position with a fill's fee added. */
-function addFee(fees: Readonly<Record<string, string>> | undefined, fill: OrderFill): Record<string, string> {
-  const next: Record<string, string> = { ...(fees ?? {}) };
-  if (fill.fee && !new Decimal(fill.fee.amount).isZero()) next[fill.fee.currency] = str(new Decimal(next[fill.fee.currency] ?? 0).plus(fill.fee.amount));
-  return next;
+/**
+ * Applies one observation of one order to its cycle in one write: the ledger moves the slot and
+ * the position; then the cycle's rules follow (a start that filled activates, one that did not
+ * backs off; a take-profit that sold the position sets `closing`; a cycle with nothing left
+ * closes). Null when the intent is not in the ledger (the cycle moved on) or nothing changes.
+ * @internal
+ */
+export function observe(record: CycleRecord, intentId: string, obs: Observation, input: SettleInput): Transition | null {
+  const slot = record.orders.find((o) => o.intentId === intentId);
+  if (slot === undefined) return null;
+  const ids = slotIds(record, slot);
+  if (obs.kind === 'unknown') {
+    if (slot.state === 'unknown' || slot.problem) return null; // already parked
+    if (slot.state === 'open') return null; // acknowledged and resting: nothing is unknown about it
+    const problem = { reason: obs.reason, message: obs.message, at: obs.recordedAt };
+    const next: OrderSlot = { ...slot, state: slot.state === 'cancelling' ? 'cancelling' : 'unknown', problem };
+    return { record: { ...withSlot(record, intentId, next), updatedAt: input.now }, events: [['order:unknown', { ...ids, reason: obs.reason, message: obs.message }]] };
+  }
+  if (obs.kind === 'rejected') return reject(record, slot, obs, input);
+  const applied = applyState(record, slot, obs.state, input);
+  if (applied === null) return null;
+  let next = applied.record;
+  const events = applied.events;
+  const state = obs.state;
+  const terminal = state.status !== 'open';
+  const filledBase = new Decimal(state.filledBase);
+  if (slot.purpose === 'start' && terminal) {
+    if (filledBase.gt(0) && next.position !== null) {
+      next = { ...next, phase: 'active', retryAt: null, rejections: 0 };
+      const position = next.position as Position;
+      events.push(['cycle:activated', { symbol: record.symbol, cycleId: ids.cycleId, price: position.startPrice, baseVolume: position.baseVolume, investedQuote: position.investedQuote, position, fill: stateToFill(state) }]);
+    } else {
+      return startFailed(next, ids.cycleId, state.status.toUpperCase(), `the start buy ended ${state.status} with nothing filled`, input, events);
+    }
+  } else if (filledBase.gt(0) && slot.side === 'buy' && new Decimal(slot.applied.base).isZero() && slot.purpose === 'rebuy') {
+    next = { ...next, retryAt: null, rejections: 0 };
+  }
+  const sold = applied.sold;
+  if (sold !== null && next.position !== null) {
+    const rest = new Decimal(next.position.baseVolume);
+    const whole = terminal && state.status === 'filled' && (slot.baseAmount === undefined || filledBase.gte(slot.baseAmount));
+    if (terminal && (whole || !isSellable(rest, new Decimal(next.position.avgPrice), input.market))) {
+      next = { ...next, closing: { reason: 'takeProfit', at: input.now, price: state.avgPrice ?? sold.price }, retryAt: null, rejections: 0 };
+    } else {
+      const position = next.position;
+      next = { ...next, retryAt: null, rejections: 0 };
+      events.push(['cycle:partiallySold', { symbol: record.symbol, cycleId: ids.cycleId, soldBase: sold.soldBase, remainingBase: str(rest), pnlQuote: sold.pnl, price: sold.price, position, fill: stateToFill(state) }]);
+    }
+  }
+  const closed = finishCycle(next, input, terminal && sold !== null ? stateToFill(state) : null);
+  if (closed !== null) return { record: closed.record, events: [...events, ...closed.events] };
+  return { record: next, events };
 }
 
-const RECENT = 16;
-const ORPHANS = 20;
-
-/** The record's recent client order ids with this order's appended (bounded). */
-function remember(record: CycleRecord, order: PendingOrder): string[] {
-  return [...record.recent, order.clientOrderId].slice(-RECENT);
+function startFailed(record: CycleRecord, cycleId: string, reason: string, message: string, input: SettleInput, before: EngineEvent[]): Transition {
+  const rejections = record.rejections + 1;
+  const retryAt = input.now + backoffMs(rejections, input.backoffInitialMs, input.backoffMaxMs);
+  // A start that bought nothing leaves no position; dust stays carried.
+  const next: CycleRecord = { ...record, phase: 'idle', cycleId: null, orders: [], position: null, retryAt, rejections, closing: null, updatedAt: input.now };
+  return { record: next, events: [...before, ['cycle:startFailed', { symbol: record.symbol, cycleId, reason, message, retryAt }]] };
 }
 
-function pct(from: Decimal, to: Decimal): string {
-  return from.isZero() ? '0' : str(from.minus(to).div(from).mul(100).toDecimalPlaces(4));
+/** A sure refusal: the slot leaves the ledger; a start backs off; a sell refused for lack of balance is a position mismatch. */
+function reject(record: CycleRecord, slot: OrderSlot, obs: Extract<Observation, { kind: 'rejected' }>, input: SettleInput): Transition {
+  const ids = slotIds(record, slot);
+  const rejections = record.rejections + 1;
+  const retryAt = input.now + backoffMs(rejections, input.backoffInitialMs, input.backoffMaxMs);
+  const rejected: EngineEvent = ['order:rejected', { ...ids, reason: obs.reason, message: obs.message, retryAt }];
+  const without = withSlot(record, slot.intentId, null);
+  if (slot.purpose === 'start' && record.phase === 'starting') return startFailed(without, ids.cycleId, obs.reason, obs.message, input, [rejected]);
+  if (slot.side === 'sell' && obs.reason === 'INSUFFICIENT_FUNDS' && record.position !== null) {
+    return positionMismatch(without, slot, obs.heldPerVenue ?? null, retryAt, rejections, rejected, input);
+  }
+  const next: CycleRecord = { ...without, retryAt, rejections, updatedAt: input.now };
+  const closed = finishCycle(next, input, null);
+  return closed !== null ? { record: closed.record, events: [rejected, ...closed.events] } : { record: next, events: [rejected] };
 }
 
-function applyFill(record: CycleRecord, order: PendingOrder, fill: OrderFill, input: SettleInput): Transition {
-  const { market, now } = input;
-  const ids = orderIds(record, order);
-  const filled: EngineEvent = ['order:filled', { ...ids, fill }];
-  const cycleId = ids.cycleId;
-  if (order.purpose === 'start') {
-    const bought = buyAmounts(fill, market);
-    // Dust the previous cycle could not sell joins this position, with its cost.
-    const base = record.dust ? bought.base.plus(record.dust.baseVolume) : bought.base;
-    const spent = record.dust ? bought.spent.plus(record.dust.investedQuote) : bought.spent;
-    const position: Position = {
-      startPrice: fill.avgPrice,
-      lastBuyPrice: fill.avgPrice,
-      avgPrice: str(spent.div(base).toSignificantDigits(AVG_DIGITS)),
-      baseVolume: str(base),
-      investedQuote: str(spent),
-      buys: 1,
-      openedAt: fill.timestamp,
-      fees: addFee(undefined, fill),
-    };
-    const next: CycleRecord = { ...record, phase: 'active', order: null, position, dust: null, retryAt: null, rejections: 0, recent: remember(record, order), updatedAt: now };
-    return {
-      record: next,
-      events: [filled, ['cycle:activated', { symbol: record.symbol, cycleId, price: fill.avgPrice, baseVolume: position.baseVolume, investedQuote: position.investedQuote, position, fill }]],
-    };
+/**
+ * The cycle's end, once nothing of it is live: a cycle whose take-profit filled (`closing`) closes,
+ * carrying whatever it still holds (a sub-step rest, or a safety buy that filled while being
+ * cancelled) into the next cycle with its cost; an active cycle holding nothing sellable closes as
+ * `emptied`. Null otherwise.
+ * @internal
+ */
+export function finishCycle(record: CycleRecord, input: { market: MarketRules; now: number; cooldownMs?: number }, fill: OrderFill | null): Transition | null {
+  const held = record.position;
+  if (record.phase !== 'active' || held === null || record.orders.length > 0) return null;
+  const base = new Decimal(held.baseVolume);
+  const closing = record.closing ?? null;
+  if (closing === null) {
+    const avg = new Decimal(held.avgPrice);
+    if (isSellable(base, avg.gt(0) ? avg : new Decimal(held.lastBuyPrice), input.market)) return null;
   }
-  const held = record.position as Position;
-  if (order.purpose === 'rebuy') {
-    const { base, spent } = buyAmounts(fill, market);
-    const baseVolume = new Decimal(held.baseVolume).plus(base);
-    const invested = new Decimal(held.investedQuote).plus(spent);
-    const position: Position = {
-      ...held,
-      lastBuyPrice: fill.avgPrice,
-      avgPrice: str(invested.div(baseVolume).toSignificantDigits(AVG_DIGITS)),
-      baseVolume: str(baseVolume),
-      investedQuote: str(invested),
-      buys: held.buys + 1,
-      fees: addFee(held.fees, fill),
-    };
-    const price = new Decimal(fill.avgPrice);
-    return {
-      record: { ...record, order: null, position, retryAt: null, rejections: 0, recent: remember(record, order), updatedAt: now },
-      events: [
-        filled,
-        ['cycle:rebought', {
-          symbol: record.symbol, cycleId, price: fill.avgPrice, boughtBase: str(base), spentQuote: str(spent),
-          dropFromLastPct: pct(new Decimal(held.lastBuyPrice), price), dropFromStartPct: pct(new Decimal(held.startPrice), price),
-          position, fill,
-        }],
-      ],
-    };
-  }
-  // Sell: proceeds net of a quote fee. What is left either stays active (a partial fill with a
-  // sellable rest) or, below one amount step or the minimum notional, is dust for the next cycle.
-  let proceeds = new Decimal(fill.costQuote);
-  let soldBase = new Decimal(fill.filledBase);
-  if (fill.fee && fill.fee.currency === market.quote) proceeds = proceeds.minus(fill.fee.amount);
-  if (fill.fee && fill.fee.currency === market.base) soldBase = soldBase.plus(fill.fee.amount);
-  const heldBase = new Decimal(held.baseVolume);
-  const invested = new Decimal(held.investedQuote);
-  const rest = Decimal.max(heldBase.minus(soldBase), 0);
-  const restCost = heldBase.isZero() ? new Decimal(0) : invested.mul(rest).div(heldBase).toDecimalPlaces(18, Decimal.ROUND_DOWN);
-  const soldCost = invested.minus(restCost);
-  const pnl = proceeds.minus(soldCost);
-  const fees = addFee(held.fees, fill);
-  const totalPnl = str(new Decimal(record.realizedPnlQuote).plus(pnl));
-  // Judged at the position's average price, as closeIfEmpty judges it: one rule for what is dust.
-  if (isSellable(rest, new Decimal(held.avgPrice), market)) {
-    const position: Position = {
-      ...held,
-      baseVolume: str(rest),
-      investedQuote: str(restCost),
-      fees,
-      realizedPnlQuote: str(new Decimal(held.realizedPnlQuote ?? 0).plus(pnl)),
-    };
-    return {
-      record: { ...record, order: null, position, retryAt: null, rejections: 0, realizedPnlQuote: totalPnl, recent: remember(record, order), updatedAt: now },
-      events: [
-        filled,
-        ['cycle:partiallySold', { symbol: record.symbol, cycleId, soldBase: str(soldBase), remainingBase: str(rest), pnlQuote: str(pnl), price: fill.avgPrice, position, fill }],
-      ],
-    };
-  }
-  const cyclePnl = new Decimal(held.realizedPnlQuote ?? 0).plus(pnl);
+  const { now } = input;
+  const cooldownMs = input.cooldownMs ?? 0;
+  const dust = base.gt(0) || new Decimal(held.investedQuote).gt(0)
+    ? { baseVolume: str(base.plus(record.dust?.baseVolume ?? 0)), investedQuote: str(new Decimal(held.investedQuote).plus(record.dust?.investedQuote ?? 0)) }
+    : record.dust;
   const next: CycleRecord = {
     ...record,
     phase: 'idle',
     cycleId: null,
-    order: null,
     position: null,
-    retryAt: input.cooldownMs > 0 ? now + input.cooldownMs : null,
+    retryAt: cooldownMs > 0 ? now + cooldownMs : null,
     rejections: 0,
     closedCycles: record.closedCycles + 1,
-    realizedPnlQuote: totalPnl,
-    dust: rest.gt(0) ? { baseVolume: str(rest), investedQuote: str(restCost) } : null,
-    recent: remember(record, order),
+    dust: dust !== null && new Decimal(dust.baseVolume).isZero() && new Decimal(dust.investedQuote).isZero() ? null : dust,
     halted: null,
+    closing: null,
     updatedAt: now,
   };
+  const pnl = new Decimal(held.realizedPnlQuote ?? 0);
+  const proceeds = new Decimal(held.proceedsQuote ?? 0);
   return {
     record: next,
-    events: [
-      filled,
-      ['cycle:closed', {
-        symbol: record.symbol, cycleId, pnlQuote: str(cyclePnl), proceedsQuote: str(proceeds), investedQuote: str(soldCost),
-        dustBase: str(rest), dustCostQuote: str(restCost), price: fill.avgPrice, buys: held.buys, durationMs: Math.max(0, fill.timestamp - held.openedAt), fill,
-        feesByCurrency: fees, reason: 'takeProfit',
-      }],
-    ],
+    events: [['cycle:closed', {
+      symbol: record.symbol, cycleId: record.cycleId ?? '', pnlQuote: str(pnl), proceedsQuote: str(proceeds), investedQuote: str(proceeds.minus(pnl)),
+      dustBase: str(base), dustCostQuote: held.investedQuote, price: closing?.price ?? held.avgPrice, buys: held.buys,
+      durationMs: Math.max(0, (fill?.timestamp ?? now) - held.openedAt), fill, feesByCurrency: held.fees ?? {}, reason: closing !== null ? 'takeProfit' : 'emptied',
+    }]],
   };
 }
 
@@ -257,41 +244,6 @@ export function isSellable(base: Decimal, price: Decimal, market: MarketRules): 
 }
 
 /**
- * Applies an order's outcome to its cycle, in the same write that records it (so the outcome is
- * durable no later than the move it causes). `filled` moves the cycle; `rejected` clears the slot
- * with a backoff; `unknown` records the outcome and parks the cycle. Returns null when the record's
- * order is not the given intent (the cycle moved on).
- * @internal
- */
-export function settleOutcome(record: CycleRecord, intentId: string, outcome: OrderOutcome, input: SettleInput): Transition | null {
-  const order = record.order;
-  if (order === null || order.intentId !== intentId) return null;
-  if (order.outcome !== null && order.outcome.status !== 'unknown') return null; // already settled
-  const ids = orderIds(record, order);
-  if (outcome.status === 'filled') return applyFill(record, order, outcome.fill, input);
-  if (outcome.status === 'unknown') {
-    if (order.outcome !== null) return null; // already parked
-    return {
-      record: { ...record, order: { ...order, outcome }, updatedAt: input.now },
-      events: [['order:unknown', { ...ids, reason: outcome.reason, message: outcome.message }]],
-    };
-  }
-  const rejections = record.rejections + 1;
-  const retryAt = input.now + backoffMs(rejections, input.backoffInitialMs, input.backoffMaxMs);
-  const rejected: EngineEvent = ['order:rejected', { ...ids, reason: outcome.reason, message: outcome.message, retryAt }];
-  if (order.purpose === 'start') {
-    return {
-      record: { ...record, phase: 'idle', cycleId: null, order: null, retryAt, rejections, updatedAt: input.now },
-      events: [rejected, ['cycle:startFailed', { symbol: record.symbol, cycleId: ids.cycleId, reason: outcome.reason, message: outcome.message, retryAt }]],
-    };
-  }
-  if (order.side === 'sell' && outcome.reason === 'INSUFFICIENT_FUNDS' && record.position !== null) {
-    return positionMismatch(record, order, outcome.heldPerVenue ?? null, retryAt, rejections, rejected, input);
-  }
-  return { record: { ...record, order: null, retryAt, rejections, updatedAt: input.now }, events: [rejected] };
-}
-
-/**
  * A sell refused because the account holds less base than the position: `adopt` shrinks the
  * position to what the venue holds (never grows it) and retries the sell at once; otherwise (or
  * when the venue's holding is unknown or not below the record's) the cycle is halted until
@@ -299,7 +251,7 @@ export function settleOutcome(record: CycleRecord, intentId: string, outcome: Or
  */
 function positionMismatch(
   record: CycleRecord,
-  order: PendingOrder,
+  order: OrderSlot,
   heldPerVenue: string | null,
   retryAt: number,
   rejections: number,
@@ -316,12 +268,12 @@ function positionMismatch(
     { heldPerRecord: held.baseVolume, ...(heldPerVenue !== null ? { heldPerVenue } : {}) },
   );
   if (input.onPositionMismatch === 'adopt' && heldPerVenue !== null && new Decimal(heldPerVenue).lt(held.baseVolume)) {
-    const shrunk = shrinkPosition({ ...record, order: null, recent: remember(record, order), rejections, updatedAt: now }, new Decimal(heldPerVenue), input);
+    const shrunk = shrinkPosition({ ...record, rejections, updatedAt: now }, new Decimal(heldPerVenue), input);
     return { record: shrunk.record, events: [rejected, ['cycle:positionMismatch', { ...base, action: 'adopted' }], ['error', error], ...shrunk.events] };
   }
   const halted = { reason: 'POSITION_MISMATCH' as const, heldPerRecord: held.baseVolume, heldPerVenue, at: now };
   return {
-    record: { ...record, order: null, retryAt, rejections, halted, updatedAt: now },
+    record: { ...record, retryAt, rejections, halted, updatedAt: now },
     events: [rejected, ['cycle:positionMismatch', { ...base, action: 'halted' }], ['error', error]],
   };
 }
@@ -341,38 +293,12 @@ function shrinkPosition(record: CycleRecord, venueBase: Decimal, input: { market
 }
 
 /**
- * An active cycle with no order in flight whose position holds nothing sellable (an orphan sell
- * or an adopted balance took it) closes; what is left is carried as dust. Null when it holds
- * something sellable, or is not in that state.
+ * An active cycle with no order live whose position holds nothing sellable (an orphan sell or an
+ * adopted balance took it), or whose take-profit filled, closes. Null otherwise.
  * @internal
  */
 export function closeIfEmpty(record: CycleRecord, input: { market: MarketRules; now: number; cooldownMs?: number }): Transition | null {
-  const held = record.position;
-  if (record.phase !== 'active' || held === null || record.order !== null) return null;
-  const base = new Decimal(held.baseVolume);
-  const avg = new Decimal(held.avgPrice);
-  if (isSellable(base, avg.gt(0) ? avg : new Decimal(held.lastBuyPrice), input.market)) return null;
-  const { now } = input;
-  const next: CycleRecord = {
-    ...record,
-    phase: 'idle',
-    cycleId: null,
-    position: null,
-    retryAt: (input.cooldownMs ?? 0) > 0 ? now + (input.cooldownMs ?? 0) : null,
-    closedCycles: record.closedCycles + 1,
-    dust: base.gt(0) ? { baseVolume: str(base.plus(record.dust?.baseVolume ?? 0)), investedQuote: str(new Decimal(held.investedQuote).plus(record.dust?.investedQuote ?? 0)) } : record.dust,
-    halted: null,
-    updatedAt: now,
-  };
-  const pnl = held.realizedPnlQuote ?? '0';
-  return {
-    record: next,
-    events: [['cycle:closed', {
-      symbol: record.symbol, cycleId: record.cycleId ?? '', pnlQuote: pnl, proceedsQuote: '0', investedQuote: '0', dustBase: str(base),
-      dustCostQuote: held.investedQuote, price: held.avgPrice, buys: held.buys, durationMs: Math.max(0, now - held.openedAt), fill: null,
-      feesByCurrency: held.fees ?? {}, reason: 'emptied',
-    }]],
-  };
+  return finishCycle(record, input, null);
 }
 
 /**

@@ -192,6 +192,8 @@ export interface OrderState {
    * the fill until it has (or estimates them after `feeLookupTimeoutMs`).
    */
   readonly feePending?: boolean;
+  /** Set by the engine on a state whose fees it estimated (see `feePending`). */
+  readonly feeEstimated?: boolean;
   /** Time of the last change the venue reports, Unix ms. */
   readonly timestamp: number;
 }

@@ -1,9 +1,12 @@
 /**
  * The cycle record: one per key, persisted by a {@link StateStore}. Amounts are decimal strings.
  */
-import type { OrderFill, OrderSide } from './exchange';
+import type { OrderFee, OrderFill, OrderSide } from './exchange';
 import { CorruptStateError } from '../errors';
 import { isDecimalString, parseDecimal } from '../decimal';
+import type { StoredCycleRecord } from './record-v1';
+
+export type { StoredCycleRecord } from './record-v1';
 
 /**
  * Phase of a cycle: `idle` (no position, nothing in flight), `starting` (the start buy is in
@@ -13,62 +16,96 @@ import { isDecimalString, parseDecimal } from '../decimal';
 export type Phase = 'idle' | 'starting' | 'active';
 
 /**
- * Why an order is sent.
+ * Why an order is sent: the start buy, a rebuy (a safety buy), the take-profit sell, or an exit
+ * (stop loss, trailing take-profit, time limit, manual close).
  * @public
  */
-export type OrderPurpose = 'start' | 'rebuy' | 'sell';
+export type OrderPurpose = 'start' | 'rebuy' | 'takeProfit' | 'exit';
 
 /**
- * What became of an order intent. `filled`: it executed (the fill is kept). `rejected`: nothing
- * executed, safe to retry. `unknown`: it may have executed; the cycle is parked until the order is
- * found on the exchange.
+ * Where one order of the ledger stands, as far as the record knows:
+ * - `sending`: the intent is persisted; its sender has not recorded an answer yet.
+ * - `open`: the venue acknowledged it and it rests (LIMIT orders), possibly partly filled.
+ * - `cancelling`: a cancel is persisted and sent (or about to be); the final state is awaited.
+ * - `unknown`: it may or may not have reached the venue; it is looked up by its client order id.
+ *
+ * A slot leaves the ledger in the same write that applies its terminal state.
  * @public
  */
-export type OrderOutcome =
-  | { readonly status: 'filled'; readonly fill: OrderFill; readonly recordedAt: number }
-  | {
-      readonly status: 'rejected';
-      readonly reason: string;
-      readonly message: string;
-      readonly recordedAt: number;
-      /** For a sell refused for lack of balance: the free base the venue reported, when known. */
-      readonly heldPerVenue?: string;
-    }
-  | {
-      readonly status: 'unknown';
-      readonly reason: string;
-      readonly message: string;
-      readonly recordedAt: number;
-    };
+export type SlotState = 'sending' | 'open' | 'cancelling' | 'unknown';
 
 /**
- * The one order of a cycle that is in flight or awaits its result: persisted **before** the
- * order is sent (the intent), then completed with its outcome.
+ * Cumulative amounts of one order already applied to the position (so an observation applies
+ * only `observed − applied`).
  * @public
  */
-export interface PendingOrder {
+export interface AppliedAmounts {
+  /** Base executed, gross (before base-asset fees), decimal string. */
+  readonly base: string;
+  /** Quote exchanged, before quote fees, decimal string. */
+  readonly quote: string;
+  /** Fees charged, cumulative per currency. */
+  readonly fees: readonly OrderFee[];
+}
+
+/**
+ * Why a slot's outcome is unknown: the send or cancel had no clear answer, or its sender is gone.
+ * @public
+ */
+export interface SlotProblem {
+  /** Stable reason, e.g. `TIMEOUT`, `EXCHANGE_UNKNOWN`, `WORKER_GONE`, `CANCEL_UNKNOWN`. */
+  readonly reason: string;
+  /** Human-readable detail. */
+  readonly message: string;
+  /** Unix ms. */
+  readonly at: number;
+}
+
+/**
+ * One order of the cycle that is not yet both terminal and applied: persisted **before** it is
+ * sent (the intent), then moved by every observation of it (see docs/protocol.md, "The order ledger").
+ * @public
+ */
+export interface OrderSlot {
   /** Unique id of this intent. */
   readonly intentId: string;
   /** Client order id derived from the intent, sent to the exchange. */
   readonly clientOrderId: string;
   /** Why the order is sent. */
   readonly purpose: OrderPurpose;
-  /** `buy` for start and rebuy, `sell` for sell. */
+  /** `market` or `limit`. */
+  readonly type: 'market' | 'limit';
+  /** `buy` for start and rebuy, `sell` for take-profit and exit. */
   readonly side: OrderSide;
-  /** Quote to spend (buys), decimal string. */
+  /** Limit price (LIMIT orders), rounded to the tick: buys down, sells up. */
+  readonly price?: string;
+  /** Quote to spend (MARKET buys), decimal string. */
   readonly quoteAmount?: string;
-  /** Base to sell (sells), decimal string. */
+  /** Base to buy or sell (sells, LIMIT buys), decimal string, a multiple of the amount step. */
   readonly baseAmount?: string;
+  /** For a LIMIT safety buy: its level (1 = the first rebuy level). */
+  readonly level?: number;
   /** Unix ms when the intent was persisted. */
   readonly createdAt: number;
   /** Id of the engine instance that sends it. */
   readonly owner: string;
-  /** Sends of this intent (always 1: an intent is sent once, then only looked up; look-ups are counted in `order:reconciled`). */
-  readonly attempts: number;
-  /** The outcome, once known (the design note's `start_buy_result`). */
-  readonly outcome: OrderOutcome | null;
+  /** Where it stands. */
+  readonly state: SlotState;
+  /** The venue's order id, once known. */
+  readonly orderId?: string;
+  /** True once the venue has acknowledged it (it is then never given up as "not found"). */
+  readonly acknowledged?: boolean;
+  /** What of it is already in the position. */
+  readonly applied: AppliedAmounts;
+  /** Unix ms of the last observation applied (drives the polling budget with `openOrderCheckMs`). */
+  readonly checkedAt: number | null;
+  /** Unix ms the cancel was persisted (state `cancelling`). */
+  readonly cancelAt?: number;
+  /** Why it is cancelled: `stale` (replaced), `unwanted` (no longer desired), `closing`, `exit`. */
+  readonly cancelReason?: string;
+  /** Why its outcome is unknown, while it is. */
+  readonly problem?: SlotProblem | null;
 }
-
 /**
  * An open position: what was bought during the cycle.
  * @public
@@ -90,8 +127,10 @@ export interface Position {
   readonly openedAt: number;
   /** Fees charged on this cycle's fills so far, per currency (decimal strings). Absent in records written by 0.1. */
   readonly fees?: Readonly<Record<string, string>>;
-  /** PnL already booked by partial sells of this cycle, in quote. Absent when none. */
+  /** PnL already booked by sells of this cycle, in quote. Absent when none. */
   readonly realizedPnlQuote?: string;
+  /** Quote brought in by sells of this cycle so far, net of quote fees. Absent when none. */
+  readonly proceedsQuote?: string;
 }
 
 /**
@@ -140,20 +179,34 @@ export interface OrphanFill {
 }
 
 /**
+ * A cycle whose take-profit filled, waiting for its other orders to end before it closes. Whatever
+ * a safety buy adds meanwhile is carried into the next cycle, like dust.
+ * @public
+ */
+export interface CycleClosing {
+  /** Why: `takeProfit` (its take-profit sold the position). */
+  readonly reason: 'takeProfit';
+  /** Unix ms. */
+  readonly at: number;
+  /** Average price of the take-profit's fill. */
+  readonly price: string;
+}
+
+/**
  * The persisted state of one cycle key.
  * @public
  */
 export interface CycleRecord {
-  /** Schema version of this shape. */
-  readonly schema: 1;
+  /** Schema version of this shape (2 since the order ledger; records of schema 1 are upgraded on read). */
+  readonly schema: 2;
   /** Unified symbol. */
   readonly symbol: string;
   /** Phase. */
   readonly phase: Phase;
   /** Id of the current cycle; new at every idle → starting. Null when idle. */
   readonly cycleId: string | null;
-  /** The one order in flight or awaiting its result, if any. */
-  readonly order: PendingOrder | null;
+  /** The order ledger: every order of the cycle not yet both terminal and applied, oldest first. */
+  readonly orders: readonly OrderSlot[];
   /** The open position, set while active. */
   readonly position: Position | null;
   /** Unix ms before which nothing new starts (backoff after a rejection, cooldown after a sell). */
@@ -172,6 +225,8 @@ export interface CycleRecord {
   readonly orphans: readonly OrphanFill[];
   /** Set while the cycle is halted by a position mismatch (absent or null otherwise). */
   readonly halted?: CycleHalt | null;
+  /** Set once the cycle's take-profit has filled: the remaining orders are cancelled, then it closes. */
+  readonly closing?: CycleClosing | null;
   /** Unix ms of the last write. */
   readonly updatedAt: number;
 }
@@ -182,11 +237,11 @@ export interface CycleRecord {
  */
 export function emptyRecord(symbol: string, now: number): CycleRecord {
   return {
-    schema: 1,
+    schema: 2,
     symbol,
     phase: 'idle',
     cycleId: null,
-    order: null,
+    orders: [],
     position: null,
     retryAt: null,
     rejections: 0,
@@ -254,16 +309,43 @@ function checkPosition(p: unknown): string | undefined {
   if (!isInt(p.buys) || (p.buys as number) < 1 || !isNum(p.openedAt)) return 'position.buys/openedAt is malformed';
   if (p.fees !== undefined && (!isObj(p.fees) || !Object.values(p.fees).every(isDecimalString))) return 'position.fees is malformed';
   if (p.realizedPnlQuote !== undefined && !isDecimalString(p.realizedPnlQuote)) return 'position.realizedPnlQuote is not a decimal string';
+  if (p.proceedsQuote !== undefined && !isDecimalString(p.proceedsQuote)) return 'position.proceedsQuote is not a decimal string';
   return undefined;
 }
 
-/**
- * Why a value is not a valid {@link CycleRecord}, or `undefined` when it is one.
- * @internal
- */
-export function explainInvalidRecord(value: unknown): string | undefined {
-  if (!isObj(value)) return 'not a JSON object';
-  if (value.schema !== 1) return `unsupported schema ${JSON.stringify(value.schema)}`;
+function checkFees(v: unknown): boolean {
+  return Array.isArray(v) && v.every((f) => isObj(f) && isStr(f.currency) && isAmount(f.amount));
+}
+
+const SLOT_STATES = ['sending', 'open', 'cancelling', 'unknown'];
+const PURPOSES = ['start', 'rebuy', 'takeProfit', 'exit'];
+
+function checkSlot(o: unknown, i: number): string | undefined {
+  const at = `orders[${i}]`;
+  if (!isObj(o)) return `${at} is not an object`;
+  for (const k of ['intentId', 'clientOrderId', 'owner'] as const) if (!isStr(o[k])) return `${at}.${k} is missing`;
+  if (!PURPOSES.includes(o.purpose as string)) return `${at}.purpose is invalid`;
+  if (o.type !== 'market' && o.type !== 'limit') return `${at}.type is not market/limit`;
+  const sells = o.purpose === 'takeProfit' || o.purpose === 'exit';
+  if (o.side !== (sells ? 'sell' : 'buy')) return `${at}.side does not match its purpose`;
+  if (!SLOT_STATES.includes(o.state as string)) return `${at}.state is invalid`;
+  if (o.type === 'limit' && (!isAmount(o.price) || !isAmount(o.baseAmount))) return `${at}: a limit order needs a price and a baseAmount`;
+  if (o.type === 'market' && o.side === 'buy' && !isAmount(o.quoteAmount)) return `${at}.quoteAmount is not a decimal string ≥ 0`;
+  if (o.type === 'market' && o.side === 'sell' && !isAmount(o.baseAmount)) return `${at}.baseAmount is not a decimal string ≥ 0`;
+  if (o.level !== undefined && (!isInt(o.level) || (o.level as number) < 1)) return `${at}.level is malformed`;
+  if (!isNum(o.createdAt)) return `${at}.createdAt is malformed`;
+  if (o.orderId !== undefined && !isStr(o.orderId)) return `${at}.orderId is malformed`;
+  if (o.acknowledged !== undefined && typeof o.acknowledged !== 'boolean') return `${at}.acknowledged is malformed`;
+  const a = o.applied;
+  if (!isObj(a) || !isAmount(a.base) || !isAmount(a.quote) || !checkFees(a.fees)) return `${at}.applied is malformed`;
+  if (o.checkedAt !== null && !isNum(o.checkedAt)) return `${at}.checkedAt is malformed`;
+  if (o.cancelAt !== undefined && !isNum(o.cancelAt)) return `${at}.cancelAt is malformed`;
+  if (o.cancelReason !== undefined && typeof o.cancelReason !== 'string') return `${at}.cancelReason is malformed`;
+  if (o.problem !== undefined && o.problem !== null && (!isObj(o.problem) || typeof o.problem.reason !== 'string' || typeof o.problem.message !== 'string' || !isNum(o.problem.at))) return `${at}.problem is malformed`;
+  return undefined;
+}
+
+function checkCommon(value: Obj): string | undefined {
   if (!isStr(value.symbol)) return 'symbol is missing';
   if (value.phase !== 'idle' && value.phase !== 'starting' && value.phase !== 'active') return 'phase is invalid';
   if (value.cycleId !== null && !isStr(value.cycleId)) return 'cycleId is malformed';
@@ -285,16 +367,55 @@ export function explainInvalidRecord(value: unknown): string | undefined {
     const h = value.halted;
     if (!isObj(h) || h.reason !== 'POSITION_MISMATCH' || !isDecimalString(h.heldPerRecord) || (h.heldPerVenue !== null && !isDecimalString(h.heldPerVenue)) || !isNum(h.at)) return 'halted is malformed';
   }
-  const bad = checkOrder(value.order) ?? checkPosition(value.position);
+  const bad = checkPosition(value.position);
   if (bad) return bad;
-  // Phase invariants: a position exists exactly while active; a start is in flight while starting.
+  // Phase invariants: a position exists exactly while active.
   if (value.phase === 'active' && value.position === null) return 'active without a position';
   if (value.phase !== 'active' && value.position !== null) return `${value.phase} with a position`;
-  if (value.phase === 'starting' && (value.order === null || (value.order as Obj).purpose !== 'start')) return 'starting without a start order';
   if (value.phase !== 'idle' && value.cycleId === null) return `${value.phase} without a cycleId`;
+  return undefined;
+}
+
+function explainV1(value: Obj): string | undefined {
+  const bad = checkCommon(value) ?? checkOrder(value.order);
+  if (bad) return bad;
+  if (value.phase === 'starting' && (value.order === null || (value.order as Obj).purpose !== 'start')) return 'starting without a start order';
   if (value.phase === 'idle' && value.order !== null) return 'idle with an order';
   if (value.phase === 'active' && value.order !== null && (value.order as Obj).purpose === 'start') return 'active with a start order';
   return undefined;
+}
+
+function explainV2(value: Obj): string | undefined {
+  const bad = checkCommon(value);
+  if (bad) return bad;
+  if (!Array.isArray(value.orders)) return 'orders is not an array';
+  const slots = value.orders as unknown[];
+  for (let i = 0; i < slots.length; i++) {
+    const b = checkSlot(slots[i], i);
+    if (b) return b;
+  }
+  const ids = new Set(slots.map((o) => (o as Obj).intentId));
+  if (ids.size !== slots.length) return 'orders has two slots with one intentId';
+  const starts = slots.filter((o) => (o as Obj).purpose === 'start').length;
+  if (value.phase === 'starting' && starts !== 1) return 'starting without exactly one start order';
+  if (value.phase === 'idle' && slots.length > 0) return 'idle with an order';
+  if (value.phase === 'active' && starts > 0) return 'active with a start order';
+  if (slots.filter((o) => (o as Obj).type === 'market').length > 1) return 'more than one market order in flight';
+  const c = value.closing;
+  if (c !== undefined && c !== null && (!isObj(c) || c.reason !== 'takeProfit' || !isNum(c.at) || !isAmount(c.price))) return 'closing is malformed';
+  return undefined;
+}
+
+/**
+ * Why a value is not a valid stored cycle record — schema 2 ({@link CycleRecord}), or schema 1 as
+ * 0.1 wrote it ({@link CycleRecordV1}) — or `undefined` when it is one.
+ * @internal
+ */
+export function explainInvalidRecord(value: unknown): string | undefined {
+  if (!isObj(value)) return 'not a JSON object';
+  if (value.schema === 2) return explainV2(value);
+  if (value.schema === 1) return explainV1(value);
+  return `unsupported schema ${JSON.stringify(value.schema)}`;
 }
 
 /**
@@ -303,7 +424,7 @@ export function explainInvalidRecord(value: unknown): string | undefined {
  * trade the wrong market, or trade one twice).
  * @internal
  */
-export function explainRecordKey(key: string, keyPrefix: string, record: CycleRecord): string | undefined {
+export function explainRecordKey(key: string, keyPrefix: string, record: StoredCycleRecord): string | undefined {
   if (key === keyPrefix + record.symbol) return undefined;
   const keySymbol = key.startsWith(keyPrefix) ? JSON.stringify(key.slice(keyPrefix.length)) : `none (it does not start with the prefix ${JSON.stringify(keyPrefix)})`;
   return `the record is for ${JSON.stringify(record.symbol)} but its key's symbol is ${keySymbol}`;
@@ -318,13 +439,13 @@ export function explainRecordKey(key: string, keyPrefix: string, record: CycleRe
  * @throws {@link CorruptStateError} when the record's symbol is not the key's
  * @public
  */
-export function assertRecordKey(key: string, keyPrefix: string, record: CycleRecord, location?: string): void {
+export function assertRecordKey(key: string, keyPrefix: string, record: StoredCycleRecord, location?: string): void {
   const bad = explainRecordKey(key, keyPrefix, record);
   if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
 }
 
 /**
- * Checks that a stored value is a valid {@link CycleRecord} and, when `keyPrefix` is given, that
+ * Checks that a stored value is a valid cycle record (schema 2, or schema 1 as 0.1 wrote it) and, when `keyPrefix` is given, that
  * it belongs under its key (see {@link assertRecordKey}).
  * @param key - the store key (for the error)
  * @param value - the stored value
@@ -333,7 +454,7 @@ export function assertRecordKey(key: string, keyPrefix: string, record: CycleRec
  * @throws {@link CorruptStateError} when it is not one
  * @public
  */
-export function assertCycleRecord(key: string, value: unknown, location?: string, keyPrefix?: string): asserts value is CycleRecord {
+export function assertCycleRecord(key: string, value: unknown, location?: string, keyPrefix?: string): asserts value is StoredCycleRecord {
   const bad = explainInvalidRecord(value) ?? (keyPrefix === undefined ? undefined : explainRecordKey(key, keyPrefix, value as CycleRecord));
   if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
 }

@@ -2,7 +2,7 @@
  * The state store port: a versioned key-value store of cycle records.
  */
 import type { WriteUnknownError } from '../errors';
-import type { CycleRecord } from './record';
+import type { CycleRecord, StoredCycleRecord } from './record';
 
 /**
  * A record with the version it was read at.
@@ -11,8 +11,8 @@ import type { CycleRecord } from './record';
 export interface VersionedRecord {
   /** Version of the record; every successful write increases it. */
   readonly version: number;
-  /** The record. Treat it as immutable. */
-  readonly value: CycleRecord;
+  /** The record as stored (schema 2, or schema 1 written by 0.1: see `upgradeCycleRecord`). Treat it as immutable. */
+  readonly value: StoredCycleRecord;
 }
 
 /**
@@ -47,7 +47,7 @@ export interface StateStore {
    * error means the write was refused before anything was applied.
    * @throws {@link WriteUnknownError} when the write may or may not have been applied
    */
-  compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null>;
+  compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null>;
   /** Every record in the store. */
   list(): Promise<StoredRecord[]>;
   /** Frees resources. */

@@ -1,11 +1,12 @@
 /**
  * The default dollar-cost-averaging strategy, as pure functions.
  */
-import { Decimal, str, parseDecimal, type DecimalLike } from '../decimal';
+import { Decimal, ceilToStep, floorToStep, str, parseDecimal, type DecimalLike } from '../decimal';
 import { InvalidOptionsError } from '../errors';
 import { checkKnownOptions } from '../options-check';
-import type { Position } from '../ports/record';
-import type { Strategy, StrategyContext, StrategyDecision } from './strategy';
+import type { MarketRules } from '../ports/exchange';
+import type { OrderSlot, Position } from '../ports/record';
+import type { DesiredOrder, RestingContext, Strategy, StrategyContext, StrategyDecision } from './strategy';
 
 /**
  * Options of {@link dca}. Numbers may be given as numbers or decimal strings.
@@ -28,6 +29,21 @@ export interface DcaOptions {
   readonly cooldownMs?: number;
   /** No buy may take the cycle's invested quote above this (optional). */
   readonly maxInvestedQuote?: DecimalLike;
+  /**
+   * `market` (default): sell with a MARKET order when the price reaches the take-profit. `limit`:
+   * a LIMIT sell for the whole sellable position rests at `avgPrice × (1 + takeProfitPct / 100)`,
+   * rounded up to the tick, and is replaced whenever a buy changes the position.
+   */
+  readonly takeProfitOrder?: 'market' | 'limit';
+  /**
+   * `market` (default): rebuy with a MARKET order when the price reaches the next level. `limit`:
+   * safety buys rest at their levels, computed ahead from the start fill (level k = level k−1 ×
+   * (1 − rebuyDropPct·rebuyStepScale^(k−1) / 100), level 0 the start price), prices rounded down to
+   * the tick, amounts (`startQuote · rebuyVolumeScale^k` / price) down to the step.
+   */
+  readonly rebuyOrders?: 'market' | 'limit';
+  /** With `rebuyOrders: 'limit'`: how many safety buys rest at once (default 1, an integer ≥ 1). */
+  readonly activeRebuys?: number;
 }
 
 /**
@@ -43,6 +59,9 @@ export interface DcaParams {
   takeProfitPct: Decimal;
   cooldownMs: number;
   maxInvestedQuote: Decimal | null;
+  takeProfitOrder: 'market' | 'limit';
+  rebuyOrders: 'market' | 'limit';
+  activeRebuys: number;
 }
 
 /**
@@ -65,6 +84,9 @@ const DCA_OPTION_SHAPE = {
   takeProfitPct: true,
   cooldownMs: true,
   maxInvestedQuote: true,
+  takeProfitOrder: true,
+  rebuyOrders: true,
+  activeRebuys: true,
 } as const satisfies Record<keyof DcaOptions, true>;
 
 function positive(name: string, value: unknown, fallback?: string): Decimal {
@@ -92,6 +114,15 @@ export function parseDcaOptions(options: DcaOptions): DcaParams {
   if (!Number.isFinite(cooldownMs) || cooldownMs < 0) {
     throw new InvalidOptionsError('strategy.cooldownMs', `expected a number of ms ≥ 0, got ${String(cooldownMs)}`);
   }
+  const mode = (name: 'takeProfitOrder' | 'rebuyOrders'): 'market' | 'limit' => {
+    const v = options[name] ?? 'market';
+    if (v !== 'market' && v !== 'limit') throw new InvalidOptionsError(`strategy.${name}`, `expected 'market' or 'limit', got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const activeRebuys = options.activeRebuys ?? 1;
+  if (!Number.isSafeInteger(activeRebuys) || activeRebuys < 1) {
+    throw new InvalidOptionsError('strategy.activeRebuys', `expected an integer ≥ 1, got ${String(activeRebuys)}`);
+  }
   const params: DcaParams = {
     startQuote: positive('startQuote', options.startQuote),
     rebuyDropPct: positive('rebuyDropPct', options.rebuyDropPct),
@@ -101,6 +132,9 @@ export function parseDcaOptions(options: DcaOptions): DcaParams {
     takeProfitPct: positive('takeProfitPct', options.takeProfitPct),
     cooldownMs,
     maxInvestedQuote: options.maxInvestedQuote === undefined ? null : positive('maxInvestedQuote', options.maxInvestedQuote),
+    takeProfitOrder: mode('takeProfitOrder'),
+    rebuyOrders: mode('rebuyOrders'),
+    activeRebuys,
   };
   if (params.rebuyDropPct.gte(100)) throw new InvalidOptionsError('strategy.rebuyDropPct', 'must be below 100');
   if (params.maxInvestedQuote !== null && params.maxInvestedQuote.lt(params.startQuote)) {
@@ -178,11 +212,76 @@ export function decideDca(p: DcaParams, position: Position | null, price: Decima
   // settles that without building a decimal; near a trigger the exact comparison decides.
   if (typeof price === 'number' && price > t.quietAbove && price < t.quietBelow) return null;
   const exact = typeof price === 'number' ? new Decimal(price) : price;
-  if (exact.gte(t.takeProfit)) return { action: 'sell' };
+  if (exact.gte(t.takeProfit)) return p.takeProfitOrder === 'limit' ? null : { action: 'sell' };
+  if (p.rebuyOrders === 'limit') return null;
   if (t.rebuyAt !== null && t.rebuyQuote !== null && t.rebuyAt.gt(0) && exact.lte(t.rebuyAt)) {
     return { action: 'rebuy', quoteAmount: t.rebuyQuote };
   }
   return null;
+}
+
+/**
+ * Price of limit safety level `k` (1-based) from the start price: level k = level k−1 ×
+ * (1 − rebuyDropPct·rebuyStepScale^(k−1) / 100), level 0 the start price — exactly where the
+ * MARKET rule would trigger if every fill landed on its level. Not rounded.
+ * @internal
+ */
+export function rebuyLevelPrice(startPrice: Decimal, k: number, p: Pick<DcaParams, 'rebuyDropPct' | 'rebuyStepScale'>): Decimal {
+  let price = startPrice;
+  for (let j = 1; j <= k; j++) price = rebuyTriggerPrice(price, j, p);
+  return price;
+}
+
+/** The resting safety buy of level `k`, rounded (price down to the tick, amount down to the step), or null when it rounds below the venue's minimums. */
+function levelOrder(position: Position, k: number, p: DcaParams, market: MarketRules): (DesiredOrder & { quote: Decimal }) | null {
+  const price = floorToStep(rebuyLevelPrice(new Decimal(position.startPrice), k, p), new Decimal(market.priceTick));
+  if (price.lte(0)) return null;
+  const quote = rebuyQuoteAmount(k, p);
+  const amount = floorToStep(quote.div(price), new Decimal(market.amountStep));
+  if (amount.lte(0) || amount.mul(price).lt(market.minNotional)) return null;
+  return { purpose: 'rebuy', price: str(price), baseAmount: str(amount), level: k, quote: amount.mul(price) };
+}
+
+/**
+ * The orders the DCA strategy keeps resting for an active cycle (pure): with
+ * `takeProfitOrder: 'limit'`, the take-profit for the whole sellable position at
+ * `avgPrice × (1 + takeProfitPct / 100)` rounded up to the tick; with `rebuyOrders: 'limit'`, the
+ * live safety buys at their levels plus the next levels, so that `activeRebuys` rest while levels
+ * (and `maxInvestedQuote`) remain. Levels used so far are the rebuys that filled (`buys − 1`) plus
+ * the live safety buys that have not filled yet.
+ * @internal
+ */
+export function restingDca(p: DcaParams, position: Position | null, orders: readonly OrderSlot[], market: MarketRules): DesiredOrder[] {
+  if (position === null) return [];
+  const out: DesiredOrder[] = [];
+  if (p.takeProfitOrder === 'limit') {
+    const price = ceilToStep(takeProfitPrice(new Decimal(position.avgPrice), p), new Decimal(market.priceTick));
+    const amount = floorToStep(new Decimal(position.baseVolume), new Decimal(market.amountStep));
+    if (amount.gt(0) && amount.mul(price).gte(market.minNotional)) out.push({ purpose: 'takeProfit', price: str(price), baseAmount: str(amount) });
+  }
+  if (p.rebuyOrders === 'limit') {
+    const live = orders.filter((o) => o.purpose === 'rebuy' && o.type === 'limit' && o.level !== undefined);
+    const unfilled = live.filter((o) => new Decimal(o.applied.base).isZero());
+    let committed = new Decimal(position.investedQuote);
+    for (const o of live) {
+      const kept = levelOrder(position, o.level as number, p, market);
+      if (kept !== null) {
+        out.push({ purpose: 'rebuy', price: kept.price, baseAmount: kept.baseAmount, level: kept.level as number });
+        if (new Decimal(o.applied.base).isZero()) committed = committed.plus(kept.quote);
+      }
+    }
+    let count = live.length;
+    for (let k = position.buys + unfilled.length; count < p.activeRebuys && k <= p.maxRebuys; k++) {
+      if (live.some((o) => o.level === k)) continue;
+      const next = levelOrder(position, k, p, market);
+      if (next === null) break; // a level below the venue's minimums ends the ladder: later levels are never skipped to
+      if (p.maxInvestedQuote !== null && committed.plus(next.quote).gt(p.maxInvestedQuote)) break;
+      committed = committed.plus(next.quote);
+      out.push({ purpose: 'rebuy', price: next.price, baseAmount: next.baseAmount, level: k });
+      count++;
+    }
+  }
+  return out;
 }
 
 /**
@@ -215,10 +314,17 @@ export function dca(options: DcaOptions): DcaStrategy {
       takeProfitPct: str(p.takeProfitPct),
       cooldownMs: p.cooldownMs,
       maxInvestedQuote: p.maxInvestedQuote === null ? null : str(p.maxInvestedQuote),
+      takeProfitOrder: p.takeProfitOrder,
+      rebuyOrders: p.rebuyOrders,
+      activeRebuys: p.activeRebuys,
     },
+    usesLimitOrders: p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit',
     decide(ctx: StrategyContext): StrategyDecision | null {
       if (typeof ctx.price !== 'number' || !Number.isFinite(ctx.price)) return null;
       return decideDca(p, ctx.position, ctx.price, cache);
     },
+    ...(p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit'
+      ? { restingOrders: (ctx: RestingContext): DesiredOrder[] => restingDca(p, ctx.position, ctx.orders, ctx.market) }
+      : {}),
   };
 }

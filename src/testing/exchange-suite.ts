@@ -3,6 +3,7 @@
  * mocked venue (msw, nock) or a testnet: market rules, prices, MARKET buys and sells, look-ups by
  * client order id, and the classification of refusals.
  */
+import type { OrderSlot } from '../ports/record';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Decimal, dec, floorToStep, isDecimalString, str } from '../decimal';
 import { isOrderRejectedError } from '../errors';
@@ -10,7 +11,6 @@ import { checkFill } from '../engine/fill';
 import { checkLookup } from '../engine/lookup';
 import { checkMarketRules } from '../engine/market-rules';
 import { checkPrices } from '../engine/prices';
-import type { PendingOrder } from '../ports/record';
 import type { Exchange, MarketOrderRequest, MarketRules, OrderFill, OrderSide } from '../ports/exchange';
 import { randomClientOrderId } from './fixtures';
 import { codeOf, settle } from './support';
@@ -94,10 +94,12 @@ function expectFill(fill: OrderFill, request: MarketOrderRequest, rules: MarketR
 }
 
 /** The engine's view of a request, for its checks. */
-function pendingOf(request: MarketOrderRequest): PendingOrder {
-  const purpose = request.side === 'sell' ? 'sell' : 'start';
-  const amount = request.side === 'sell' ? { baseAmount: request.baseAmount } : { quoteAmount: request.quoteAmount };
-  return { intentId: 'conformance', clientOrderId: request.clientOrderId, purpose, side: request.side, ...amount, createdAt: 0, owner: 'conformance', attempts: 1, outcome: null };
+function pendingOf(request: MarketOrderRequest): OrderSlot {
+  const amount = request.side === 'sell' ? { baseAmount: request.baseAmount ?? '0' } : { quoteAmount: request.quoteAmount ?? '0' };
+  return {
+    intentId: 'conformance', clientOrderId: request.clientOrderId, purpose: request.side === 'sell' ? 'takeProfit' : 'start', type: 'market', side: request.side, ...amount,
+    createdAt: 0, owner: 'conformance', state: 'unknown', applied: { base: '0', quote: '0', fees: [] }, checkedAt: null,
+  };
 }
 
 /**
@@ -212,7 +214,8 @@ export function describeExchange(
       expect(found).not.toBeNull();
       expect(found!.status === 'open', 'a filled MARKET order is not reported open').toBe(false);
       expect(found).toMatchObject({ orderId: fill.orderId, clientOrderId: request.clientOrderId, symbol: request.symbol, side: 'buy', filledBase: fill.filledBase });
-      expect(checkLookup(found, pendingOf(request), rules).status).toBe('filled'); // what the engine checks of a look-up
+      const checked = checkLookup(found, pendingOf(request), rules); // what the engine checks of a look-up
+      expect(checked.status === 'found' && checked.state.status).toBe('filled');
     }, timeoutMs);
 
     it('findOrder of a client order id never sent returns null', async () => {

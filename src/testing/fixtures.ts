@@ -3,7 +3,8 @@
  * and sample cycle records that together use every field of the record.
  */
 import { randomBytes } from 'node:crypto';
-import type { CycleRecord, Position } from '../ports/record';
+import type { CycleRecord, OrderSlot, Position } from '../ports/record';
+import type { CycleRecordV1 } from '../ports/record-v1';
 import type { OrderFill } from '../ports/exchange';
 
 /**
@@ -44,19 +45,22 @@ export type SampleRecordName =
   | 'active'
   | 'rebuyFilled'
   | 'selling'
-  | 'sellFilled';
+  | 'sellFilled'
+  | 'v1Starting'
+  | 'v1SellFilled';
 
 /**
  * Sample records by name, one per situation a cycle can be in.
  * @public
  */
-export type SampleRecords = Readonly<Record<SampleRecordName, CycleRecord>>;
+export type SampleRecords = Readonly<Record<Exclude<SampleRecordName, 'v1Starting' | 'v1SellFilled'>, CycleRecord>> & Readonly<Record<'v1Starting' | 'v1SellFilled', CycleRecordV1>>;
 
 /**
- * Valid {@link CycleRecord}s that together use every field and every variant: null and set
- * fields, a pending order without outcome, rejected, unknown and filled outcomes, fills with a
- * base fee, a quote fee and no fee, with and without the optional `status`, an open position, and
- * decimal strings with many digits (`'0.000000012345678901234567'`) that a float would change.
+ * Valid cycle records that together use every field and every variant of schema 2 — every slot
+ * state, market and limit slots, applied amounts with fees, a closing cycle, null and set fields,
+ * an open position, decimal strings with many digits (`'0.000000012345678901234567'`) that a float
+ * would change — plus two records of schema 1 as 0.1 wrote them (`v1Starting`, `v1SellFilled`,
+ * with a filled outcome whose fill has a quote fee): a store must keep both schemas as they are.
  * Every call returns new, unfrozen objects (tests may mutate them).
  * @param symbol - the records' symbol (default `ETH/USDT`)
  * @param now - the base time, Unix ms (default 1,700,000,000,123)
@@ -86,8 +90,8 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
     buys: 2,
     openedAt: now + 1_234,
   });
-  const common = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [] };
-  const order = (purpose: 'start' | 'rebuy' | 'sell', n: number) => ({
+  const v1 = { schema: 1 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [] };
+  const v1Order = (purpose: 'start' | 'sell', n: number) => ({
     intentId: `int-${purpose}-${n}`,
     clientOrderId: `ce-${purpose}-${n}-x7Kq`,
     purpose,
@@ -95,18 +99,38 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
     ...(purpose === 'sell' ? { baseAmount: '0.01007' } : { quoteAmount: '10.123456789012345678' }),
     createdAt: now,
     owner: 'engine-host-a:4242',
-    attempts: n,
+    attempts: 1,
     outcome: null,
   });
+  const common = { schema: 2 as const, symbol, retryAt: null, rejections: 0, closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [] };
+  const none = { base: '0', quote: '0', fees: [] };
+  const slot = (purpose: OrderSlot['purpose'], n: number, over: Partial<OrderSlot> = {}): OrderSlot => ({
+    intentId: `int-${purpose}-${n}`,
+    clientOrderId: `ce-${purpose}-${n}-x7Kq`,
+    purpose,
+    type: 'market',
+    side: purpose === 'takeProfit' || purpose === 'exit' ? 'sell' : 'buy',
+    ...(purpose === 'takeProfit' || purpose === 'exit' ? { baseAmount: '0.01007' } : { quoteAmount: '10.123456789012345678' }),
+    createdAt: now,
+    owner: 'engine-host-a:4242',
+    state: 'sending',
+    applied: none,
+    checkedAt: null,
+    ...over,
+  });
+  const limit = (purpose: 'takeProfit' | 'rebuy', n: number, over: Partial<OrderSlot>): OrderSlot => {
+    const { quoteAmount: _q, ...rest } = slot(purpose, n, { type: 'limit', price: purpose === 'rebuy' ? '1924.65' : '2013.52', baseAmount: purpose === 'rebuy' ? '0.0078' : '0.01007', ...over });
+    return rest;
+  };
   const starting = { ...common, phase: 'starting' as const, cycleId, position: null };
   const active = { ...common, phase: 'active' as const, cycleId, closedCycles: 7, realizedPnlQuote: '12.000000000000000000000001' };
   return {
-    idle: { ...common, phase: 'idle', cycleId: null, order: null, position: null, updatedAt: now },
+    idle: { ...common, phase: 'idle', cycleId: null, orders: [], position: null, updatedAt: now },
     cooldown: {
       ...common,
       phase: 'idle',
       cycleId: null,
-      order: null,
+      orders: [],
       position: null,
       retryAt: now + 60_000,
       rejections: 3,
@@ -115,44 +139,61 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
       dust: { baseVolume: '0.00000979', investedQuote: '0.466123456789012345' },
       updatedAt: now + 5,
     },
-    starting: { ...starting, order: order('start', 1), updatedAt: now },
-    startRejected: {
-      ...starting,
-      rejections: 2,
-      order: { ...order('start', 1), outcome: { status: 'rejected', reason: 'MIN_NOTIONAL', message: 'Filter failure: NOTIONAL', recordedAt: now + 10 } },
-      updatedAt: now + 10,
-    },
+    starting: { ...starting, orders: [slot('start', 1)], updatedAt: now },
+    startRejected: { ...common, phase: 'idle', cycleId: null, orders: [], position: null, rejections: 2, retryAt: now + 2_010, updatedAt: now + 10 },
     startUnknown: {
       ...starting,
-      order: { ...order('start', 3), outcome: { status: 'unknown', reason: 'TIMEOUT', message: 'no answer in 10000 ms — «ответа нет»', recordedAt: now + 10_000 } },
+      orders: [slot('start', 3, { state: 'unknown', problem: { reason: 'TIMEOUT', message: 'no answer in 10000 ms — «ответа нет»', at: now + 10_000 } })],
       updatedAt: now + 10_000,
     },
-    startFilled: {
-      ...starting,
-      order: { ...order('start', 1), outcome: { status: 'filled', fill: fill('ce-start-1-x7Kq', { status: 'filled' }), recordedAt: now + 1_300 } },
-      updatedAt: now + 1_300,
-    },
-    active: { ...active, order: null, position: position(), updatedAt: now + 2_000 },
+    startFilled: { ...active, closedCycles: 0, realizedPnlQuote: '0', orders: [], position: { ...position(), buys: 1, lastBuyPrice: '2004.008016032064128256' }, recent: ['ce-start-1-x7Kq'], updatedAt: now + 1_300 },
+    active: { ...active, orders: [], position: position(), updatedAt: now + 2_000 },
     rebuyFilled: {
       ...active,
       position: position(),
-      order: {
-        ...order('rebuy', 2),
-        outcome: {
-          status: 'filled',
-          // No `status` field and no fee: both are optional in what adapters return.
-          fill: fill('ce-rebuy-2-x7Kq', { fee: null, avgPrice: '1963.93', filledBase: '0.00509' }),
-          recordedAt: now + 90_000,
-        },
-      },
+      orders: [
+        limit('takeProfit', 1, { state: 'open', orderId: '8389765', acknowledged: true, checkedAt: now + 80_000 }),
+        limit('rebuy', 2, {
+          level: 2,
+          state: 'open',
+          orderId: '18446744073709551615',
+          acknowledged: true,
+          applied: { base: '0.0039', quote: '7.506135', fees: [{ currency: base, amount: '0.0000039' }, { currency: 'BNB', amount: '0.000000012345678901234567' }] },
+          checkedAt: now + 90_000,
+        }),
+      ],
       updatedAt: now + 90_000,
     },
-    selling: { ...active, position: position(), order: order('sell', 1), updatedAt: now + 100_000 },
+    selling: { ...active, position: position(), orders: [slot('takeProfit', 1)], updatedAt: now + 100_000 },
     sellFilled: {
       ...active,
+      position: { ...position(), baseVolume: '0.000008987654320987654321', investedQuote: '0.017829', realizedPnlQuote: '0.2541', proceedsQuote: '20.2553394849' },
+      closing: { reason: 'takeProfit', at: now + 120_000, price: '2013.52' },
+      orders: [
+        limit('rebuy', 3, {
+          level: 3,
+          state: 'cancelling',
+          orderId: '77',
+          acknowledged: true,
+          applied: { base: '0.0001', quote: '0.19', fees: [{ currency: base, amount: '0.0000001' }] },
+          checkedAt: now + 110_000,
+          cancelAt: now + 120_000,
+          cancelReason: 'closing',
+          problem: { reason: 'CANCEL_UNKNOWN', message: 'no answer', at: now + 120_500 },
+        }),
+      ],
+      recent: ['ce-start-1-x7Kq', 'ce-takeProfit-1-x7Kq'],
+      updatedAt: now + 120_000,
+    },
+    v1Starting: { ...v1, phase: 'starting', cycleId, position: null, order: v1Order('start', 1), updatedAt: now },
+    v1SellFilled: {
+      ...v1,
+      phase: 'active',
+      cycleId,
+      closedCycles: 7,
       position: position(),
       order: {
-        ...order('sell', 1),
+        ...v1Order('sell', 1),
         outcome: {
           status: 'filled',
           fill: fill('ce-sell-1-x7Kq', {

@@ -8,7 +8,7 @@
  * value. The writers' reads, together, reconstruct the key's history; the judge compares it with
  * what each writer was told.
  */
-import type { CycleRecord } from '../ports/record';
+import type { StoredCycleRecord } from '../ports/record';
 import type { StateStore } from '../ports/state-store';
 
 /** Tags a record keeps: more than the writes that can land between two reads of one writer. @internal */
@@ -30,12 +30,12 @@ export interface RaceLedger {
 }
 
 /** The record one increment writes: counter + 1, the tag appended. @internal */
-export function incremented(base: CycleRecord, tag: string): CycleRecord {
+export function incremented<T extends StoredCycleRecord>(base: T, tag: string): T {
   return { ...base, closedCycles: base.closedCycles + 1, recent: [...base.recent, tag].slice(-TAGS_KEPT) };
 }
 
 /** Notes the counter → tag pairs a record proves. @internal */
-export function observe(seen: Record<number, string>, record: CycleRecord): void {
+export function observe(seen: Record<number, string>, record: StoredCycleRecord): void {
   const n = record.recent.length;
   record.recent.forEach((tag, i) => {
     seen[record.closedCycles - (n - 1 - i)] = tag;
@@ -130,7 +130,7 @@ export interface RaceVerdict {
 }
 
 /** Judges the writers' ledgers against the final record. @internal */
-export function judgeRace(ledgers: readonly RaceLedger[], final: CycleRecord, start = 0): RaceVerdict {
+export function judgeRace(ledgers: readonly RaceLedger[], final: StoredCycleRecord, start = 0): RaceVerdict {
   const history = new Map<number, string>();
   const forks = new Set<number>();
   const note = (counter: number, tag: string): void => {

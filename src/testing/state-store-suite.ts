@@ -218,8 +218,7 @@ export function describeStateStore(
       // The store must neither keep nor freeze the caller's object: these assignments must work.
       value.phase = 'idle';
       value.position!.baseVolume = '0';
-      const outcome = value.order!.outcome!;
-      if (outcome.status === 'filled') outcome.fill.fee!.amount = '999';
+      (value.orders[0]!.applied.fees as Array<{ amount: string }>)[0]!.amount = '999';
       expect(await store().get(key('k'))).toEqual({ version, value: sample.sellFilled });
     }, timeoutMs);
 
@@ -228,13 +227,10 @@ export function describeStateStore(
       const got = (await store().get(key('k')))!.value as Writable<CycleRecord>;
       tryMutate(() => void (got.phase = 'idle'));
       tryMutate(() => void (got.position!.investedQuote = '0'));
-      tryMutate(() => {
-        const outcome = got.order!.outcome!;
-        if (outcome.status === 'filled') outcome.fill.filledBase = '0';
-      });
+      tryMutate(() => void ((got.orders[0]!.applied as { base: string }).base = '0'));
       const listed = mine(await store().list())[0]!.value as Writable<CycleRecord>;
       tryMutate(() => void (listed.position!.buys = 99));
-      tryMutate(() => void (listed.order = null));
+      tryMutate(() => void (listed.orders = []));
       expect(await store().get(key('k'))).toEqual({ version, value: sample.sellFilled });
       expect(mine(await store().list())).toEqual([{ key: key('k'), version, value: sample.sellFilled }]);
     }, timeoutMs);
