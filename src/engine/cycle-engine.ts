@@ -484,7 +484,11 @@ export class CycleEngine extends GuardedEmitter {
    */
   #plan(key: string, symbol: string, snap: Snapshot | null, price: number | undefined, market: MarketRules, now: number): Plan {
     const record = snap?.value ?? null;
-    if (snap?.upgraded) return { kind: 'write', purpose: 'outcome', build: (r) => ({ record: { ...r, updatedAt: Math.max(r.updatedAt, now) }, events: [] }) };
+    if (snap?.upgraded) {
+      // Written back as schema 2 first; the clocks of its intents start at this first sighting all the same.
+      for (const slot of snap.value.orders) this.#reconciler.observe(slot.state === 'cancelling' ? `${slot.intentId}:cancel` : slot.intentId);
+      return { kind: 'write', purpose: 'outcome', build: (r) => ({ record: { ...r, updatedAt: Math.max(r.updatedAt, now) }, events: [] }) };
+    }
     const lookups: OrderSlot[] = [];
     for (const slot of record?.orders ?? []) {
       const queued = this.#unpersisted.get(slot.intentId);

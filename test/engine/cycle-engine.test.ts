@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CorruptStateError, CycleEngine, InvalidOptionsError, dca, type CycleRecord } from 'cycle-engine';
+import { CorruptStateError, CycleEngine, InvalidOptionsError, dca, type CycleRecord, type CycleRecordV1 } from 'cycle-engine';
+import { asV2 } from '../support/records';
 import { setup, step, DEFAULT_DCA } from '../support/setup';
 
 describe('a cycle, start to close', () => {
@@ -12,7 +13,7 @@ describe('a cycle, start to close', () => {
     // 10 USDT at 100 → 0.1 ETH gross, 0.1% fee in ETH → 0.0999 net.
     const cycle = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
     expect(cycle.phase).toBe('active');
-    expect(cycle.order).toBeNull();
+    expect(cycle.orders).toEqual([]);
     expect(cycle.position).toMatchObject({ startPrice: '100', lastBuyPrice: '100', baseVolume: '0.0999', investedQuote: '10', buys: 1 });
     expect(cycle.position?.avgPrice).toMatch(/^100\.1001001001/);
     expect(s.of('cycle:activated')).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', price: '100', baseVolume: '0.0999', investedQuote: '10' })]);
@@ -134,7 +135,7 @@ describe('rejections and unknown outcomes', () => {
     s.exchange.injectFault('reject', { side: 'sell' });
     await step(s);
     const parked = (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
-    expect(parked).toMatchObject({ phase: 'active', order: null, rejections: 1 });
+    expect(parked).toMatchObject({ phase: 'active', orders: [], rejections: 1 });
     expect(parked.position?.baseVolume).toBe('0.0999');
     s.clock.advance(1_000);
     await step(s);
@@ -184,7 +185,7 @@ describe('rejections and unknown outcomes', () => {
     s.exchange.injectFault('hang');
     await step(s);
     expect(s.of('order:unknown')).toEqual([expect.objectContaining({ reason: 'TIMEOUT' })]);
-    expect((await s.engine.getCycle('ETH/USDT'))?.order?.outcome?.status).toBe('unknown');
+    expect((await s.engine.getCycle('ETH/USDT'))?.orders[0]?.state).toBe('unknown');
   });
 
   it('treats a malformed fill as unknown and reports it, never touching the position', async () => {
@@ -199,7 +200,7 @@ describe('rejections and unknown outcomes', () => {
   it('parks an intent another engine left without an outcome once it can no longer be running', async () => {
     const s = setup({ orderTimeoutMs: 10_000, workerGraceMs: 5_000 });
     const now = s.clock.now();
-    const orphan: CycleRecord = {
+    const orphan: CycleRecordV1 = {
       schema: 1, symbol: 'ETH/USDT', phase: 'starting', cycleId: 'c1', position: null, retryAt: null, rejections: 0,
       closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [], updatedAt: now,
       order: { intentId: 'i1', clientOrderId: 'ce-s-i1', purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: now, owner: 'gone', attempts: 1, outcome: null },
@@ -226,7 +227,7 @@ describe('the protocol', () => {
     s.exchange.placeMarketOrder = async (req) => {
       const stored = (await s.store.get('ETH/USDT'))?.value;
       const lease = await s.lock.acquire('ETH/USDT', { waitMs: 0 });
-      seen.push({ phase: stored?.phase, clientOrderId: stored?.order?.clientOrderId, lockFree: lease !== null });
+      seen.push({ phase: stored?.phase, clientOrderId: asV2(stored)?.orders[0]?.clientOrderId, lockFree: lease !== null });
       await lease?.release();
       return place(req);
     };

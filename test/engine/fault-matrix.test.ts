@@ -14,6 +14,7 @@
  * - the cycle is where it should be (active after a start or a rebuy, idle after a sell) with no
  *   order left in its slot.
  */
+import { asV2, marketSlot } from '../support/records';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,7 +131,8 @@ function crashingPorts(r: Rig, fault: Fault): { exchange: Exchange; store: State
     get: (k) => r.store.get(k),
     list: () => r.store.list(),
     compareAndSet: async (key, version, value) => {
-      const isOutcome = value.order === null || value.order.outcome !== null;
+      const slot = marketSlot(asV2(value));
+      const isOutcome = slot === null || slot.state !== 'sending';
       if (isOutcome && fault === 'crash after the response') return never();
       if (isOutcome && fault === 'crash in the middle of writing the outcome') {
         // What a killed writer leaves: a half-written temp file beside the versions.
@@ -215,7 +217,7 @@ async function runCell(purpose: Purpose, fault: Fault) {
     if (fault === 'look-up misses the real order for 30 s') {
       for (let i = 0; i < 25; i++) await step(survivor, r); // 25 s: not found yet, and not given up
       expect(r.exchange.executedOrders().filter((o) => o.side === side)).toHaveLength(before + 1);
-      expect((await survivor.getCycle(SYMBOL))?.order?.outcome?.status).toBe('unknown');
+      expect(marketSlot(await survivor.getCycle(SYMBOL))?.state).toBe('unknown');
     }
   }
   // Drive until everything settles: past every deadline and backoff.
@@ -242,7 +244,7 @@ describe('fault matrix: purpose × fault → exactly the executed orders, each a
           expect(new Set(executed.map((o) => o.clientOrderId)).size).toBe(executed.length);
           const record = (await engine.getCycle(SYMBOL)) as CycleRecord;
           expect(record.phase).toBe(expected.phase);
-          expect(record.order).toBeNull();
+          expect(record.orders).toEqual([]);
           expect(record.orphans).toEqual([]);
           const held = new Decimal(record.position?.baseVolume ?? 0).plus(record.dust?.baseVolume ?? 0);
           expect(held.toFixed()).toBe(new Decimal(r.exchange.balance('ETH')).toFixed());

@@ -9,10 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { InvalidExchangeResponseError } from '../../src/errors';
 import { checkFill } from '../../src/engine/fill';
 import type { MarketRules } from '../../src/ports/exchange';
-import type { PendingOrder } from '../../src/ports/record';
 
 const market: MarketRules = { symbol: 'ETH/USDT', base: 'ETH', quote: 'USDT', amountStep: '0.0001', priceTick: '0.01', minNotional: '5' };
-const buy: PendingOrder = { intentId: 'i1', clientOrderId: 'ce-1', purpose: 'start', side: 'buy', quoteAmount: '100', createdAt: 1, owner: 'a', attempts: 1, outcome: null };
+const buy = { clientOrderId: 'ce-1', side: 'buy' as const };
 const fill = { orderId: 'o1', clientOrderId: 'ce-1', symbol: 'ETH/USDT', side: 'buy', status: 'filled', filledBase: '0.05', costQuote: '100', avgPrice: '2000', fee: { currency: 'ETH', amount: '0.00005' }, timestamp: 5 };
 
 function refusal(raw: unknown, m: MarketRules = market): string | undefined {
