@@ -483,12 +483,13 @@ export class CycleEngine extends GuardedEmitter {
    * orders, both in one write.
    */
   #plan(key: string, symbol: string, snap: Snapshot | null, price: number | undefined, market: MarketRules, now: number): Plan {
-    const record = snap?.value ?? null;
-    if (snap?.upgraded) {
-      // Written back as schema 2 first; the clocks of its intents start at this first sighting all the same.
-      for (const slot of snap.value.orders) this.#reconciler.observe(slot.state === 'cancelling' ? `${slot.intentId}:cancel` : slot.intentId);
-      return { kind: 'write', purpose: 'outcome', build: (r) => ({ record: { ...r, updatedAt: Math.max(r.updatedAt, now) }, events: [] }) };
-    }
+    const plan = this.#planFor(key, symbol, snap?.value ?? null, price, market, now);
+    // A schema-1 record is written back as schema 2 by its next write, or on its own when none is due.
+    if (snap?.upgraded && plan.kind !== 'write') return { kind: 'write', purpose: 'outcome', build: (r) => ({ record: { ...r, updatedAt: Math.max(r.updatedAt, now) }, events: [] }) };
+    return plan;
+  }
+
+  #planFor(key: string, symbol: string, record: CycleRecord | null, price: number | undefined, market: MarketRules, now: number): Plan {
     const lookups: OrderSlot[] = [];
     for (const slot of record?.orders ?? []) {
       const queued = this.#unpersisted.get(slot.intentId);

@@ -60,7 +60,7 @@ describe('bad exchange answers (issue 9)', () => {
     const errors = s.of('error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(InvalidExchangeResponseError);
-    expect(errors[0]?.message).toContain('answered undefined: expected a fill, an open order or null');
+    expect(errors[0]?.message).toContain('answered undefined: expected an order state, a fill, an open order or null');
     for (let i = 0; i < 3; i++) await step(s); // within the backoff (≥ 8 s with jitter): no look-up
     expect(lookups).toBe(1);
     s.clock.advance(12_001);

@@ -140,7 +140,7 @@ describe('case 10: symbols removed from `symbols`', () => {
     paper.setPrice(gone, '200'); // far above its take profit
     await new Promise((r) => setTimeout(r, 50));
     await next.stop();
-    expect(untracked).toEqual([expect.objectContaining({ symbol: gone, phase: 'starting', pendingClientOrderId: parked[0]!.order!.clientOrderId })]);
+    expect(untracked).toEqual([expect.objectContaining({ symbol: gone, phase: 'starting', pendingClientOrderId: parked[0]!.orders[0]!.clientOrderId })]);
     const recovered = (await next.listCycles()).find((c) => c.symbol === gone) as CycleRecord;
     expect(recovered.phase).toBe('active'); // its fill was found and applied
     expect(paper.orders.filter((o) => o.symbol === gone)).toHaveLength(1); // and it was not traded

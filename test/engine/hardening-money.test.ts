@@ -4,7 +4,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import type { CycleRecord } from 'cycle-engine';
+import type { CycleRecord, CycleRecordV1 } from 'cycle-engine';
 import { feePending, withoutBalances } from '../support/exchange-wrappers';
 import { setup, step } from '../support/setup';
 
@@ -184,7 +184,7 @@ describe('records written by 0.1 (no fees, no halted, no partial PnL)', () => {
     const s = setup();
     const now = s.clock.now();
     // Exactly the shape 0.1 wrote: none of the optional fields added by the hardening round.
-    const old: CycleRecord = {
+    const old: CycleRecordV1 = {
       schema: 1, symbol: 'ETH/USDT', phase: 'active', cycleId: 'c01', order: null, retryAt: null, rejections: 0,
       position: { startPrice: '100', lastBuyPrice: '100', avgPrice: '100.1001001001001001001', baseVolume: '0.0999', investedQuote: '10', buys: 1, openedAt: now },
       closedCycles: 3, realizedPnlQuote: '1.5', dust: null, recent: ['ce-s-old'], orphans: [], updatedAt: now,

@@ -16,6 +16,7 @@
  * their `createdAt`, are not found yet, and are given up at once although they land 80 ms after
  * being sent. Expected (fails today): one start buy per symbol, base held = position + dust.
  */
+import { asV2, marketSlot } from '../support/records';
 import { describe, expect, it } from 'vitest';
 import {
   CycleEngine,
@@ -100,7 +101,7 @@ describe('an intent\'s landing deadline counts from when its order was sent', ()
     for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0)); // its workers send
     dead = true;
     const createdAt = new Map<string, number>();
-    for (const s of SYMBOLS) createdAt.set(s, (await inner.get(s))!.value.order!.createdAt);
+    for (const s of SYMBOLS) createdAt.set(s, marketSlot(asV2((await inner.get(s))!.value))!.createdAt);
     expect(arrivals).toHaveLength(SYMBOLS.length);
 
     // Engine B: the restarted process, on a healthy venue view (look-ups see what has landed).

@@ -1,6 +1,7 @@
 /**
  * Recovery on start, two engines recovering at once, late answers, and orphan fills.
  */
+import { asV2, marketSlot } from '../support/records';
 import { describe, expect, it } from 'vitest';
 import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, dca, type CycleRecord, type Exchange } from 'cycle-engine';
 
@@ -49,7 +50,7 @@ async function orphanedIntent(w: ReturnType<typeof world>): Promise<void> {
   });
   void dead.e.tick();
   await new Promise((r) => setTimeout(r, 10));
-  expect((await w.store.get(SYMBOL))?.value.order?.outcome).toBeNull();
+  expect(marketSlot(asV2((await w.store.get(SYMBOL))?.value))?.state).toBe('sending');
   expect(w.exchange.executedOrders()).toHaveLength(1);
 }
 
@@ -96,7 +97,7 @@ describe('recovery', () => {
     const a = w.engine({ exchange: slow, orderTimeoutMs: 10 });
     await a.e.tick();
     await a.e.idle();
-    expect((await w.store.get(SYMBOL))?.value.order?.outcome?.status).toBe('unknown');
+    expect(marketSlot(asV2((await w.store.get(SYMBOL))?.value))?.state).toBe('unknown');
     await new Promise((r) => setTimeout(r, 60));
     await a.e.idle();
     expect(a.of('error')).toEqual([]);

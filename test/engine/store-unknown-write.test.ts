@@ -6,8 +6,9 @@
  * intent that landed: the engine re-reads, finds its own intent and sends it in the same tick
  * (before the fix: it was left unsent until the sender-gone timeout and a lookup).
  */
+import { asV2, marketSlot } from '../support/records';
 import { describe, expect, it } from 'vitest';
-import { MemoryStateStore, WriteUnknownError, type CycleRecord, type StateStore } from 'cycle-engine';
+import { MemoryStateStore, WriteUnknownError, type CycleRecord, type StoredCycleRecord, type StateStore } from 'cycle-engine';
 import { setup, step, type Setup } from '../support/setup';
 
 const SYMBOL = 'ETH/USDT';
@@ -25,9 +26,9 @@ class UnknownOnceStore implements StateStore {
   list() {
     return this.inner.list();
   }
-  async compareAndSet(key: string, expected: number | null, value: CycleRecord): Promise<number | null> {
-    const prev = (await this.inner.get(key))?.value ?? null;
-    if (this.fault !== null && !this.fired && this.#matches(prev, value)) {
+  async compareAndSet(key: string, expected: number | null, value: StoredCycleRecord): Promise<number | null> {
+    const prev = asV2((await this.inner.get(key))?.value) ?? null;
+    if (this.fault !== null && !this.fired && this.#matches(prev, asV2(value))) {
       this.fired = true;
       if (this.fault.landed) await this.inner.compareAndSet(key, expected, value);
       throw new WriteUnknownError(key, `injected: the write ${this.fault.landed ? 'landed' : 'did not land'} but the store cannot tell`);
@@ -35,16 +36,19 @@ class UnknownOnceStore implements StateStore {
     return this.inner.compareAndSet(key, expected, value);
   }
   #matches(prev: CycleRecord | null, next: CycleRecord): boolean {
-    const { write, purpose } = this.fault!;
-    if (write === 'intent') return (prev?.order ?? null) === null && next.order?.purpose === purpose && next.order.outcome === null;
-    return prev?.order?.purpose === purpose && prev.order.outcome === null && next.order === null; // the fill applied
+    const { write } = this.fault!;
+    const purpose = this.fault!.purpose === 'sell' ? 'takeProfit' : this.fault!.purpose;
+    const before = marketSlot(prev);
+    const after = marketSlot(next);
+    if (write === 'intent') return before === null && after?.purpose === purpose && after.state === 'sending';
+    return before?.purpose === purpose && before.state === 'sending' && after === null; // the fill applied
   }
 }
 
 async function until(s: Setup, done: (r: CycleRecord | undefined) => boolean, store: UnknownOnceStore): Promise<void> {
   for (let i = 0; i < 40; i++) {
     await step(s);
-    if (done((await store.get(SYMBOL))?.value)) return;
+    if (done(asV2((await store.get(SYMBOL))?.value))) return;
     s.clock.advance(5_000); // past backoffs and, if it came to that, the sender-gone timeout and landing window
   }
   throw new Error(`the cycle never got there: ${JSON.stringify((await store.get(SYMBOL))?.value)}`);
@@ -55,21 +59,21 @@ async function run(fault: Fault | null) {
   const store = new UnknownOnceStore(fault);
   const s = setup({ store, dca: { cooldownMs: 3_600_000 }, orderTimeoutMs: 1_000, workerGraceMs: 500, landingWindowMs: 2_000 });
   const ordersAfter: number[] = [];
-  await until(s, (r) => r?.position !== null && r?.order === null, store);
+  await until(s, (r) => r?.position !== null && r?.orders.length === 0, store);
   ordersAfter.push(s.exchange.orders.length);
   s.exchange.setPrice(SYMBOL, '97');
-  await until(s, (r) => r?.position?.buys === 2 && r.order === null, store);
+  await until(s, (r) => r?.position?.buys === 2 && r.orders.length === 0, store);
   ordersAfter.push(s.exchange.orders.length);
   s.exchange.setPrice(SYMBOL, '110');
-  await until(s, (r) => r?.closedCycles === 1 && r.order === null, store);
+  await until(s, (r) => r?.closedCycles === 1 && r.orders.length === 0, store);
   ordersAfter.push(s.exchange.orders.length);
-  const final = (await store.get(SYMBOL))!.value;
+  const final = asV2((await store.get(SYMBOL))!.value);
   const count = (name: Parameters<Setup['of']>[0]) => s.of(name).length;
   return {
     fired: store.fired,
     orders: s.exchange.orders.map((o) => o.side),
     ordersAfter,
-    record: { phase: final.phase, position: final.position, dust: final.dust, closedCycles: final.closedCycles, realizedPnlQuote: final.realizedPnlQuote, orphans: final.orphans, order: final.order },
+    record: { phase: final.phase, position: final.position, dust: final.dust, closedCycles: final.closedCycles, realizedPnlQuote: final.realizedPnlQuote, orphans: final.orphans, orders: final.orders },
     events: { activated: count('cycle:activated'), rebought: count('cycle:rebought'), closed: count('cycle:closed'), orphaned: count('order:orphaned'), submitted: count('order:submitted') },
     s,
   };

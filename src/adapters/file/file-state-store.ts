@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
+import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { cleanTempFiles, fsyncDir } from './durable';
 import { keyToName, nameToKey } from './key-names';
@@ -23,7 +23,7 @@ export interface FileStateStoreOptions {
 
 interface Payload {
   readonly key: string;
-  readonly value: CycleRecord;
+  readonly value: StoredCycleRecord;
 }
 
 const FILE_MODE = 0o600;
@@ -91,7 +91,7 @@ export class FileStateStore implements StateStore {
    * @throws {@link InvalidOptionsError} when the key is empty or too long for a file name
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
     const dir = this.#keyDir(key);
@@ -162,7 +162,7 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  #parse(key: string, text: string, version: number, file: string): { value: CycleRecord; nonce: string } {
+  #parse(key: string, text: string, version: number, file: string): { value: StoredCycleRecord; nonce: string } {
     let envelope: VersionEnvelope<Payload>;
     try {
       envelope = parseEnvelope<Payload>(text, version);

@@ -2,7 +2,7 @@
  * In-memory state store, for tests and single-process bots.
  */
 import { CycleEngineError } from '../../errors';
-import { explainInvalidRecord, type CycleRecord } from '../../ports/record';
+import { explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 
 function deepFreeze<T>(value: T): T {
@@ -32,7 +32,7 @@ export class MemoryStateStore implements StateStore {
    * {@inheritDoc StateStore.compareAndSet}
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record (nothing is written), as the file store does
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
     const current = this.#records.get(key);

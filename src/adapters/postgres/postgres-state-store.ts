@@ -4,7 +4,7 @@
  */
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
+import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { redactThrown } from '../../redact';
 import { checkPool, ensureSchema, pgSecrets, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
@@ -113,11 +113,11 @@ export class PostgresStateStore implements StateStore {
    *   applied: re-read)
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
-  compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
   }
 
-  async #compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     checkKey(key);
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);

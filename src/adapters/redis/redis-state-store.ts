@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type CycleRecord } from '../../ports/record';
+import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
 import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
 import { redactThrown } from '../../redact';
 import { CAS_SCRIPT, checkClient, checkPrefix, escapeGlob, redisSecrets, runScript, unknownWrite } from './scripts';
@@ -78,11 +78,11 @@ export class RedisStateStore implements StateStore {
    *   applied: re-read)
    * @throws {@link CycleEngineError} when `value` is not a valid cycle record
    */
-  compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
   }
 
-  async #compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     const redisKey = this.#redisKey(key);
     const invalid = explainInvalidRecord(value);
     if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
