@@ -14,6 +14,7 @@ import { fsyncDir, writeTempFile } from '../src/adapters/file/durable';
 import { keyToName } from '../src/adapters/file/key-names';
 import { casWrite } from '../src/adapters/file/versioned-dir';
 import { emptyRecord } from '../src/ports/record';
+import { upgradeCycleRecord } from '../src/ports/record-v1';
 import { percentile, type Row } from './stats';
 
 const SAMPLES = 400;
@@ -28,7 +29,7 @@ async function transition(store: FileStateStore, lock: FileLock, key: string, i:
   const lease = await lock.acquire(key);
   if (lease === null) throw new Error('lock busy in the bench');
   const snap = await store.get(key);
-  const next: CycleRecord = { ...(snap?.value ?? emptyRecord(key, i)), updatedAt: i };
+  const next: CycleRecord = { ...(snap === undefined ? emptyRecord(key, i) : upgradeCycleRecord(snap.value)), updatedAt: i };
   if ((await store.compareAndSet(key, snap?.version ?? null, next)) === null) throw new Error('conflict in the bench');
   await lease.release();
 }

@@ -20,7 +20,7 @@ import {
   WriteUnknownError,
   assertCycleRecord,
   dca,
-  type CycleRecord,
+  type StoredCycleRecord,
   type StateStore,
   type StoredRecord,
   type VersionedRecord,
@@ -44,7 +44,7 @@ export class KeyValueStateStore implements StateStore {
     return { version: row.revision, value: this.#decode(key, row.text) };
   }
 
-  async compareAndSet(key: string, expectedVersion: number | null, value: CycleRecord): Promise<number | null> {
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     // Versions start at 1: "version 0" must not be read as "absent" (the suite checks this).
     if (expectedVersion !== null && expectedVersion < 1) return null;
     // Serialise: the service keeps text, so nothing the caller holds is aliased.
@@ -64,7 +64,7 @@ export class KeyValueStateStore implements StateStore {
     return rows.map((row) => ({ key: row.key, version: row.revision, value: this.#decode(row.key, row.text) }));
   }
 
-  #decode(key: string, text: string): CycleRecord {
+  #decode(key: string, text: string): StoredCycleRecord {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -72,7 +72,7 @@ export class KeyValueStateStore implements StateStore {
       value = undefined; // reported below as CorruptStateError: never as "no cycle"
     }
     assertCycleRecord(key, value, `kv:${key}`);
-    return value;
+    return value; // as stored: a record 0.1 wrote (schema 1) is upgraded by the engine
   }
 }
 

@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   const rejected = orders.filter((x) => x.status === 'rejected').length;
   const cycles = await engine.listCycles();
   const open = cycles.filter((c) => c.position !== null);
-  const inFlight = cycles.filter((c) => c.order !== null);
+  const inFlight = cycles.filter((c) => c.orders.length > 0);
   const recordedPnl = cycles.reduce((sum, c) => sum.plus(c.realizedPnlQuote), new Decimal(0));
   const holds = [...lockHolds].sort((a, b) => a - b);
   const fee = new Decimal(FEE_RATE);
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
         (unrealised === null ? '' : `, last ${money(last!)}, unrealised ${signed(unrealised)} USDT`),
     );
   }
-  if (inFlight.length > 0) console.log(`orders in flight   ${inFlight.map((c) => `${c.symbol} (${c.order!.purpose}, ${c.order!.outcome?.status ?? 'no outcome'})`).join(', ')}`);
+  if (inFlight.length > 0) console.log(`orders in flight   ${inFlight.map((c) => `${c.symbol} (${c.orders.map((o) => `${o.purpose} ${o.state}`).join(', ')})`).join(', ')}`);
   console.log(`lock hold          p50 ${percentile(holds, 50).toFixed(3)} ms, p99 ${percentile(holds, 99).toFixed(3)} ms, max ${percentile(holds, 100).toFixed(3)} ms (${int(holds.length)} holds)`);
   console.log(`balances           ${['USDT', 'ETH', 'BTC'].map((a) => `${a} ${new Decimal(exchange.balance(a)).toSignificantDigits(10).toFixed()}`).join(', ')}`);
   const checks = [

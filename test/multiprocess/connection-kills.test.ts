@@ -13,6 +13,7 @@
  * base sold = position + carried dust, exact decimals); no order left in a record after the drain;
  * and the engines kept trading after the last kill, by themselves.
  */
+import { asV2 } from '../support/records';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CycleEngine, type CycleRecord, type Lock, type PaperOrder, type StateStore } from 'cycle-engine';
@@ -194,7 +195,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
 
       // The final drain: an engine that never decides, with no time-outs to wait for.
       const before = await store.list();
-      const leftInFlight = before.filter((r) => r.value.order !== null).map((r) => `${r.key}:${r.value.order!.purpose}:${r.value.order!.outcome?.status ?? 'none'}`);
+      const leftInFlight = before.filter((r) => asV2(r.value).orders.length > 0).map((r) => `${r.key}:${asV2(r.value).orders.map((o) => `${o.purpose}:${o.state}`).join(',')}`);
       const drainer = new CycleEngine({
         exchange: new HttpExchange(server.url),
         store,
@@ -214,7 +215,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
       for (let i = 0; i < 50; i++) {
         await drainer.tick();
         await drainer.idle();
-        if ((await store.list()).every((r) => r.value.order === null)) break;
+        if ((await store.list()).every((r) => asV2(r.value).orders.length === 0)) break;
         await sleep(20);
       }
       await drainer.stop();
@@ -225,9 +226,10 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
       expect(counters.reduce((s, c) => s + c.submitted.start + c.submitted.rebuy + c.submitted.sell, 0), 'every order sent was one of the engines’').toBe(orders.length);
       const records = await store.list();
       expect(records.map((r) => r.key).sort()).toEqual([...SYMBOLS].sort());
-      for (const r of records) {
+      for (const stored of records) {
+        const r = { key: stored.key, value: asV2(stored.value) };
         const mine = orders.filter((o) => o.symbol === r.key);
-        expect(r.value.order, `${r.key}: no order left after the drain`).toBeNull();
+        expect(r.value.orders, `${r.key}: no order left after the drain`).toEqual([]);
         expect(r.value.orphans, `${r.key}: no orphan fill`).toEqual([]);
         expect(r.value.closedCycles, `${r.key}: closed cycles = sells`).toBe(mine.filter((o) => purposeOf(o) === 'ce-x-').length);
         expect(heldBase(r.value).toString(), `${r.key}: base at the exchange = position + dust`).toBe(netBase(orders, r.key).toString());

@@ -4,6 +4,7 @@
  * exchange (a PaperExchange served on 127.0.0.1) whose orders take 30–80 ms. Orders are counted at
  * the exchange, not in events.
  */
+import { asV2 } from '../support/records';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,8 +110,8 @@ describe(`${PROCESSES} engine processes on one FileStateStore/FileLock directory
       const fill = mine[0]!.fill!;
       const snap = await store.get(symbol);
       expect(snap?.value.phase, symbol).toBe('active');
-      const record = snap!.value;
-      expect(record.order).toBeNull();
+      const record = asV2(snap!.value);
+      expect(record.orders).toEqual([]);
       expect(record.position!.buys).toBe(1);
       expect(record.position!.startPrice).toBe(fill.avgPrice);
       expect(new Decimal(record.position!.baseVolume).eq(netBase(mine[0]!))).toBe(true);
@@ -198,7 +199,7 @@ describe(`${PROCESSES} engine processes on one FileStateStore/FileLock directory
         continue;
       }
       if (record.closedCycles !== sells) problems.push(`${symbol}: closedCycles ${record.closedCycles}, sells at the exchange ${sells}`);
-      if (record.order !== null) problems.push(`${symbol}: an order left in the record after stop()`);
+      if (asV2(record).orders.length > 0) problems.push(`${symbol}: an order left in the record after stop()`);
       if (record.phase !== phase) problems.push(`${symbol}: record is ${record.phase}, the exchange says ${phase}`);
       if (phase === 'active' && record.position) {
         if (!new Decimal(record.position.baseVolume).eq(base)) problems.push(`${symbol}: position ${record.position.baseVolume}, bought ${base.toFixed()}`);

@@ -11,6 +11,7 @@
  * (test/support/fenced-engine-process.ts). PostgreSQL state + PostgreSQL lock, PostgreSQL state +
  * Redis lock, and Redis state + Redis lock.
  */
+import { asV2 } from '../support/records';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CycleRecord, PaperOrder, StateStore } from 'cycle-engine';
@@ -113,7 +114,7 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       expect([key, readVersion]).toEqual([SYMBOL, 'none']);
       const active = await until('B to activate the cycle', async () => {
         const snap = await store.get(SYMBOL);
-        return snap?.value.phase === 'active' && snap.value.order === null ? snap : undefined;
+        return snap?.value.phase === 'active' && asV2(snap.value).orders.length === 0 ? snap : undefined;
       });
       const tookOverAfterMs = server.orders()[0]!.receivedAt - tookAt;
 
@@ -147,7 +148,7 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       await a.waitFor('ready');
       const opened = await until('A to activate the cycle', async () => {
         const snap = await store.get(SYMBOL);
-        return snap?.value.phase === 'active' && snap.value.order === null ? snap : undefined;
+        return snap?.value.phase === 'active' && asV2(snap.value).orders.length === 0 ? snap : undefined;
       });
       await setPrice('102'); // take profit at ≥ 101.1 (avg 100.1 with the fee): A decides to sell
       const line = await holdingLine(a);
@@ -159,8 +160,8 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       expect([key, readVersion]).toEqual([SYMBOL, String(opened.version)]);
       await until('B to sell and start the next cycle', async () => {
         const snap = await store.get(SYMBOL);
-        const r: CycleRecord | undefined = snap?.value;
-        return r?.closedCycles === 1 && r.phase === 'active' && r.order === null ? r : undefined;
+        const r: CycleRecord | undefined = asV2(snap?.value);
+        return r?.closedCycles === 1 && r.phase === 'active' && r.orders.length === 0 ? r : undefined;
       });
       const sellAt = server.orders().find((o) => purposeOf(o) === 'ce-x-')!.receivedAt;
 
@@ -184,8 +185,8 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       expect([ca!.engineErrors, cb!.engineErrors], `no other error: ${ca!.errorSamples.join(' | ')}`).toEqual([ca!.lockNotHeld, 0]);
       expect(ca!.submitted, 'A sent only the first start buy').toEqual({ start: 1, rebuy: 0, sell: 0 });
       expect(cb!.submitted).toEqual({ start: 1, rebuy: 0, sell: 1 });
-      const final = (await store.get(SYMBOL))!.value;
-      expect([final.phase, final.position?.buys, final.closedCycles, final.order]).toEqual(['active', 1, 1, null]);
+      const final = asV2((await store.get(SYMBOL))!.value);
+      expect([final.phase, final.position?.buys, final.closedCycles, final.orders]).toEqual(['active', 1, 1, []]);
       console.info(`[paused-holder] ${config.label}, sell: B's sell ${sellAt - tookAt} ms after A took the lease (A printed ${Number(printedAtText) - tookAt} ms after taking it, SIGSTOP ${stoppedAt - tookAt} ms after) (B found the key held ${cb!.lockBusy}×); A refused ${ca!.refusedAfterPause} write(s) after SIGCONT (cas ${JSON.stringify(ca!.cas)}, lockNotHeld ${ca!.lockNotHeld}); B cas ${JSON.stringify(cb!.cas)}`);
     });
   }

@@ -22,6 +22,7 @@
  * plain `node`: ~0.15 s per spawn instead of ~0.75 s with `--import tsx`. `runner: 'tsx'` runs
  * the TypeScript file through tsx instead.
  */
+import { asV2, marketSlot } from './records';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -214,7 +215,7 @@ class Observer {
       try {
         const snap = await reader.get(key);
         if (snap === undefined) problem(`get(${key}) found nothing though version files exist`);
-        else now.set(key, snap);
+        else now.set(key, { version: snap.version, value: asV2(snap.value) });
       } catch (error) {
         problem(`get(${key}) threw: ${(error as Error).message}`);
       }
@@ -236,7 +237,7 @@ class Observer {
     for (const [key, cur] of now) {
       const prev = this.#last.get(key);
       const r = cur.value;
-      if (r.order !== null && (r.order.outcome === null || r.order.outcome.status === 'unknown')) pending = true;
+      if (r.orders.length > 0) pending = true;
       if (prev) {
         const p = prev.value;
         this.transitions += cur.version - prev.version;
@@ -250,12 +251,13 @@ class Observer {
         if (p.phase === 'starting' && r.phase === 'idle' && !closed && r.rejections <= p.rejections) {
           problem(`${key}: starting cycle ${p.cycleId} went idle with neither a sell nor a rejection`);
         }
-        if (p.phase === 'starting' && r.cycleId !== p.cycleId && this.journal.has(p.order!.clientOrderId) && !closed) {
+        if (p.phase === 'starting' && r.cycleId !== p.cycleId && this.journal.has(marketSlot(p)?.clientOrderId ?? '') && !closed) {
           problem(`${key}: the start buy of ${p.cycleId} executed, but the cycle was dropped`);
         }
       }
       const count = (tag: string) => this.#executed.get(`${key} ${tag}`) ?? 0;
-      const pendingFill = r.order && (r.order.outcome === null || r.order.outcome.status === 'unknown') && this.journal.has(r.order.clientOrderId) ? r.order.purpose : null;
+      const inFlight = marketSlot(r);
+      const pendingFill = inFlight && this.journal.has(inFlight.clientOrderId) ? (inFlight.purpose === 'takeProfit' ? 'sell' : inFlight.purpose) : null;
       const sells = count('ce-x-');
       const starts = count('ce-s-');
       if (sells !== r.closedCycles + (pendingFill === 'sell' ? 1 : 0)) problem(`${key}: ${sells} sells executed, closedCycles ${r.closedCycles}, pending ${pendingFill}`);

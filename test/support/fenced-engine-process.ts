@@ -19,12 +19,13 @@
  * ms) and waits for a `continue` line before handing the read to the engine. The parent SIGSTOPs it
  * there; after SIGCONT and `continue` the engine writes against the version it read.
  */
+import { asV2 } from './records';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { CycleEngine, dca, type DcaOptions, type Lock, type LockAcquireOptions, type LockLease, type StateStore } from 'cycle-engine';
-import type { CycleRecord } from 'cycle-engine';
+import type { CycleRecord, StoredCycleRecord } from 'cycle-engine';
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
 import { HttpExchange } from './http-exchange';
@@ -129,9 +130,10 @@ const lock: Lock = {
   },
 };
 
-function pausesHere(value: CycleRecord | undefined): boolean {
-  if (pauseWhen === 'idle') return value === undefined || (value.phase === 'idle' && value.order === null);
-  if (pauseWhen === 'active') return value !== undefined && value.phase === 'active' && value.order === null;
+function pausesHere(stored: StoredCycleRecord | undefined): boolean {
+  const value = asV2(stored);
+  if (pauseWhen === 'idle') return value === undefined || (value.phase === 'idle' && value.orders.length === 0);
+  if (pauseWhen === 'active') return value !== undefined && value.phase === 'active' && value.orders.length === 0;
   return false;
 }
 
@@ -177,7 +179,7 @@ const engine = new CycleEngine({
   instanceId: counters.name,
 });
 engine.on('tick:completed', () => counters.ticks++);
-engine.on('order:submitted', (e) => counters.submitted[e.purpose]++);
+engine.on('order:submitted', (e) => counters.submitted[e.purpose === 'start' || e.purpose === 'rebuy' ? e.purpose : 'sell']++);
 engine.on('order:filled', () => counters.filled++);
 engine.on('order:unknown', () => counters.unknown++);
 engine.on('error', (e) => {

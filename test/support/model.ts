@@ -7,6 +7,7 @@
  * Shared by the vitest test (500 runs in CI) and `scripts/model-soak.ts` (100,000 seeds), so it
  * uses node:assert rather than vitest's expect.
  */
+import { asV2, marketSlot } from './records';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
@@ -18,7 +19,7 @@ import {
   MemoryStateStore,
   PaperExchange,
   dca,
-  type CycleRecord,
+  type CycleRecord, type StoredCycleRecord,
   type Exchange,
   type PaperFault,
   type StateStore,
@@ -96,7 +97,10 @@ export class Real {
       node.alive = false;
       return true;
     };
-    const isOutcome = (value: CycleRecord) => value.order === null || value.order.outcome !== null;
+    const isOutcome = (value: StoredCycleRecord) => {
+      const slot = marketSlot(asV2(value));
+      return slot === null || slot.state !== 'sending';
+    };
     const timeout = (call: string) => Promise.reject(new CallTimeoutError(call, 30_000));
     const store: StateStore = {
       get: gate('get', (k: string) => (this.#hangs('get') ? timeout('store.get') : this.store.get(k))),
@@ -165,7 +169,7 @@ export class Real {
   }
 
   async record(): Promise<CycleRecord | undefined> {
-    return (await this.store.get(SYMBOL))?.value;
+    return asV2((await this.store.get(SYMBOL))?.value);
   }
 }
 
@@ -196,7 +200,7 @@ export async function checkAlways(real: Real): Promise<void> {
       open = real.partialSells.has(o.clientOrderId); // a partial sell leaves its cycle open
     }
   }
-  if (record) assert.ok(record.order === null || record.phase !== 'idle', 'an idle record with an order');
+  if (record) assert.ok(record.orders.length === 0 || record.phase !== 'idle', 'an idle record with an order');
 }
 
 /** Invariants once everything has settled: every executed order accounted for exactly once. */
@@ -207,7 +211,7 @@ export async function checkSettled(real: Real): Promise<void> {
     assert.equal(executed.length, 0, 'orders executed but no record');
     return;
   }
-  assert.equal(record.order, null, `an order still in the slot: ${JSON.stringify(record.order)}`);
+  assert.deepEqual(record.orders, [], `an order still in the ledger: ${JSON.stringify(record.orders)}`);
   assert.deepEqual(record.orphans, [], 'orphan fills');
   const held = new Decimal(record.position?.baseVolume ?? 0).plus(record.dust?.baseVolume ?? 0);
   const venue = new Decimal(real.exchange.balance('ETH'));

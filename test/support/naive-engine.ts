@@ -23,9 +23,12 @@ export class NaiveEngine {
     const latest = await store.get(symbol); // blind overwrite, as the note's save() did
     const n = ++this.#n;
     const starting: CycleRecord = {
-      schema: 1, symbol, phase: 'starting', cycleId: `${name}-${n}`, position: null, retryAt: null, rejections: 0,
+      schema: 2, symbol, phase: 'starting', cycleId: `${name}-${n}`, position: null, retryAt: null, rejections: 0,
       closedCycles: 0, realizedPnlQuote: '0', dust: null, recent: [], orphans: [], updatedAt: 0,
-      order: { intentId: `${name}-${n}`, clientOrderId: `naive-${name}-${n}`, purpose: 'start', side: 'buy', quoteAmount: '10', createdAt: 0, owner: name, attempts: 1, outcome: null },
+      orders: [{
+        intentId: `${name}-${n}`, clientOrderId: `naive-${name}-${n}`, purpose: 'start', type: 'market', side: 'buy', quoteAmount: '10', createdAt: 0, owner: name,
+        state: 'sending', applied: { base: '0', quote: '0', fees: [] }, checkedAt: null,
+      }],
     };
     await store.compareAndSet(symbol, latest?.version ?? null, starting);
     this.workers.push(

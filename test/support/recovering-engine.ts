@@ -88,10 +88,10 @@ async function drain(): Promise<void> {
   const giveUpAt = Date.now() + Number(values['max-drain-ms'] ?? 20_000);
   for (;;) {
     const cycles = await engine.listCycles();
-    const busy = cycles.filter((c) => c.order !== null);
+    const busy = cycles.filter((c) => c.orders.length > 0);
     if (busy.length === 0 && Date.now() >= notBefore) break;
     if (Date.now() > giveUpAt) {
-      process.stderr.write(`recovering-engine: still busy after the drain timeout: ${busy.map((c) => `${c.symbol} ${c.order!.clientOrderId} outcome ${c.order!.outcome?.status ?? 'none'}`).join('; ')}\n`);
+      process.stderr.write(`recovering-engine: still busy after the drain timeout: ${busy.map((c) => `${c.symbol} ${c.orders.map((o) => `${o.clientOrderId} ${o.state}`).join(', ')}`).join('; ')}\n`);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 10));

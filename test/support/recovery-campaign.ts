@@ -30,6 +30,7 @@
  * - every `v<N>.json` of every key validates and `FileStateStore.get` does not throw;
  * - every engine process was alive when killed, wrote nothing to stderr, and the final one exited 0.
  */
+import { asV2 } from './records';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -216,8 +217,7 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
           for (const symbol of symbols) {
             try {
               const snap = await store.get(symbol);
-              const order = snap?.value.order;
-              if (order && (order.outcome === null || order.outcome.status === 'unknown')) pending = true;
+              if (snap !== undefined && asV2(snap.value).orders.length > 0) pending = true;
             } catch (error) {
               stats.problems.push(`${where}: get(${symbol}) threw: ${(error as Error).message}`);
             }
@@ -368,7 +368,7 @@ async function verifyLane(dir: string, symbols: readonly string[], journal: read
     }
     let record: CycleRecord | undefined;
     try {
-      record = (await store.get(symbol))?.value;
+      record = asV2((await store.get(symbol))?.value);
     } catch (error) {
       problem(`${symbol}: get threw: ${(error as Error).message}`);
       continue;
@@ -380,7 +380,7 @@ async function verifyLane(dir: string, symbols: readonly string[], journal: read
     const held = new Decimal(record.position?.baseVolume ?? 0).plus(record.dust?.baseVolume ?? 0);
     if (!net.eq(held)) problem(`${symbol}: base bought net of fees minus sold at the exchange is ${net.toFixed()}, the record holds ${held.toFixed()} (position ${record.position?.baseVolume ?? 'none'} + dust ${record.dust?.baseVolume ?? 'none'})`);
     if (record.closedCycles !== sells) problem(`${symbol}: closedCycles ${record.closedCycles}, sells executed ${sells}`);
-    if (record.order !== null) problem(`${symbol}: order ${record.order.clientOrderId} (${record.order.purpose}, outcome ${record.order.outcome?.status ?? 'none'}) left in the slot after the final stop`);
+    for (const o of record.orders) problem(`${symbol}: order ${o.clientOrderId} (${o.purpose}, ${o.state}) left in the ledger after the final stop`);
     if (record.orphans.length > 0) {
       problem(`${symbol}: ${record.orphans.length} orphan fill(s): ${record.orphans.map((o) => `${o.fill.clientOrderId} ${o.fill.side} ${o.fill.filledBase} as ${o.accountedAs} (${o.note})`).join('; ')}`);
     }

@@ -75,7 +75,7 @@ const engine = new CycleEngine({
   instanceId: counters.name,
 });
 engine.on('tick:completed', () => counters.ticks++);
-engine.on('order:submitted', (e) => counters.submitted[e.purpose]++);
+engine.on('order:submitted', (e) => counters.submitted[e.purpose === 'start' || e.purpose === 'rebuy' ? e.purpose : 'sell']++);
 engine.on('order:filled', () => counters.filled++);
 engine.on('order:unknown', () => counters.unknown++);
 engine.on('lock:released', (e) => {
