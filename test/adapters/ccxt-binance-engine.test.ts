@@ -79,7 +79,7 @@ describe('CycleEngine over CcxtExchange (binance, mocked)', () => {
     expect(posts[0]!.params.quoteOrderQty).toBe('20');
     expect(new Set(posts.map((r) => r.params.newClientOrderId)).size).toBe(3);
     const record = (await store.get(SYMBOL))!.value;
-    expect(record).toMatchObject({ phase: 'idle', closedCycles: 1, order: null, position: null });
+    expect(record).toMatchObject({ phase: 'idle', closedCycles: 1, orders: [], position: null });
     expect(closed).toHaveLength(1);
     expect(new Decimal(closed[0]!.pnlQuote).gt(0)).toBe(true);
     await engine.stop();

@@ -136,7 +136,7 @@ describe('a corrupt record never becomes "no cycle"', () => {
       ['empty', () => ''],
       ['garbage appended', (t) => `${t}\u0000\u0000garbage`],
       ['a second JSON document appended', (t) => `${t}${t}`],
-      ['wrong schema', (t) => t.replace('"schema":1', '"schema":2')],
+      ['wrong schema', (t) => t.replace('"schema":2', '"schema":3')],
       ['another key', (t) => t.replace('"key":"ETH/USDT"', '"key":"BTC/USDT"')],
     ];
     for (let offset = 0; offset < bytes.length; offset++) {
