@@ -61,7 +61,7 @@ describe('shareToFill', () => {
 });
 
 describe('fillFigures', () => {
-  it.each<[string, OrderSide, string, string, string, string, string, string, string, string, string, string]>([
+  it.each<[string, OrderSide, string, string, string, string, string, string, string, string, string, string, string]>([
     // name, side, limit, amount, base, price, rate → filled, cost, fee, reserved, free base move, free quote move
     ['buy at its limit (maker)', 'buy', '2000', '0.01', '0.01', '2000', '0.001', '0.01', '20', '0.00001', '0', '0.00999', '0'],
     ['buy below its limit (taker at once) frees the difference', 'buy', '2000', '0.01', '0.01', '1990', '0.001', '0.01', '19.9', '0.00001', '0', '0.00999', '0.1'],
