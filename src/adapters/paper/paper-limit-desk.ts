@@ -39,7 +39,7 @@ export interface LimitDeskContext {
 }
 
 /**
- * Resting LIMIT orders of a {@link PaperExchange}, one book per symbol, in arrival order.
+ * Resting LIMIT orders of a `PaperExchange`, one book per symbol, in arrival order.
  * @internal
  */
 export class PaperLimitDesk {
