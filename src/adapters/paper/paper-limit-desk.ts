@@ -11,6 +11,8 @@ import { splitSymbol, type PaperCancel, type PaperOrder, type ParsedPaperOptions
 import {
   crosses,
   fillFigures,
+  latencyStateOf,
+  marketStateOf,
   newFigures,
   releaseFigures,
   remainingOf,
@@ -130,13 +132,13 @@ export class PaperLimitDesk {
     let state: OrderState | null;
     if (target !== undefined && figures !== undefined) {
       const fillFault = this.#ctx.faults.take(symbol, target.side, clientOrderId, 'cancelFill');
-      let now = figures;
+      let current = figures;
       if (fillFault !== undefined) {
         faults.push(fillFault);
-        now = this.#fillResting(target, figures, restingRatio(fillFault));
+        current = this.#fillResting(target, figures, restingRatio(fillFault));
       }
       if (target.status === 'open') {
-        this.#end(target, now, 'cancelled');
+        this.#end(target, current, 'cancelled');
         record.outcome = 'cancelled';
       } else record.outcome = 'already-ended';
       state = target.state!;
@@ -158,7 +160,7 @@ export class PaperLimitDesk {
    */
   lookup(order: PaperOrder): OrderState | undefined {
     if (order.status === 'rejected' || order.status === 'not-executed') return undefined;
-    const state = order.state ?? latencyState(order, this.#ctx.config.clock.now());
+    const state = order.state ?? latencyStateOf(order, this.#ctx.config.clock.now());
     if (state.filledBase !== '0' && this.#ctx.faults.take(order.symbol, order.side, order.clientOrderId, 'lookup') === 'fee-pending') {
       return { ...state, fees: [], feePending: true };
     }
@@ -252,20 +254,8 @@ export class PaperLimitDesk {
 /** The state a cancel answers for an order not resting: a LIMIT order's, a MARKET order's fill; null in flight. */
 function answerOf(order: PaperOrder): OrderState | null {
   if (order.type === 'limit') return order.state ?? null;
-  const fill = order.fill;
-  if (fill === undefined || (order.status !== 'filled' && order.status !== 'expired')) return null;
-  const { orderId, clientOrderId, symbol, side, filledBase, costQuote, avgPrice, fee, timestamp } = fill;
-  const status = order.status === 'expired' ? 'expired' : 'filled';
-  return Object.freeze({ orderId, clientOrderId, symbol, side, type: 'market', status, filledBase, costQuote, avgPrice, fees: fee === null ? [] : [fee], timestamp });
-}
-
-function latencyState(order: PaperOrder, now: number): OrderState {
-  const { orderId, clientOrderId, symbol, side, price, baseAmount } = order;
-  return {
-    orderId, clientOrderId, symbol, side, type: 'limit', status: 'open',
-    ...(price === undefined ? {} : { price }), ...(baseAmount === undefined ? {} : { amountBase: baseAmount }),
-    filledBase: '0', costQuote: '0', avgPrice: null, fees: [], timestamp: now,
-  };
+  if (order.fill === undefined || (order.status !== 'filled' && order.status !== 'expired')) return null;
+  return marketStateOf(order.fill, order.status);
 }
 
 function reject(order: MutableOrder, reason: string, message: string): OrderRejectedError {

@@ -4,7 +4,7 @@
  * and what it reserves. No state, no I/O: the paper exchange's limit desk calls these.
  */
 import { dec, floorToStep, str, type Decimal } from '../../decimal';
-import type { OrderFee, OrderSide, OrderState, OrderStatus } from '../../ports/exchange';
+import type { OrderFee, OrderFill, OrderSide, OrderState, OrderStatus } from '../../ports/exchange';
 
 /**
  * The money figures of one LIMIT order, all cumulative: what it asked for, what it executed, what
@@ -152,4 +152,30 @@ export function stateOf(f: LimitFigures, id: LimitIdentity): OrderState {
     fees: Object.freeze(fees),
     timestamp: id.timestamp,
   });
+}
+
+/**
+ * A MARKET order's fill as an {@link OrderState} (`expired`: only part of it executed).
+ * @internal
+ */
+export function marketStateOf(fill: OrderFill, status: 'filled' | 'expired'): OrderState {
+  const { orderId, clientOrderId, symbol, side, filledBase, costQuote, avgPrice, fee, timestamp } = fill;
+  const fees = fee === null ? [] : [fee];
+  return Object.freeze({ orderId, clientOrderId, symbol, side, type: 'market' as const, status, filledBase, costQuote, avgPrice, fees, timestamp });
+}
+
+/**
+ * A LIMIT order inside its latency, as a look-up sees it: open, nothing filled.
+ * @internal
+ */
+export function latencyStateOf(
+  order: { orderId: string; clientOrderId: string; symbol: string; side: OrderSide; price?: string; baseAmount?: string },
+  now: number,
+): OrderState {
+  const { orderId, clientOrderId, symbol, side, price, baseAmount } = order;
+  return {
+    orderId, clientOrderId, symbol, side, type: 'limit', status: 'open',
+    ...(price === undefined ? {} : { price }), ...(baseAmount === undefined ? {} : { amountBase: baseAmount }),
+    filledBase: '0', costQuote: '0', avgPrice: null, fees: [], timestamp: now,
+  };
 }
