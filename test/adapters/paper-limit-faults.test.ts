@@ -202,6 +202,25 @@ describe('the place faults apply to placeLimitOrder', () => {
     expect(balances(ex)).toEqual(['1.0099925', '79.75']);
   });
 
+  it("'malformed-after': the order lands, the answer is garbled; the look-up tells the truth", async () => {
+    const ex = paper();
+    ex.injectFault('malformed-after');
+    expect(await ex.placeLimitOrder(limit('sell', '0.01', '2100'))).toMatchObject({ filledBase: 'abc' });
+    expect(await find(ex, 'c-sell')).toMatchObject({ status: 'open', filledBase: '0' });
+    expect(balances(ex)).toEqual(['0.99', '100']);
+  });
+
+  it('a signal aborted inside the latency: unknown outcome, yet the order lands and rests', async () => {
+    const ex = new PaperExchange({ prices: { [ETH]: '2000' }, balances: { USDT: '100' }, latencyMs: 5 });
+    const controller = new AbortController();
+    const placed = ex.placeLimitOrder({ ...limit('buy', '0.01', '1900'), signal: controller.signal });
+    controller.abort();
+    await expect(placed).rejects.toBeInstanceOf(OrderOutcomeUnknownError);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the venue still processes it
+    expect(await find(ex, 'c-buy')).toMatchObject({ status: 'open', price: '1900' });
+    expect(ex.balance('USDT')).toBe('81');
+  });
+
   it("'fee-pending' on the look-up of a limit order that filled", async () => {
     const ex = paper();
     await ex.placeLimitOrder(limit('sell', '0.01', '2000'));
