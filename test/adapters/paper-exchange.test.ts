@@ -348,6 +348,7 @@ describe('PaperExchange look-ups and prices', () => {
       priceTick: '0.01',
       minNotional: '10',
       takerFeeRate: '0.001',
+      makerFeeRate: '0.001',
     });
     expect(await ex.getMarket('BTC/USDT')).toMatchObject({ amountStep: '0.000001', priceTick: '0.1', minNotional: '10' });
     await expect(ex.getMarket('XRP/USDT')).rejects.toThrow(CycleEngineError);

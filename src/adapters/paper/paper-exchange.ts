@@ -5,12 +5,15 @@ import { dec, floorToStep, parseDecimal, str, type Decimal, type DecimalLike } f
 import { CycleEngineError, OrderOutcomeUnknownError, OrderRejectedError } from '../../errors';
 import type {
   Balances,
+  CancelOrderQuery,
   Exchange,
   FindOrderQuery,
+  LimitOrderRequest,
   MarketOrderRequest,
   MarketRules,
   OpenOrder,
   OrderFill,
+  OrderState,
 } from '../../ports/exchange';
 import { FaultQueue, partialRatio, settleLater, type PaperFault, type PaperFaultOptions } from './paper-faults';
 import {
@@ -20,14 +23,23 @@ import {
   optionSymbol,
   parsePaperOptions,
   splitSymbol,
+  type PaperCancel,
   type PaperExchangeOptions,
   type PaperOrder,
   type ParsedPaperOptions,
   type ParsedRules,
 } from './paper-options';
+import { PaperLimitDesk } from './paper-limit-desk';
 
-export type { PaperFault, PaperFaultOptions, PaperPartialFill } from './paper-faults';
-export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStatus } from './paper-options';
+export type { PaperFault, PaperFaultOptions, PaperFillDuringCancel, PaperPartialFill, PaperRestingPartialFill } from './paper-faults';
+export type {
+  PaperCancel,
+  PaperCancelOutcome,
+  PaperExchangeOptions,
+  PaperMarketRules,
+  PaperOrder,
+  PaperOrderStatus,
+} from './paper-options';
 
 type MutableOrder = { -readonly [K in keyof PaperOrder]: PaperOrder[K] };
 
@@ -51,6 +63,7 @@ export class PaperExchange implements Exchange {
   readonly #orders: MutableOrder[] = [];
   readonly #byClientId = new Map<string, MutableOrder[]>();
   readonly #faults = new FaultQueue();
+  readonly #limits: PaperLimitDesk;
 
   /**
    * @param options - prices, balances, fee rate, market rules, latency, clock and id
@@ -61,6 +74,15 @@ export class PaperExchange implements Exchange {
     this.id = this.#config.id;
     this.#balances = new Map(this.#config.balances);
     for (const [symbol, price] of this.#config.prices) this.#setPrice(symbol, price);
+    this.#limits = new PaperLimitDesk({
+      config: this.#config,
+      balances: this.#balances,
+      orders: this.#orders,
+      byClientId: this.#byClientId,
+      faults: this.#faults,
+      priceOf: (symbol) => this.#prices.get(symbol),
+      rulesOf: (symbol) => this.#rulesOf(symbol),
+    });
   }
 
   /** Every order received, in arrival order (live records: statuses change as orders execute). */
@@ -68,18 +90,30 @@ export class PaperExchange implements Exchange {
     return this.#orders;
   }
 
-  /** The orders that executed, in full or in part (`expired` after a partial fill), in arrival order. */
+  /**
+   * The orders that executed, in full or in part (`expired` after a partial fill; a LIMIT order
+   * with any fill, even still resting or cancelled since), in arrival order.
+   */
   executedOrders(): PaperOrder[] {
-    return this.#orders.filter((o) => o.status === 'filled' || o.status === 'expired');
+    return this.#orders.filter((o) => o.status === 'filled' || o.status === 'expired' || (o.state !== undefined && o.state.filledBase !== '0'));
+  }
+
+  /** Every cancel received, in arrival order, with its outcome and the order's state after it. */
+  get cancels(): readonly PaperCancel[] {
+    return this.#limits.cancels;
   }
 
   /**
    * Sets the last price of a symbol, making it a market. Orders inside their latency fill at the
-   * price current when they execute.
+   * price current when they execute. Every resting LIMIT buy at or above the price and sell at or
+   * below it fills at its limit, as a maker (`makerFeeRate`), in arrival order.
    * @throws `InvalidOptionsError` for a symbol that is not `BASE/QUOTE` or a price that is not above 0
    */
   setPrice(symbol: string, price: DecimalLike): void {
-    this.#setPrice(optionSymbol(symbol, 'symbol'), optionDecimal(price, 'price', 'positive'));
+    const market = optionSymbol(symbol, 'symbol');
+    const last = optionDecimal(price, 'price', 'positive');
+    this.#setPrice(market, last);
+    this.#limits.cross(market, last);
   }
 
   /** The last price of a symbol as a decimal string, or undefined when it has none. */
@@ -143,7 +177,8 @@ export class PaperExchange implements Exchange {
     }
     const { amountStep, priceTick, minNotional } = this.#rulesOf(symbol);
     const takerFeeRate = str(this.#config.feeRate);
-    return { symbol, ...parts, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional), takerFeeRate };
+    const makerFeeRate = str(this.#config.makerFeeRate);
+    return { symbol, ...parts, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional), takerFeeRate, makerFeeRate };
   }
 
   /**
@@ -192,15 +227,48 @@ export class PaperExchange implements Exchange {
   }
 
   /**
-   * Looks an order up by client order id (see {@link Exchange.findOrder}). Like on Binance, a rejected or lost order never existed: it is not found. Orders received more
-   * than 60 s before `since` are not searched.
+   * Sends a LIMIT order, good till cancelled (see {@link Exchange.placeLimitOrder}). Checked on
+   * arrival like Binance's filters (amount a multiple of the step: `LOT_SIZE`; price a multiple of
+   * the tick: `PRICE_FILTER`; `MIN_NOTIONAL`; a client id still open: `DUPLICATE_CLIENT_ORDER_ID`).
+   * When it lands (at once, or when the latency ends) it reserves its funds — a buy `price ×
+   * amount` quote, a sell its base; short: `INSUFFICIENT_FUNDS` — then, if it crosses the current
+   * price (buy at or above, sell at or below), executes at the current price as a taker; otherwise
+   * it rests (`open`) until {@link PaperExchange.setPrice} crosses it. The order faults
+   * (`reject`, `unknown-before`, `unknown-after`, `hang`, `malformed-after`, `partialFill`) apply.
+   * @throws `OrderRejectedError` when refused; `OrderOutcomeUnknownError` when the answer is lost (an injected fault, an aborted signal)
    */
-  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+  async placeLimitOrder(request: LimitOrderRequest): Promise<OrderState> {
+    return this.#limits.place(request);
+  }
+
+  /**
+   * Cancels an order by client id (see {@link Exchange.cancelOrder}), at once (no latency): a
+   * resting LIMIT order ends `cancelled` with what it executed so far and its reservation freed; an
+   * order already ended answers its final state (a MARKET order's as an {@link OrderState}); null
+   * for an order the venue does not know (never sent, refused, lost, or still inside its latency).
+   * The cancel faults (`fill-during-cancel`, `cancel-unknown-before`, `cancel-unknown-after`) apply.
+   * @throws `OrderOutcomeUnknownError` when the answer is lost (an injected fault, an aborted signal)
+   */
+  async cancelOrder(query: CancelOrderQuery): Promise<OrderState | null> {
+    return this.#limits.cancel(query);
+  }
+
+  /**
+   * Looks an order up by client order id (see {@link Exchange.findOrder}). Like on Binance, a rejected or lost order never existed: it is not found. Orders received more
+   * than 60 s before `since` are not searched. A LIMIT order is answered as an {@link OrderState}
+   * (cumulative fills and fees); a MARKET order as its fill or an open order, as in 0.1.
+   */
+  async findOrder(query: FindOrderQuery): Promise<OrderState | OrderFill | OpenOrder | null> {
     const candidates = this.#byClientId.get(query.clientOrderId) ?? [];
     const earliest = query.since - LOOKUP_WINDOW_MS;
     for (let i = candidates.length - 1; i >= 0; i--) {
       const o = candidates[i]!;
       if (o.symbol !== query.symbol || o.receivedAt < earliest) continue;
+      if (o.type === 'limit') {
+        const state = this.#limits.lookup(o);
+        if (state !== undefined) return state;
+        continue;
+      }
       if ((o.status === 'filled' || o.status === 'expired') && o.fill) {
         // The `fee-pending` fault: the venue lists no trades for the order yet.
         if (this.#faults.take(o.symbol, o.side, o.clientOrderId, 'lookup') === 'fee-pending') return { ...o.fill, fee: null, feePending: true };

@@ -22,9 +22,36 @@ import type { OrderSide } from '../../ports/exchange';
  * - `fee-pending`: not an order fault but a look-up fault: the next `count` `findOrder` answers
  *   for a filled order say `fee: null, feePending: true`, as ccxt does while Binance lists no
  *   trades for the order yet.
+ *
+ * The order faults above apply to `placeLimitOrder` too (`partialFill` on a LIMIT order that
+ * crosses at once: that share executes as a taker, the rest rests). LIMIT orders and cancels add:
+ *
+ * - `{ kind: 'restingPartialFill', ratio }`: met when a price crosses a resting order: only
+ *   `ratio` of the order's amount executes (rounded down to the step, at most what is left), the
+ *   rest keeps resting; each later crossing fills more (or takes the next hit of this fault).
+ * - `fill-during-cancel`: met by a cancel of a resting order: the rest of the order fills at its
+ *   limit (maker) just before the cancel lands; the cancel answers the `filled` state.
+ *   `{ kind: 'fillDuringCancel', ratio }`: only `ratio` of the order's amount fills first (at most
+ *   what is left), the rest is cancelled; the answer is `cancelled` with that fill.
+ * - `cancel-unknown-before`: the cancel is lost on the way (`OrderOutcomeUnknownError`); the order
+ *   keeps resting.
+ * - `cancel-unknown-after`: the cancel lands (after any `fill-during-cancel`), its answer is lost
+ *   (`OrderOutcomeUnknownError`); `findOrder` shows the order's final state.
  * @public
  */
-export type PaperFault = 'reject' | 'unknown-before' | 'unknown-after' | 'hang' | 'malformed-after' | 'fee-pending' | PaperPartialFill;
+export type PaperFault =
+  | 'reject'
+  | 'unknown-before'
+  | 'unknown-after'
+  | 'hang'
+  | 'malformed-after'
+  | 'fee-pending'
+  | 'fill-during-cancel'
+  | 'cancel-unknown-before'
+  | 'cancel-unknown-after'
+  | PaperPartialFill
+  | PaperRestingPartialFill
+  | PaperFillDuringCancel;
 
 /**
  * The partial-fill fault of {@link PaperFault}.
@@ -34,6 +61,28 @@ export interface PaperPartialFill {
   /** Tag of this fault. */
   readonly kind: 'partialFill';
   /** Share of the order's amount that executes: a decimal above 0 and below 1 (e.g. `'0.4'`). */
+  readonly ratio: DecimalLike;
+}
+
+/**
+ * The resting partial-fill fault of {@link PaperFault}.
+ * @public
+ */
+export interface PaperRestingPartialFill {
+  /** Tag of this fault. */
+  readonly kind: 'restingPartialFill';
+  /** Share of the order's amount that executes on this crossing: a decimal above 0 and below 1. */
+  readonly ratio: DecimalLike;
+}
+
+/**
+ * The partial fill-during-cancel fault of {@link PaperFault}.
+ * @public
+ */
+export interface PaperFillDuringCancel {
+  /** Tag of this fault. */
+  readonly kind: 'fillDuringCancel';
+  /** Share of the order's amount that executes before the cancel lands: a decimal above 0 and below 1. */
   readonly ratio: DecimalLike;
 }
 
@@ -59,17 +108,32 @@ const FAULTS: ReadonlySet<string> = new Set<string>([
   'hang',
   'malformed-after',
   'fee-pending',
+  'fill-during-cancel',
+  'cancel-unknown-before',
+  'cancel-unknown-after',
 ]);
 
-/** Faults met by `findOrder` rather than by an order. */
-const LOOKUP_FAULTS: ReadonlySet<string> = new Set(['fee-pending']);
+const RATIO_KINDS: ReadonlySet<string> = new Set(['partialFill', 'restingPartialFill', 'fillDuringCancel']);
 
-/** Where a fault is met: sending an order, or looking one up. @internal */
-export type FaultStage = 'order' | 'lookup';
+/**
+ * Where a fault is met: sending an order, looking one up, a price crossing a resting order, a
+ * cancel arriving (`cancel`: whether it lands or its answer is lost; `cancelFill`: a fill just
+ * before it lands). @internal
+ */
+export type FaultStage = 'order' | 'lookup' | 'crossing' | 'cancel' | 'cancelFill';
+
+const STAGES: Readonly<Record<string, FaultStage>> = {
+  'fee-pending': 'lookup',
+  restingPartialFill: 'crossing',
+  'cancel-unknown-before': 'cancel',
+  'cancel-unknown-after': 'cancel',
+  'fill-during-cancel': 'cancelFill',
+  fillDuringCancel: 'cancelFill',
+};
 
 /** The stage a fault belongs to. @internal */
 export function stageOf(fault: PaperFault): FaultStage {
-  return typeof fault === 'string' && LOOKUP_FAULTS.has(fault) ? 'lookup' : 'order';
+  return STAGES[typeof fault === 'string' ? fault : fault.kind] ?? 'order';
 }
 
 /** The executed share of a partial-fill fault, or undefined for any other fault. @internal */
@@ -77,9 +141,18 @@ export function partialRatio(fault: PaperFault | undefined): string | undefined 
   return typeof fault === 'object' && fault !== null && fault.kind === 'partialFill' ? String(fault.ratio) : undefined;
 }
 
+/**
+ * The share of a resting order's amount that a `restingPartialFill` or `fillDuringCancel` fault
+ * executes; undefined for any other fault (and for `fill-during-cancel`: the whole rest).
+ * @internal
+ */
+export function restingRatio(fault: PaperFault | undefined): string | undefined {
+  return typeof fault === 'object' && fault !== null && fault.kind !== 'partialFill' ? String(fault.ratio) : undefined;
+}
+
 function checkFault(fault: unknown): void {
   if (typeof fault === 'string' && FAULTS.has(fault)) return;
-  if (typeof fault === 'object' && fault !== null && (fault as PaperPartialFill).kind === 'partialFill') {
+  if (typeof fault === 'object' && fault !== null && RATIO_KINDS.has((fault as PaperPartialFill).kind)) {
     const ratio = parseDecimal((fault as PaperPartialFill).ratio);
     if (ratio === undefined || !ratio.gt(0) || !ratio.lt(1)) {
       throw new InvalidOptionsError('fault.ratio', `must be a decimal > 0 and < 1, got ${JSON.stringify((fault as PaperPartialFill).ratio)}`);
@@ -120,7 +193,7 @@ export class FaultQueue {
   }
 
   /** Consumes and returns the fault for an order (or a look-up, `stage: 'lookup'`), if one matches. */
-  take(symbol: string, side: OrderSide, clientOrderId?: string, stage: FaultStage = 'order'): PaperFault | undefined {
+  take(symbol: string, side: OrderSide | undefined, clientOrderId?: string, stage: FaultStage = 'order'): PaperFault | undefined {
     const index = this.#queue.findIndex(
       (q) =>
         stageOf(q.fault) === stage &&

@@ -5,7 +5,7 @@ import { dec, parseDecimal, type Decimal, type DecimalLike } from '../../decimal
 import { InvalidOptionsError } from '../../errors';
 import { checkKnownOptions, eachOf } from '../../options-check';
 import { systemClock, type Clock } from '../../ports/clock';
-import type { OrderFill, OrderSide } from '../../ports/exchange';
+import type { OrderFill, OrderSide, OrderState } from '../../ports/exchange';
 import type { PaperFault } from './paper-faults';
 
 /**
@@ -32,6 +32,8 @@ export interface PaperExchangeOptions {
   readonly balances?: Readonly<Record<string, DecimalLike>>;
   /** Taker fee rate (default `'0.001'`, i.e. 0.1%): buys pay it in base, sells in quote. */
   readonly feeRate?: DecimalLike;
+  /** Maker fee rate, paid by a resting LIMIT order when it fills (default `'0.001'`); same currencies. */
+  readonly makerFeeRate?: DecimalLike;
   /** Rules by symbol; an entry makes the symbol a market even without a price. */
   readonly markets?: Readonly<Record<string, PaperMarketRules>>;
   /** Rules of markets without their own entry (defaults: step `'0.00001'`, tick `'0.01'`, min notional `'5'`). */
@@ -45,13 +47,13 @@ export interface PaperExchangeOptions {
 }
 
 /**
- * Where an order received by the paper exchange ended up: `open` (inside its latency),
- * `filled`, `expired` (a partial fill: part executed, the rest expired — see the `partialFill`
- * fault), `rejected` (refused; never existed for `findOrder`), `not-executed` (lost by an
- * injected fault).
+ * Where an order received by the paper exchange ended up: `open` (inside its latency, or a LIMIT
+ * order resting), `filled`, `expired` (a partial fill: part executed, the rest expired — see the
+ * `partialFill` fault), `cancelled` (a LIMIT order cancelled, with whatever it executed before),
+ * `rejected` (refused; never existed for `findOrder`), `not-executed` (lost by an injected fault).
  * @public
  */
-export type PaperOrderStatus = 'open' | 'filled' | 'expired' | 'rejected' | 'not-executed';
+export type PaperOrderStatus = 'open' | 'filled' | 'expired' | 'cancelled' | 'rejected' | 'not-executed';
 
 /**
  * One order received by the paper exchange, as recorded in `PaperExchange.orders`.
@@ -82,6 +84,41 @@ export interface PaperOrder {
   readonly fill?: OrderFill;
   /** Rejection reason, e.g. `MIN_NOTIONAL`. */
   readonly rejectReason?: string;
+  /** `limit` for a LIMIT order; absent for a MARKET order. */
+  readonly type?: 'limit';
+  /** Limit price as sent (LIMIT orders). */
+  readonly price?: string;
+  /** The true current state of a LIMIT order once it landed: cumulative fills and fees. */
+  readonly state?: OrderState;
+}
+
+/**
+ * What became of a cancel: `cancelled` (the order stopped resting), `already-ended` (it had
+ * filled or been cancelled before: its state was answered), `unknown-order` (answered null),
+ * `not-executed` (lost on the way by an injected fault).
+ * @public
+ */
+export type PaperCancelOutcome = 'cancelled' | 'already-ended' | 'unknown-order' | 'not-executed';
+
+/**
+ * One cancel received by the paper exchange, as recorded in `PaperExchange.cancels`.
+ * @public
+ */
+export interface PaperCancel {
+  /** Arrival number, from 1. */
+  readonly seq: number;
+  /** Symbol as sent. */
+  readonly symbol: string;
+  /** Client order id as sent. */
+  readonly clientOrderId: string;
+  /** Arrival time, Unix ms. */
+  readonly receivedAt: number;
+  /** What became of it. */
+  readonly outcome: PaperCancelOutcome;
+  /** The injected faults this cancel consumed (a lost answer, a fill just before it landed). */
+  readonly faults: readonly PaperFault[];
+  /** The order's state after the cancel (also when the caller got an error instead). */
+  readonly state?: OrderState;
 }
 
 /**
@@ -103,6 +140,7 @@ export interface ParsedPaperOptions {
   readonly latencyMs: number;
   readonly clock: Clock;
   readonly feeRate: Decimal;
+  readonly makerFeeRate: Decimal;
   readonly defaultRules: ParsedRules;
   readonly markets: ReadonlyMap<string, ParsedRules>;
   readonly prices: ReadonlyMap<string, Decimal>;
@@ -190,6 +228,7 @@ const PAPER_OPTION_SHAPE = {
   prices: true,
   balances: true,
   feeRate: true,
+  makerFeeRate: true,
   markets: eachOf(RULES_SHAPE),
   defaultRules: RULES_SHAPE,
   latencyMs: true,
@@ -234,5 +273,6 @@ export function parsePaperOptions(options: PaperExchangeOptions): ParsedPaperOpt
     balances.set(optionAsset(asset, 'balances'), optionDecimal(amount, `balances.${asset}`, 'non-negative'));
   }
   const feeRate = optionDecimal(options.feeRate ?? '0.001', 'feeRate', 'fraction');
-  return { id, latencyMs, clock, feeRate, defaultRules, markets, prices, balances };
+  const makerFeeRate = optionDecimal(options.makerFeeRate ?? '0.001', 'makerFeeRate', 'fraction');
+  return { id, latencyMs, clock, feeRate, makerFeeRate, defaultRules, markets, prices, balances };
 }
