@@ -5,8 +5,9 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderOutcomeUnknownError } from 'cycle-engine';
-import { CcxtExchange } from 'cycle-engine/ccxt';
+import { CCXT_VENUE_PROFILES, CcxtExchange } from 'cycle-engine/ccxt';
 import { describeExchange } from 'cycle-engine/testing';
+import { venueClientOrderId } from '../../src/adapters/ccxt/venues';
 import { Decimal } from '../../src/decimal';
 import { mockedBybit } from '../support/venues/bybit-fixture';
 
@@ -28,6 +29,7 @@ describeExchange('CcxtExchange (bybit, mocked with msw)', () => {
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
+    fillResting: (_symbol, clientOrderId, ratio) => mock.fillResting(venueClientOrderId(CCXT_VENUE_PROFILES.bybit!, clientOrderId), ratio),
   };
 });
 

@@ -5,8 +5,9 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderOutcomeUnknownError } from 'cycle-engine';
-import { CcxtExchange } from 'cycle-engine/ccxt';
+import { CCXT_VENUE_PROFILES, CcxtExchange } from 'cycle-engine/ccxt';
 import { describeExchange } from 'cycle-engine/testing';
+import { venueClientOrderId } from '../../src/adapters/ccxt/venues';
 import { Decimal } from '../../src/decimal';
 import { mockedOkx } from '../support/venues/okx-fixture';
 
@@ -28,6 +29,7 @@ describeExchange('CcxtExchange (okx, mocked with msw)', () => {
     setPrice: (price) => void mock.prices.set('ETH-USDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
+    fillResting: (_symbol, clientOrderId, ratio) => mock.fillResting(venueClientOrderId(CCXT_VENUE_PROFILES.okx!, clientOrderId), ratio),
   };
 }, { quoteAmount: '20' }); // OKX has no minimum notional in ccxt, but a minimum size (minSz 0.0001 ETH)
 
