@@ -25,6 +25,8 @@ export interface CcxtMarketLike {
   };
   /** Taker fee rate, a fraction (e.g. 0.001), as ccxt knows it. */
   taker?: number | undefined;
+  /** Maker fee rate, a fraction, as ccxt knows it. */
+  maker?: number | undefined;
   /** The venue's raw market (Binance: its `exchangeInfo` symbol, with `filters`). */
   info: any;
 }
