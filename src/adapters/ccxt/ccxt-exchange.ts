@@ -383,17 +383,21 @@ export class CcxtExchange implements Exchange {
       const state = await this.#toState(order, ids).catch(() => undefined);
       if (state !== undefined) return state;
     }
-    // An acknowledgement with ids only: the order landed; read it, else answer the acknowledgement.
+    // An acknowledgement with ids only (or a reply that could not be read): the order landed; read it.
     const found = await this.#lookup(symbol, clientOrderId, Date.now() - 60_000).catch(() => undefined);
     if (found !== undefined && orderStatusOf(found) !== undefined) {
       const state = await this.#toState(found, ids).catch(() => undefined);
       if (state !== undefined) return state;
     }
-    if (order.id === undefined || order.id === '') throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but its reply names no order`, { clientOrderId });
-    return {
-      orderId: String(order.id), clientOrderId, symbol, side, type: 'limit', status: 'open', price: str(price), amountBase: str(amount),
-      filledBase: '0', costQuote: '0', avgPrice: null, fees: [], timestamp: order.timestamp ?? Date.now(),
-    };
+    // Not readable yet: an acknowledgement says the order rests with nothing executed, an earlier
+    // state that later look-ups supersede. A reply that said more than that is not answered as less.
+    if ((status === undefined || (status === 'open' && executed(order).base.isZero())) && order.id !== undefined && order.id !== '') {
+      return {
+        orderId: String(order.id), clientOrderId, symbol, side, type: 'limit', status: 'open', price: str(price), amountBase: str(amount),
+        filledBase: '0', costQuote: '0', avgPrice: null, fees: [], timestamp: order.timestamp ?? Date.now(),
+      };
+    }
+    throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} landed but its state could not be read; look it up`, { clientOrderId });
   }
 
   /**
