@@ -5,7 +5,7 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderRejectedError } from 'cycle-engine';
+import { OrderOutcomeUnknownError, OrderRejectedError } from 'cycle-engine';
 import { CcxtExchange } from 'cycle-engine/ccxt';
 import { mockedBinance } from '../support/venues/binance-fixture';
 
@@ -101,6 +101,21 @@ describe('CcxtExchange LIMIT orders over mocked Binance', () => {
     await expect(exchange.placeLimitOrder({ symbol: SYMBOL, side: 'buy', baseAmount: '0.001', price: '1900', clientOrderId: 'ce-r-tiny' })).rejects.toBeInstanceOf(OrderRejectedError);
     mock.inject('insufficient-balance');
     await expect(exchange.placeLimitOrder({ symbol: SYMBOL, side: 'buy', baseAmount: '0.01', price: '1900', clientOrderId: 'ce-r-poor' })).rejects.toMatchObject({ name: 'OrderRejectedError', reason: 'INSUFFICIENT_FUNDS' });
+  });
+
+  it('a LIMIT answered -1007 (execution status unknown) is OrderOutcomeUnknownError, then found resting by its client id', async () => {
+    const { mock, exchange } = setup();
+    mock.inject('backend-timeout');
+    await expect(exchange.placeLimitOrder({ symbol: SYMBOL, side: 'buy', baseAmount: '0.01', price: '1900', clientOrderId: 'ce-r-1007' })).rejects.toBeInstanceOf(OrderOutcomeUnknownError);
+    expect(await exchange.findOrder({ symbol: SYMBOL, clientOrderId: 'ce-r-1007', since: since() })).toMatchObject({ status: 'open', type: 'limit', filledBase: '0' });
+  });
+
+  it('a cancel the engine stopped waiting for is OrderOutcomeUnknownError (it may still land)', async () => {
+    const { exchange } = setup();
+    await exchange.placeLimitOrder({ symbol: SYMBOL, side: 'buy', baseAmount: '0.01', price: '1900', clientOrderId: 'ce-r-abrt' });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(exchange.cancelOrder({ symbol: SYMBOL, clientOrderId: 'ce-r-abrt', signal: controller.signal })).rejects.toMatchObject({ name: 'OrderOutcomeUnknownError', clientOrderId: 'ce-r-abrt' });
   });
 
   it('a MARKET order is still answered as a fill (OrderFill shape)', async () => {

@@ -127,7 +127,8 @@ export function toOrderState(
     throw new InvalidExchangeResponseError(`Order ${orderId} (${ids.clientOrderId}) executed ${str(base)} but its cost is missing`);
   }
   const costQuote = base.isZero() ? new Decimal(0) : cost!;
-  const price = ids.type === 'limit' ? rawString(order.info, PRICE_KEYS) : undefined;
+  // Kraken's `price` is the average: its limit is `descr.price`.
+  const price = ids.type === 'limit' ? rawString((order.info as { descr?: unknown } | null)?.descr, ['price']) ?? rawString(order.info, PRICE_KEYS) : undefined;
   const amount = ids.type === 'limit' ? rawString(order.info, AMOUNT_KEYS) : undefined;
   const info = order.info as Record<string, unknown> | null;
   const rawTime = Number(info?.updateTime ?? info?.transactTime ?? info?.uTime ?? info?.updatedTime);

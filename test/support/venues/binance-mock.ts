@@ -260,6 +260,7 @@ export class BinanceMock {
     const qty = new Decimal(p.quantity ?? '0');
     const limit = new Decimal(p.price ?? '0');
     if (fault === 'insufficient-balance') return error(400, -2010, 'Account has insufficient balance for requested action.');
+    if (fault === 'rate-limit') return error(429, -1003, 'Too many requests; current limit is 6000 request weight per 1 MINUTE.');
     if (!qty.div('0.0001').isInteger() || qty.lte(0)) return error(400, -1013, 'Filter failure: LOT_SIZE');
     if (!limit.div('0.01').isInteger() || limit.lte(0)) return error(400, -1013, 'Filter failure: PRICE_FILTER');
     if (qty.mul(limit).lt(5)) return error(400, -1013, 'Filter failure: NOTIONAL');
@@ -273,6 +274,7 @@ export class BinanceMock {
     this.orders.push(order);
     const market = this.prices.get(p.symbol!)!;
     if (p.side === 'BUY' ? limit.gte(market) : limit.lte(market)) this.#execute(order, qty, market, false);
+    if (fault === 'backend-timeout') return error(408, -1007, 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.');
     return HttpResponse.json({
       ...this.#limitShape(order), transactTime: now, workingTime: now,
       fills: order.trades!.map((t) => ({ price: t.price, qty: t.qty, commission: t.commission, commissionAsset: t.commissionAsset, tradeId: t.id })),
