@@ -43,8 +43,9 @@ export interface CcxtExchangeOptions {
 
 /**
  * The {@link Exchange} port over any ccxt exchange object: MARKET buys by quote amount
- * (`createMarketBuyOrderWithCost`), sells by base amount, look-ups by client order id, and venue
- * errors classified by `CCXT_ERROR_CLASSIFICATION`.
+ * (`createMarketBuyOrderWithCost`), sells by base amount, LIMIT orders good till cancelled and
+ * cancels by client order id (answered as {@link OrderState}s with cumulative fills and fees),
+ * look-ups by client order id, and venue errors classified by `CCXT_ERROR_CLASSIFICATION`.
  *
  * Every error a method throws is redacted first (issue 14): request signatures, auth headers and
  * the instance's own `apiKey`/`secret`/`password` become `[redacted]` in its message and stack, a
