@@ -69,6 +69,11 @@ export interface ExchangeSuiteOptions {
    * does not answer balance requests). Exchanges without `fetchBalances` skip them anyway.
    */
   readonly noBalances?: boolean;
+  /**
+   * Skip the LIMIT case that fills a resting order in parts (for a fixture whose `fillResting`
+   * can only fill a whole order, e.g. by moving a paper price through the limit).
+   */
+  readonly noPartialFills?: boolean;
 }
 
 /** Asserts a positive decimal string and returns it as a decimal. */
@@ -270,7 +275,7 @@ export function describeExchange(
       }, timeoutMs);
     }
 
-    limitOrderCases({ fixture, now, priceOf, quoteAmount, timeoutMs });
+    limitOrderCases({ fixture, now, priceOf, quoteAmount, timeoutMs, noPartialFills: options.noPartialFills ?? false });
 
     it('an order the venue refuses is rejected (ORDER_REJECTED) and never found', async (ctx) => {
       if (!fixture().injectReject) return ctx.skip('the fixture has no injectReject');
