@@ -32,7 +32,8 @@ describe('orderStatusOf', () => {
 describe('orderFeeParts', () => {
   it.each([
     ['Binance fills[] commissions', { fills: [{ commission: '0.00001000', commissionAsset: 'ETH' }, { commission: '0.00002', commissionAsset: 'ETH' }] }, {}, [['ETH', '0.00001'], ['ETH', '0.00002']]],
-    ['OKX cumulative fee (negative) and feeCcy', { fee: '-0.0000123', feeCcy: 'ETH' }, {}, [['ETH', '-0.0000123']]],
+    ['OKX cumulative fee (a charge is negative) and feeCcy', { fee: '-0.0000123', feeCcy: 'ETH' }, {}, [['ETH', '0.0000123']]],
+    ['OKX maker rebate (positive)', { fee: '0.0000123', feeCcy: 'USDT' }, {}, [['USDT', '-0.0000123']]],
     ['Bybit cumFeeDetail', { cumFeeDetail: { ETH: '0.00001' } }, {}, [['ETH', '0.00001']]],
     ['ccxt fee when no raw string', {}, { fee: { currency: 'USDT', cost: 0.021 } }, [['USDT', '0.021']]],
     ['nothing said of fees', { executedQty: '1' }, {}, undefined],
@@ -41,9 +42,13 @@ describe('orderFeeParts', () => {
     expect(show(orderFeeParts(order({ info, ...extra })))).toEqual(expected);
   });
 
-  it('feeList sums per currency, exact, as positive amounts, leaving zero totals out', () => {
-    const d = (x: string) => new Decimal(x);
-    expect(feeList([{ currency: 'ETH', amount: d('0.1') }, { currency: 'BNB', amount: d('0') }, { currency: 'ETH', amount: d('-0.2') }])).toEqual([{ currency: 'ETH', amount: '0.3' }]);
+  it.each([
+    ['sums per currency, exact', [['ETH', '0.1'], ['ETH', '0.2']], [{ currency: 'ETH', amount: '0.3' }]],
+    ['leaves zero totals out', [['BNB', '0'], ['ETH', '0.1']], [{ currency: 'ETH', amount: '0.1' }]],
+    ['nets a rebate against charges', [['USDT', '0.5'], ['USDT', '-0.2']], [{ currency: 'USDT', amount: '0.3' }]],
+    ['leaves a net rebate out (never a negative fee)', [['USDT', '-0.2'], ['ETH', '0.1']], [{ currency: 'ETH', amount: '0.1' }]],
+  ])('feeList %s', (_label, parts, expected) => {
+    expect(feeList(parts.map(([currency, amount]) => ({ currency: currency!, amount: new Decimal(amount!) })))).toEqual(expected);
   });
 });
 

@@ -36,21 +36,28 @@ export function orderStatusOf(order: CcxtOrderLike): OrderStatus | undefined {
 /** One fee part, exact. */
 interface FeePart { readonly currency: string; readonly amount: Decimal }
 
-/** Sums fee parts per currency, in order of first appearance; zero totals are left out. @internal */
+/**
+ * Sums fee parts (charges positive, rebates negative) per currency, in order of first appearance.
+ * Totals that are zero or a net rebate are left out: the port's fees are charges, and a rebate is
+ * income the venue books apart.
+ * @internal
+ */
 export function feeList(parts: readonly FeePart[]): OrderFee[] {
   const byCurrency = new Map<string, Decimal>();
-  for (const { currency, amount } of parts) byCurrency.set(currency, (byCurrency.get(currency) ?? new Decimal(0)).add(amount.abs()));
-  return [...byCurrency].filter(([, a]) => !a.isZero()).map(([currency, a]) => ({ currency, amount: str(a) }));
+  for (const { currency, amount } of parts) byCurrency.set(currency, (byCurrency.get(currency) ?? new Decimal(0)).add(amount));
+  return [...byCurrency].filter(([, a]) => a.gt(0)).map(([currency, a]) => ({ currency, amount: str(a) }));
 }
 
-const part = (currency: unknown, amount: unknown): FeePart[] => {
+/** A fee part; `negated` for venues that report a charge as a negative number (OKX `fee`). */
+const part = (currency: unknown, amount: unknown, negated = false): FeePart[] => {
   const d = parseDecimal(amount);
-  return typeof currency === 'string' && currency !== '' && d !== undefined ? [{ currency, amount: d }] : [];
+  return typeof currency === 'string' && currency !== '' && d !== undefined ? [{ currency, amount: negated ? d.neg() : d }] : [];
 };
 
 /**
  * The cumulative fees an order's own reply lists, from raw strings: Binance `fills[].commission`,
- * OKX `fee`/`feeCcy`, Bybit `cumFeeDetail`; else ccxt's `fees`/`fee`. Undefined when the reply says
+ * OKX `fee`/`feeCcy` (negative for a charge), Bybit `cumFeeDetail`; else ccxt's `fees`/`fee`
+ * (positive for a charge). Undefined when the reply says
  * nothing of fees (ask the order's trades).
  * @internal
  */
@@ -59,7 +66,7 @@ export function orderFeeParts(order: CcxtOrderLike): FeePart[] | undefined {
   if (Array.isArray(info.fills) && info.fills.length > 0) {
     return (info.fills as Array<Record<string, unknown>>).flatMap((f) => part(f.commissionAsset, f.commission));
   }
-  if (typeof info.feeCcy === 'string' && info.feeCcy !== '' && typeof info.fee === 'string' && info.fee !== '') return part(info.feeCcy, info.fee);
+  if (typeof info.feeCcy === 'string' && info.feeCcy !== '' && typeof info.fee === 'string' && info.fee !== '') return part(info.feeCcy, info.fee, true);
   if (typeof info.cumFeeDetail === 'object' && info.cumFeeDetail !== null && Object.keys(info.cumFeeDetail).length > 0) {
     return Object.entries(info.cumFeeDetail as Record<string, unknown>).flatMap(([c, a]) => part(c, a));
   }
@@ -70,8 +77,8 @@ export function orderFeeParts(order: CcxtOrderLike): FeePart[] | undefined {
 
 /** Raw keys of a trade's base quantity (Binance `qty`, Bybit `execQty`, OKX `fillSz`, Kraken `vol`). */
 const TRADE_QTY_KEYS = ['qty', 'execQty', 'fillSz', 'vol'];
-/** Raw keys of a trade's fee amount and currency. */
-const TRADE_FEE_KEYS: ReadonlyArray<readonly [string, string]> = [['commission', 'commissionAsset'], ['execFee', 'feeCurrency'], ['fee', 'feeCcy']];
+/** Raw keys of a trade's fee amount and currency, and whether the venue reports a charge as negative (OKX). */
+const TRADE_FEE_KEYS: ReadonlyArray<readonly [string, string, boolean]> = [['commission', 'commissionAsset', false], ['execFee', 'feeCurrency', false], ['fee', 'feeCcy', true]];
 
 /**
  * The fees of an order's trades and the base they executed, exact; `complete` is false when the
@@ -87,7 +94,7 @@ export function tradesFeeParts(trades: readonly CcxtTradeLike[], filled: Decimal
     const q = TRADE_QTY_KEYS.map((k) => parseDecimal(info[k])).find((d) => d !== undefined) ?? parseDecimal((t as { amount?: unknown }).amount !== undefined ? String((t as { amount?: unknown }).amount) : undefined);
     if (q === undefined) qtyKnown = false;
     else qty = qty.add(q);
-    const raw = TRADE_FEE_KEYS.map(([a, c]) => part(info[c], info[a])).find((p) => p.length > 0);
+    const raw = TRADE_FEE_KEYS.map(([a, c, negated]) => part(info[c], info[a], negated)).find((p) => p.length > 0);
     if (raw !== undefined) parts.push(...raw);
     else if (typeof t.fee?.cost === 'number' && Number.isFinite(t.fee.cost)) parts.push(...part(t.fee.currency, String(t.fee.cost)));
   }
