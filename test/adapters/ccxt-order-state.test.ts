@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/decimal';
 import { cancelByClientIdParams, isCancelNotFound } from '../../src/adapters/ccxt/cancel';
+import { limitOrderAmounts } from '../../src/adapters/ccxt/limit-request';
 import { feeList, orderFeeParts, orderStatusOf, toOrderState, tradesFeeParts } from '../../src/adapters/ccxt/order-state';
-import type { CcxtOrderLike } from '../../src/adapters/ccxt/types';
+import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike } from '../../src/adapters/ccxt/types';
 
 const order = (o: Partial<CcxtOrderLike>): CcxtOrderLike => ({ id: '1', info: {}, ...o });
 const show = (parts: ReturnType<typeof orderFeeParts>) => parts?.map((p) => [p.currency, p.amount.toFixed()]);
@@ -117,5 +118,38 @@ describe('cancel by client order id', () => {
     [new ExchangeError('okx {"code":"1","data":[{"sCode":"51008","sMsg":"Insufficient balance"}]}'), false],
   ])('%s → not found: %s', (error, expected) => {
     expect(isCancelNotFound(error)).toBe(expected);
+  });
+});
+
+describe('limitOrderAmounts', () => {
+  class InvalidOrder extends Error {}
+  const market = { symbol: 'ETH/USDT', base: 'ETH', quote: 'USDT', precision: {}, limits: { amount: { min: 0.001 } }, info: {} } as CcxtMarketLike;
+  // Truncates to 4 decimals like ccxt's amountToPrecision; prices to 2; throws InvalidOrder below 0.0001.
+  const ccxt = {
+    amountToPrecision: (_s: string, a: string) => {
+      if (new Decimal(a).lt('0.0001')) throw new InvalidOrder('amount must be greater than minimum amount precision of 0.0001');
+      return new Decimal(a).toDecimalPlaces(4, Decimal.ROUND_DOWN).toFixed();
+    },
+    priceToPrecision: (_s: string, p: string) => new Decimal(p).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN).toFixed(),
+  } as unknown as CcxtExchangeLike;
+  const request = (baseAmount: string, price: string) => ({ symbol: 'ETH/USDT', side: 'buy' as const, baseAmount, price, clientOrderId: 'ce-r-1' });
+
+  it.each([
+    ['0.0123', '1900.50', { amount: '0.0123', price: '1900.5' }],
+    ['0.01239', '1900.504', { amount: '0.0123', price: '1900.5' }],
+  ])('%s at %s → %j', (base, price, expected) => {
+    const out = limitOrderAmounts(ccxt, market, request(base, price));
+    expect({ amount: out.amount.toFixed(), price: out.price.toFixed() }).toEqual(expected);
+  });
+
+  it.each([
+    ['abc', '1900', 'INVALID_AMOUNT'],
+    ['0', '1900', 'INVALID_AMOUNT'],
+    ['0.01', '-1', 'INVALID_PRICE'],
+    ['0.01', '0.001', 'INVALID_PRICE'], // rounds to 0.00
+    ['0.00001', '1900', 'AMOUNT_BELOW_MINIMUM'], // ccxt throws InvalidOrder
+    ['0.0005', '1900', 'AMOUNT_BELOW_MINIMUM'], // below limits.amount.min
+  ])('%s at %s is refused before sending: %s', (base, price, reason) => {
+    expect(() => limitOrderAmounts(ccxt, market, request(base, price))).toThrow(expect.objectContaining({ name: 'OrderRejectedError', reason }));
   });
 });

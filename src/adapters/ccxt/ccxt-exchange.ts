@@ -9,6 +9,7 @@ import type { Balances, CancelOrderQuery, Exchange, FindOrderQuery, LimitOrderRe
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
 import { executed, orderFee, toPortOrder, tradesFee } from './fills';
 import { cancelByClientIdParams, isCancelNotFound } from './cancel';
+import { limitOrderAmounts } from './limit-request';
 import { feeList, orderFeeParts, orderStatusOf, toOrderState, tradesFeeParts } from './order-state';
 import { freeBalances } from './balances';
 import { marketRules } from './markets';
@@ -343,7 +344,6 @@ export class CcxtExchange implements Exchange {
 
   async #placeLimitOrder(request: LimitOrderRequest): Promise<OrderState> {
     const { symbol, side, clientOrderId } = request;
-    const reject = (reason: string, why: string) => new OrderRejectedError(`${symbol}: ${why}`, { reason, clientOrderId });
     let market: CcxtMarketLike;
     try {
       market = await this.#market(symbol);
@@ -351,27 +351,11 @@ export class CcxtExchange implements Exchange {
       if (isOrderRejectedError(error)) throw error;
       throw new OrderRejectedError(`${this.id}: markets unavailable, ${clientOrderId} not sent: ${String(error)}`, { reason: 'MARKETS_UNAVAILABLE', clientOrderId, cause: error });
     }
-    const base = parseDecimal(request.baseAmount);
-    const limit = parseDecimal(request.price);
-    if (base === undefined || base.lte(0)) throw reject('INVALID_AMOUNT', `baseAmount ${String(request.baseAmount)} is not a positive decimal`);
-    if (limit === undefined || limit.lte(0)) throw reject('INVALID_PRICE', `price ${String(request.price)} is not a positive decimal`);
-    let amount: Decimal | undefined;
-    let price: Decimal | undefined;
-    try {
-      amount = parseDecimal(this.#ccxt.amountToPrecision(symbol, str(base)));
-      price = this.#ccxt.priceToPrecision ? parseDecimal(this.#ccxt.priceToPrecision(symbol, str(limit))) : limit;
-    } catch (error) {
-      if (errorClassNames(error).has('InvalidOrder')) throw reject('AMOUNT_BELOW_MINIMUM', `${str(base)} at ${str(limit)} is below the market's minimum`);
-      throw error;
-    }
-    if (amount === undefined || amount.lte(0)) throw reject('AMOUNT_BELOW_STEP', `${str(base)} rounds down to nothing`);
-    if (price === undefined || price.lte(0)) throw reject('INVALID_PRICE', `price ${str(limit)} rounds to nothing`);
-    const min = market.limits.amount?.min;
-    if (typeof min === 'number' && amount.lt(String(min))) throw reject('AMOUNT_BELOW_MINIMUM', `${str(amount)} is below the minimum amount ${min}`);
+    const { amount, price } = limitOrderAmounts(this.#ccxt, market, request);
     const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), timeInForce: 'GTC', ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
     let order: CcxtOrderLike;
     try {
-      const send = this.#expTime.around(() => this.#ccxt.createOrder(symbol, 'limit', side, amount!.toNumber(), price!.toNumber(), params));
+      const send = this.#expTime.around(() => this.#ccxt.createOrder(symbol, 'limit', side, amount.toNumber(), price.toNumber(), params));
       order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
     } catch (error) {
       if (isOrderRejectedError(error) || isOrderOutcomeUnknownError(error)) throw error;
