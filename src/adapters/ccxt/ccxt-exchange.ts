@@ -416,7 +416,7 @@ export class CcxtExchange implements Exchange {
     }
     // Binance's DELETE reply carries the status and executed amounts; the others name the order only.
     if (reply !== undefined && orderStatusOf(reply) !== undefined && executedKnown(reply)) {
-      return this.#toState(reply, { clientOrderId, symbol, side: sideOf(reply), type: 'limit' });
+      return this.#toState(reply, { clientOrderId, symbol, side: sideOf(reply), type: reply.type === 'market' ? 'market' : 'limit' });
     }
     let found: CcxtOrderLike | undefined;
     try {
