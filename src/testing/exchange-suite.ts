@@ -1,7 +1,8 @@
 /**
  * The conformance suite every {@link Exchange} adapter must pass, run against a paper venue, a
  * mocked venue (msw, nock) or a testnet: market rules, prices, MARKET buys and sells, look-ups by
- * client order id, and the classification of refusals.
+ * client order id, the classification of refusals, and (for exchanges with `placeLimitOrder` and
+ * `cancelOrder`) resting LIMIT orders, partial fills and cancels.
  */
 import type { OrderSlot } from '../ports/record';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { checkMarketRules } from '../engine/market-rules';
 import { checkPrices } from '../engine/prices';
 import type { Exchange, MarketOrderRequest, MarketRules, OrderFill, OrderSide } from '../ports/exchange';
 import { randomClientOrderId } from './fixtures';
+import { limitOrderCases } from './exchange-limit-cases';
 import { codeOf, settle } from './support';
 
 /**
@@ -35,6 +37,13 @@ export interface ExchangeFixture {
    * emptying the paper account's quote (buy) or base (sell), or a mock's insufficient-balance reply.
    */
   injectInsufficientFunds?(side: OrderSide): void | Promise<void>;
+  /**
+   * Makes a resting LIMIT order execute at its limit price: `ratio` (0–1) of its amount more, or
+   * all that is left when `ratio` is omitted (a mock venue fills it; a paper exchange can move its
+   * price through the limit). The LIMIT cases run when the exchange has `placeLimitOrder` and
+   * `cancelOrder`; those that need a resting order to fill are skipped without this.
+   */
+  fillResting?(symbol: string, clientOrderId: string, ratio?: number): void | Promise<void>;
   /** The venue's current time, Unix ms, used for `findOrder`'s `since` (default `Date.now()`). */
   now?(): number;
   /** Frees what the fixture holds (servers, mocks); called after each case. */
@@ -60,6 +69,11 @@ export interface ExchangeSuiteOptions {
    * does not answer balance requests). Exchanges without `fetchBalances` skip them anyway.
    */
   readonly noBalances?: boolean;
+  /**
+   * Skip the LIMIT case that fills a resting order in parts (for a fixture whose `fillResting`
+   * can only fill a whole order, e.g. by moving a paper price through the limit).
+   */
+  readonly noPartialFills?: boolean;
 }
 
 /** Asserts a positive decimal string and returns it as a decimal. */
@@ -263,6 +277,8 @@ export function describeExchange(
         expect(await fixture().exchange.findOrder({ symbol: request.symbol, clientOrderId: request.clientOrderId, since: now() - 1000 })).toBeNull();
       }, timeoutMs);
     }
+
+    limitOrderCases({ fixture, now, priceOf, quoteAmount, timeoutMs, noPartialFills: options.noPartialFills ?? false });
 
     it('an order the venue refuses is rejected (ORDER_REJECTED) and never found', async (ctx) => {
       if (!fixture().injectReject) return ctx.skip('the fixture has no injectReject');

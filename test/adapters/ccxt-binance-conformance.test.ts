@@ -1,6 +1,6 @@
 /**
  * CcxtExchange over a real ccxt.binance instance and a mocked Binance (msw) passes the exchange
- * conformance suite.
+ * conformance suite, its LIMIT cases included (the mock fills a resting order on `fillResting`).
  */
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,5 +21,6 @@ describeExchange('CcxtExchange (binance, mocked with msw)', () => {
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
+    fillResting: (_symbol, clientOrderId, ratio) => mock.fillResting(clientOrderId, ratio),
   };
 });

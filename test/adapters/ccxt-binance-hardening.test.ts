@@ -76,7 +76,7 @@ describe('case 3: a fee not reported yet', () => {
 
   it('getMarket carries ccxt\'s taker rate as a decimal string', async () => {
     const { exchange } = setup();
-    expect(await exchange.getMarket(SYMBOL)).toMatchObject({ takerFeeRate: '0.001' });
+    expect(await exchange.getMarket(SYMBOL)).toMatchObject({ takerFeeRate: '0.001', makerFeeRate: '0.001' });
   });
 });
 

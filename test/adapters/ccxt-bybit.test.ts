@@ -2,47 +2,40 @@
  * CcxtExchange over a real ccxt.bybit and a mocked Bybit v5 (msw): the conformance suite, and
  * orders found by scanning open and closed orders for their orderLinkId.
  */
-import ccxt from 'ccxt';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderOutcomeUnknownError } from 'cycle-engine';
-import { CcxtExchange } from 'cycle-engine/ccxt';
+import { CCXT_VENUE_PROFILES, CcxtExchange } from 'cycle-engine/ccxt';
 import { describeExchange } from 'cycle-engine/testing';
+import { venueClientOrderId } from '../../src/adapters/ccxt/venues';
 import { Decimal } from '../../src/decimal';
-import { BybitMock } from '../support/venues/bybit-mock';
+import { mockedBybit } from '../support/venues/bybit-fixture';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 
 const SYMBOL = 'ETH/USDT';
-function mockedBybit() {
-  const mock = new BybitMock();
-  server.resetHandlers(...mock.handlers());
-  const client = new ccxt.bybit({
-    apiKey: 'mock-key', secret: 'mock-secret', enableRateLimit: false,
-    fetchImplementation: (...args: Parameters<typeof fetch>) => globalThis.fetch(...args),
-    // Spot markets only; a unified account stated up front (else ccxt asks user/query-api first).
-    options: { fetchMarkets: { types: ['spot'] }, enableUnifiedAccount: true, enableUnifiedMargin: false },
-    has: { fetchCurrencies: false },
-  });
+function mockedBybitExchange() {
+  const { mock, client } = mockedBybit(server);
   return { mock, client, exchange: new CcxtExchange(client) };
 }
 
 describeExchange('CcxtExchange (bybit, mocked with msw)', () => {
-  const { mock, exchange } = mockedBybit();
+  const { mock, exchange } = mockedBybitExchange();
   return {
     exchange,
     symbol: SYMBOL,
     setPrice: (price) => void mock.prices.set('ETHUSDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
+    fillResting: (_symbol, clientOrderId, ratio) => mock.fillResting(venueClientOrderId(CCXT_VENUE_PROFILES.bybit!, clientOrderId), ratio),
   };
 });
 
 describe('CcxtExchange over mocked Bybit', () => {
   it('buys by quote (qty in quote: marketUnit quoteCoin, the default) with orderLinkId, then reads the exact fill from order history', async () => {
-    const { mock, exchange } = mockedBybit();
+    const { mock, exchange } = mockedBybitExchange();
     const fill = await exchange.placeMarketOrder({ symbol: SYMBOL, side: 'buy', quoteAmount: '20', clientOrderId: 'ce-s-0123456789abcdefghij' });
     expect(mock.requests[0]?.params).toMatchObject({ category: 'spot', symbol: 'ETHUSDT', side: 'Buy', orderType: 'Market', qty: '20', orderLinkId: 'ce-s-0123456789abcdefghij' });
     expect(mock.requests[0]?.params.marketUnit ?? 'quoteCoin').toBe('quoteCoin'); // Bybit's default for a spot market buy
@@ -51,7 +44,7 @@ describe('CcxtExchange over mocked Bybit', () => {
   });
 
   it('an order that executed but answered HTTP 502 → OrderOutcomeUnknownError, then found by orderLinkId', async () => {
-    const { mock, exchange } = mockedBybit();
+    const { mock, exchange } = mockedBybitExchange();
     mock.inject('executed-then-502');
     await expect(exchange.placeMarketOrder({ symbol: SYMBOL, side: 'buy', quoteAmount: '20', clientOrderId: 'ce-s-502' })).rejects.toBeInstanceOf(OrderOutcomeUnknownError);
     expect(await exchange.findOrder({ symbol: SYMBOL, clientOrderId: 'ce-s-502', since: Date.now() - 1000 })).toMatchObject({ status: 'filled', clientOrderId: 'ce-s-502' });

@@ -2,46 +2,40 @@
  * CcxtExchange over a real ccxt.okx and a mocked OKX (msw): the conformance suite, client order
  * ids sent as dash-less clOrdId, look-ups by clOrdId, fills from accFillSz × avgPx, classification.
  */
-import ccxt from 'ccxt';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderOutcomeUnknownError } from 'cycle-engine';
-import { CcxtExchange } from 'cycle-engine/ccxt';
+import { CCXT_VENUE_PROFILES, CcxtExchange } from 'cycle-engine/ccxt';
 import { describeExchange } from 'cycle-engine/testing';
+import { venueClientOrderId } from '../../src/adapters/ccxt/venues';
 import { Decimal } from '../../src/decimal';
-import { OkxMock } from '../support/venues/okx-mock';
+import { mockedOkx } from '../support/venues/okx-fixture';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 
 const SYMBOL = 'ETH/USDT';
-function mockedOkx() {
-  const mock = new OkxMock();
-  server.resetHandlers(...mock.handlers());
-  const client = new ccxt.okx({
-    apiKey: 'mock-key', secret: 'mock-secret', password: 'mock-passphrase', enableRateLimit: false,
-    fetchImplementation: (...args: Parameters<typeof fetch>) => globalThis.fetch(...args),
-    options: { fetchMarkets: { types: ['spot'] } },
-    has: { fetchCurrencies: false }, // no private asset/currencies call on loadMarkets
-  });
+function mockedOkxExchange() {
+  const { mock, client } = mockedOkx(server);
   return { mock, client, exchange: new CcxtExchange(client) };
 }
 
 describeExchange('CcxtExchange (okx, mocked with msw)', () => {
-  const { mock, exchange } = mockedOkx();
+  const { mock, exchange } = mockedOkxExchange();
   return {
     exchange,
     symbol: SYMBOL,
     setPrice: (price) => void mock.prices.set('ETH-USDT', new Decimal(price)),
     injectReject: () => mock.inject('insufficient-balance'),
     injectInsufficientFunds: () => mock.inject('insufficient-balance'),
+    fillResting: (_symbol, clientOrderId, ratio) => mock.fillResting(venueClientOrderId(CCXT_VENUE_PROFILES.okx!, clientOrderId), ratio),
   };
 }, { quoteAmount: '20' }); // OKX has no minimum notional in ccxt, but a minimum size (minSz 0.0001 ETH)
 
 describe('CcxtExchange over mocked OKX', () => {
   it('sends the engine id without dashes as clOrdId, buys with tgtCcy=quote_ccy, and reads the fill by clOrdId', async () => {
-    const { mock, exchange } = mockedOkx();
+    const { mock, exchange } = mockedOkxExchange();
     const fill = await exchange.placeMarketOrder({ symbol: SYMBOL, side: 'buy', quoteAmount: '20', clientOrderId: 'ce-s-0123456789abcdefghij' });
     expect(mock.requests[0]?.params).toMatchObject({ instId: 'ETH-USDT', side: 'buy', ordType: 'market', tgtCcy: 'quote_ccy', sz: '20', clOrdId: 'ces0123456789abcdefghij' });
     expect(mock.requests[1]).toMatchObject({ method: 'GET', params: { clOrdId: 'ces0123456789abcdefghij' } });
@@ -50,7 +44,7 @@ describe('CcxtExchange over mocked OKX', () => {
   });
 
   it('an order that executed but answered HTTP 500 → OrderOutcomeUnknownError, then found by clOrdId', async () => {
-    const { mock, exchange } = mockedOkx();
+    const { mock, exchange } = mockedOkxExchange();
     mock.inject('executed-then-500');
     await expect(exchange.placeMarketOrder({ symbol: SYMBOL, side: 'buy', quoteAmount: '20', clientOrderId: 'ce-s-500' })).rejects.toBeInstanceOf(OrderOutcomeUnknownError);
     expect(await exchange.findOrder({ symbol: SYMBOL, clientOrderId: 'ce-s-500', since: Date.now() - 1000 })).toMatchObject({ status: 'filled', clientOrderId: 'ce-s-500' });

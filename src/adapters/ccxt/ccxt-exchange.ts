@@ -5,9 +5,12 @@
 import { Decimal, parseDecimal, str } from '../../decimal';
 import { checkKnownOptions } from '../../options-check';
 import { CycleEngineError, InvalidOptionsError, OrderOutcomeUnknownError, OrderRejectedError, isOrderOutcomeUnknownError, isOrderRejectedError } from '../../errors';
-import type { Balances, Exchange, FindOrderQuery, MarketOrderRequest, MarketRules, OpenOrder, OrderFee, OrderFill, OrderSide } from '../../ports/exchange';
+import type { Balances, CancelOrderQuery, Exchange, FindOrderQuery, LimitOrderRequest, MarketOrderRequest, MarketRules, OpenOrder, OrderFee, OrderFill, OrderSide, OrderState } from '../../ports/exchange';
 import { classifyCcxtError, errorClassNames, toOrderError } from './classify';
-import { orderFee, toPortOrder, tradesFee } from './fills';
+import { executed, orderFee, toPortOrder, tradesFee } from './fills';
+import { cancelByClientIdParams, isCancelNotFound } from './cancel';
+import { limitOrderAmounts } from './limit-request';
+import { feeList, orderFeeParts, orderStatusOf, toOrderState, tradesFeeParts } from './order-state';
 import { freeBalances } from './balances';
 import { marketRules } from './markets';
 import { ExpTimeHeader, checkReceiveWindow, receiveWindowParams } from './receive-window';
@@ -41,8 +44,9 @@ export interface CcxtExchangeOptions {
 
 /**
  * The {@link Exchange} port over any ccxt exchange object: MARKET buys by quote amount
- * (`createMarketBuyOrderWithCost`), sells by base amount, look-ups by client order id, and venue
- * errors classified by `CCXT_ERROR_CLASSIFICATION`.
+ * (`createMarketBuyOrderWithCost`), sells by base amount, LIMIT orders good till cancelled and
+ * cancels by client order id (answered as {@link OrderState}s with cumulative fills and fees),
+ * look-ups by client order id, and venue errors classified by `CCXT_ERROR_CLASSIFICATION`.
  *
  * Every error a method throws is redacted first (issue 14): request signatures, auth headers and
  * the instance's own `apiKey`/`secret`/`password` become `[redacted]` in its message and stack, a
@@ -209,7 +213,9 @@ export class CcxtExchange implements Exchange {
       if (result === null && (order.status === 'canceled' || order.status === 'expired' || order.status === 'rejected')) {
         throw new OrderRejectedError(`${this.id}: ${clientOrderId} ended ${order.status} with nothing executed`, { reason: order.status.toUpperCase(), clientOrderId });
       }
-      result = await this.#findOrder({ symbol, clientOrderId, since: Date.now() - 60_000 }).catch(() => undefined);
+      result = await this.#lookup(symbol, clientOrderId, Date.now() - 120_000)
+        .then((found) => (found === undefined ? null : this.#toPort(found, { clientOrderId, symbol, side: sideOf(found) }, rules.base)))
+        .catch(() => undefined);
     }
     if (result && result.status !== 'open') return result;
     throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was sent but is not (yet) reported filled`, { clientOrderId });
@@ -273,35 +279,161 @@ export class CcxtExchange implements Exchange {
   }
 
   /**
-   * Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by scanning).
+   * Finds an order by client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit/Kraken by
+   * scanning). A LIMIT order is answered as an {@link OrderState} (cumulative fills and fees, from
+   * the venue's raw strings; `feePending` while its trades are not listed yet); a MARKET order as
+   * before, an {@link OrderFill} or {@link OpenOrder}.
    * @throws `CycleEngineError` (redacted) when the venue cannot be asked
    */
-  findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+  findOrder(query: FindOrderQuery): Promise<OrderState | OrderFill | OpenOrder | null> {
     return this.#guard('findOrder', () => this.#findOrder(query));
   }
 
-  async #findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
+  async #findOrder(query: FindOrderQuery): Promise<OrderState | OrderFill | OpenOrder | null> {
     const { symbol, clientOrderId } = query;
-    const venueId = venueClientOrderId(this.#profile, clientOrderId);
     const market = await this.#market(symbol);
-    let order: CcxtOrderLike | undefined;
-    if (this.#profile.lookup === 'fetchOrder') {
-      try {
-        order = await this.#ccxt.fetchOrder(undefined, symbol, { clientOrderId: venueId });
-      } catch (error) {
-        if (errorClassNames(error).has('OrderNotFound') || classifyCcxtError(error, this.#ccxt.id).reason === 'ORDER_NOT_FOUND') return null;
-        throw error;
-      }
-    } else {
-      order = await this.#scan(symbol, Math.max(0, query.since - 60_000), venueId);
-    }
+    const order = await this.#lookup(symbol, clientOrderId, Math.max(0, query.since - 60_000));
     if (order === undefined) return null;
-    const side = String(order.side ?? '').toLowerCase() === 'sell' ? 'sell' : 'buy';
-    return this.#toPort(order, { clientOrderId, symbol, side }, market.base);
+    const ids = { clientOrderId, symbol, side: sideOf(order) };
+    if (order.type === 'limit') return this.#toState(order, { ...ids, type: 'limit' });
+    return this.#toPort(order, ids, market.base);
+  }
+
+  /** The venue's order with this client order id, or undefined when it does not know it. */
+  async #lookup(symbol: string, clientOrderId: string, since: number | undefined): Promise<CcxtOrderLike | undefined> {
+    const venueId = venueClientOrderId(this.#profile, clientOrderId);
+    if (this.#profile.lookup === 'scan') return this.#scan(symbol, since, venueId);
+    try {
+      return await this.#ccxt.fetchOrder(undefined, symbol, { clientOrderId: venueId });
+    } catch (error) {
+      if (errorClassNames(error).has('OrderNotFound') || classifyCcxtError(error, this.#ccxt.id).reason === 'ORDER_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /** An order's {@link OrderState}; its fees from the reply, else from its trades (pending while they do not cover what executed). */
+  async #toState(order: CcxtOrderLike, ids: { clientOrderId: string; symbol: string; side: OrderSide; type: 'market' | 'limit' }): Promise<OrderState> {
+    const { base } = executed(order);
+    let fees: OrderFee[] | 'pending' = [];
+    if (!base.isZero()) {
+      const own = orderFeeParts(order);
+      if (own !== undefined) {
+        fees = feeList(own);
+      } else {
+        const trades = order.id !== undefined && this.#ccxt.has.fetchOrderTrades ? await this.#ccxt.fetchOrderTrades(order.id, ids.symbol) : [];
+        const { parts, complete } = tradesFeeParts(trades, base);
+        fees = complete ? feeList(parts) : 'pending';
+      }
+    }
+    return toOrderState(order, ids, fees);
+  }
+
+  /**
+   * Places a LIMIT order, good till cancelled, with the request's client order id; amount and
+   * price go through ccxt's `amountToPrecision` / `priceToPrecision`. Resolves with its state:
+   * `open` (possibly partly filled) or `filled` when it crossed at once. A venue that acknowledges
+   * with ids only (OKX, Bybit) is asked for the order; if the venue cannot show it yet, the
+   * acknowledgement is answered as `open` with nothing executed (an earlier state of the order,
+   * which later look-ups supersede).
+   * @throws `OrderRejectedError` when the venue refused it (or it is invalid before sending);
+   * `OrderOutcomeUnknownError` when it may have landed (both redacted)
+   */
+  placeLimitOrder(request: LimitOrderRequest): Promise<OrderState> {
+    return this.#guard('placeLimitOrder', () => this.#placeLimitOrder(request));
+  }
+
+  async #placeLimitOrder(request: LimitOrderRequest): Promise<OrderState> {
+    const { symbol, side, clientOrderId } = request;
+    let market: CcxtMarketLike;
+    try {
+      market = await this.#market(symbol);
+    } catch (error) {
+      if (isOrderRejectedError(error)) throw error;
+      throw new OrderRejectedError(`${this.id}: markets unavailable, ${clientOrderId} not sent: ${String(error)}`, { reason: 'MARKETS_UNAVAILABLE', clientOrderId, cause: error });
+    }
+    const { amount, price } = limitOrderAmounts(this.#ccxt, market, request);
+    const params = { ...receiveWindowParams(this.#ccxt.id, this.#receiveWindowMs, Date.now()), timeInForce: 'GTC', ...this.#orderParams, clientOrderId: venueClientOrderId(this.#profile, clientOrderId) };
+    let order: CcxtOrderLike;
+    try {
+      const send = this.#expTime.around(() => this.#ccxt.createOrder(symbol, 'limit', side, amount.toNumber(), price.toNumber(), params));
+      order = await abortable(send, request.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for ${clientOrderId}`, { clientOrderId }));
+    } catch (error) {
+      if (isOrderRejectedError(error) || isOrderOutcomeUnknownError(error)) throw error;
+      throw toOrderError(error, this.#ccxt.id, clientOrderId);
+    }
+    const ids = { clientOrderId, symbol, side, type: 'limit' as const };
+    const status = orderStatusOf(order);
+    if (status === 'rejected') throw new OrderRejectedError(`${this.id}: ${clientOrderId} was rejected by the venue`, { reason: 'REJECTED', clientOrderId });
+    if (status !== undefined) {
+      const state = await this.#toState(order, ids).catch(() => undefined);
+      if (state !== undefined) return state;
+    }
+    // An acknowledgement with ids only (or a reply that could not be read): the order landed; read it.
+    const found = await this.#lookup(symbol, clientOrderId, Date.now() - 60_000).catch(() => undefined);
+    if (found !== undefined && orderStatusOf(found) !== undefined) {
+      const state = await this.#toState(found, ids).catch(() => undefined);
+      if (state !== undefined) return state;
+    }
+    // Not readable yet: an acknowledgement says the order rests with nothing executed, an earlier
+    // state that later look-ups supersede. A reply that said more than that is not answered as less.
+    if ((status === undefined || (status === 'open' && executed(order).base.isZero())) && order.id !== undefined && order.id !== '') {
+      return {
+        orderId: String(order.id), clientOrderId, symbol, side, type: 'limit', status: 'open', price: str(price), amountBase: str(amount),
+        filledBase: '0', costQuote: '0', avgPrice: null, fees: [], timestamp: order.timestamp ?? Date.now(),
+      };
+    }
+    throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} landed but its state could not be read; look it up`, { clientOrderId });
+  }
+
+  /**
+   * Cancels an order by its client order id (Binance `origClientOrderId`, OKX `clOrdId`, Bybit
+   * `orderLinkId`, Kraken `cl_ord_id`) and resolves with its final state, fills and fees
+   * included: from the cancel's reply where it carries the executed amounts (Binance; its fees
+   * from the order's trades), else from a look-up (OKX, Bybit, Kraken). A venue that answers
+   * "unknown order" (Binance -2011, OKX 51400/51401/51402/51603, Bybit 110001/170213) is asked for
+   * the order: an order that had already ended resolves with that state, one it does not know at
+   * all with null.
+   * @throws `OrderOutcomeUnknownError` when the cancel may or may not have landed, or landed but
+   * the order could not be read afterwards; `OrderRejectedError` when the venue refused the cancel
+   * request itself (the order is untouched); both redacted
+   */
+  cancelOrder(query: CancelOrderQuery): Promise<OrderState | null> {
+    return this.#guard('cancelOrder', () => this.#cancelOrder(query));
+  }
+
+  async #cancelOrder(query: CancelOrderQuery): Promise<OrderState | null> {
+    const { symbol, clientOrderId } = query;
+    await this.#market(symbol);
+    const params = cancelByClientIdParams(this.#ccxt.id, venueClientOrderId(this.#profile, clientOrderId));
+    if (typeof this.#ccxt.cancelOrder !== 'function') throw new CycleEngineError(`ccxt ${this.#ccxt.id} has no cancelOrder`);
+    let reply: CcxtOrderLike | undefined;
+    try {
+      const send = this.#ccxt.cancelOrder(undefined, symbol, params);
+      reply = await abortable(send, query.signal, () => new OrderOutcomeUnknownError(`${this.id}: stopped waiting for the cancel of ${clientOrderId}`, { clientOrderId }));
+    } catch (error) {
+      if (isOrderOutcomeUnknownError(error)) throw error;
+      if (!isCancelNotFound(error)) throw toOrderError(error, this.#ccxt.id, clientOrderId);
+    }
+    // Binance's DELETE reply carries the status and executed amounts; the others name the order only.
+    if (reply !== undefined && orderStatusOf(reply) !== undefined && executedKnown(reply)) {
+      return this.#toState(reply, { clientOrderId, symbol, side: sideOf(reply), type: reply.type === 'market' ? 'market' : 'limit' });
+    }
+    let found: CcxtOrderLike | undefined;
+    try {
+      found = await this.#lookup(symbol, clientOrderId, undefined);
+    } catch (error) {
+      if (reply === undefined) throw error;
+      throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was cancelled but could not be read: ${String(error)}`, { clientOrderId, cause: error });
+    }
+    if (found === undefined) {
+      if (reply === undefined) return null;
+      throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was cancelled but is not found yet`, { clientOrderId });
+    }
+    return this.#toState(found, { clientOrderId, symbol, side: sideOf(found), type: found.type === 'market' ? 'market' : 'limit' });
   }
 
   /** Open, then closed and cancelled orders since `since`, searched for a client order id. */
-  async #scan(symbol: string, since: number, venueId: string): Promise<CcxtOrderLike | undefined> {
+  async #scan(symbol: string, since: number | undefined, venueId: string): Promise<CcxtOrderLike | undefined> {
     const c = this.#ccxt;
     const pick = (orders: CcxtOrderLike[]) => orders.find((o) => o.clientOrderId === venueId);
     const found = pick(await c.fetchOpenOrders(symbol, since));
@@ -311,6 +443,17 @@ export class CcxtExchange implements Exchange {
     if (closed || !c.has.fetchCanceledOrders || !c.fetchCanceledOrders) return closed;
     return pick(await c.fetchCanceledOrders(symbol, since));
   }
+}
+
+/** The side of a ccxt order (`buy` unless it says `sell`). */
+function sideOf(order: CcxtOrderLike): OrderSide {
+  return String(order.side ?? '').toLowerCase() === 'sell' ? 'sell' : 'buy';
+}
+
+/** Whether a reply carries the executed amount as a raw string (Binance `executedQty`, …). */
+function executedKnown(order: CcxtOrderLike): boolean {
+  const info = order.info as Record<string, unknown> | null;
+  return ['executedQty', 'accFillSz', 'cumExecQty', 'vol_exec'].some((k) => typeof info?.[k] === 'string' && info[k] !== '');
 }
 
 /** Fields of a ccxt exchange that hold credentials. */

@@ -29,9 +29,9 @@ function stepOf(precision: number | undefined, mode: number | undefined): Decima
 
 /**
  * The rules of a ccxt market. Binance's raw filters are preferred (exact strings); otherwise
- * ccxt's `precision` (by `precisionMode`) and `limits`. `takerFeeRate` is ccxt's `market.taker`
- * (the account's real rate may be lower: VIP tiers, BNB discounts), used only to estimate a fee the
- * venue never reported.
+ * ccxt's `precision` (by `precisionMode`) and `limits`. `takerFeeRate` / `makerFeeRate` are
+ * ccxt's `market.taker` / `market.maker` (the account's real rates may be lower: VIP tiers, BNB
+ * discounts), used only to estimate a fee the venue never reported.
  * @throws {@link InvalidExchangeResponseError} when the market has no amount step or price tick
  * @internal
  */
@@ -50,7 +50,8 @@ export function marketRules(market: CcxtMarketLike, precisionMode: number | unde
     binanceFilter(market.info, 'MIN_NOTIONAL', 'minNotional') ??
     (typeof minCost === 'number' && minCost > 0 ? new Decimal(String(minCost)) : new Decimal(0));
   const rules = { symbol: market.symbol, base: market.base, quote: market.quote, amountStep: str(amountStep), priceTick: str(priceTick), minNotional: str(minNotional) };
-  // ccxt's taker rate (a float such as 0.001), through its shortest decimal form.
-  const taker = market.taker;
-  return typeof taker === 'number' && Number.isFinite(taker) && taker >= 0 && taker < 1 ? { ...rules, takerFeeRate: str(new Decimal(String(taker))) } : rules;
+  // ccxt's taker and maker rates (floats such as 0.001), through their shortest decimal form.
+  const rate = (r: number | undefined) => (typeof r === 'number' && Number.isFinite(r) && r >= 0 && r < 1 ? str(new Decimal(String(r))) : undefined);
+  const [taker, maker] = [rate(market.taker), rate(market.maker)];
+  return { ...rules, ...(taker !== undefined ? { takerFeeRate: taker } : {}), ...(maker !== undefined ? { makerFeeRate: maker } : {}) };
 }

@@ -25,6 +25,8 @@ export interface CcxtMarketLike {
   };
   /** Taker fee rate, a fraction (e.g. 0.001), as ccxt knows it. */
   taker?: number | undefined;
+  /** Maker fee rate, a fraction, as ccxt knows it. */
+  maker?: number | undefined;
   /** The venue's raw market (Binance: its `exchangeInfo` symbol, with `filters`). */
   info: any;
 }
@@ -51,6 +53,8 @@ export interface CcxtOrderLike {
   side?: string | undefined;
   /** Client order id, as the venue echoes it. */
   clientOrderId?: string | undefined;
+  /** Order type, e.g. `market` or `limit`. */
+  type?: string | undefined;
   /** `open`, `closed`, `canceled`, `expired` or `rejected`. */
   status?: string | undefined;
   /** Creation time, Unix ms. */
@@ -115,12 +119,16 @@ export interface CcxtExchangeLike {
   loadMarkets(reload?: boolean): Promise<Record<string, any>>;
   /** Truncates an amount to the market's amount precision. */
   amountToPrecision(symbol: string, amount: any): any;
+  /** Rounds a price to the market's price precision (used for LIMIT orders when present). */
+  priceToPrecision?(symbol: string, price: any): any;
   /** Places an order. */
   createOrder(symbol: string, type: any, side: any, amount: number, price?: number, params?: any): Promise<CcxtOrderLike>;
   /** Places a MARKET buy spending `cost` quote. */
   createMarketBuyOrderWithCost(symbol: string, cost: number, params?: any): Promise<CcxtOrderLike>;
   /** Fetches one order (by id, or by client order id in `params`). */
   fetchOrder(id: any, symbol?: string, params?: any): Promise<CcxtOrderLike>;
+  /** Cancels an order (by id, or by client order id in `params`); needed for `cancelOrder`. */
+  cancelOrder?(id: any, symbol?: string, params?: any): Promise<CcxtOrderLike>;
   /** Fetches open orders. */
   fetchOpenOrders(symbol?: string, since?: number, limit?: number, params?: any): Promise<CcxtOrderLike[]>;
   /** Fetches closed orders. */

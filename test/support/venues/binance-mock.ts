@@ -1,8 +1,9 @@
 /**
  * A stateful mock of Binance spot's REST API for msw, answering in Binance's documented formats
  * (https://developers.binance.com/docs/binance-spot-api-docs/rest-api): exchangeInfo, ticker/24hr,
- * ticker/price, POST/GET /api/v3/order (FULL responses with fills), myTrades, and its error bodies.
- * Signatures are not checked; the API-key header is.
+ * ticker/price, POST/GET/DELETE /api/v3/order (FULL responses with fills; MARKET and LIMIT GTC
+ * orders, a LIMIT resting until it crosses or {@link BinanceMock.fillResting} fills it), myTrades
+ * (one trade per fill), and its error bodies. Signatures are not checked; the API-key header is.
  */
 import { HttpResponse, delay, http, type HttpHandler } from 'msw';
 import { Decimal } from '../../../src/decimal';
@@ -18,11 +19,16 @@ export type BinanceFault =
   | 'duplicate-reply' // executes, then answers -2010 "Duplicate order sent." (a retried request's reply)
   | 'thin-book'; // a MARKET order on a thin book: 40% executes, the rest expires (status EXPIRED)
 
+/** One trade (fill) of an order, as myTrades lists it. */
+export interface BinanceMockTrade { id: number; price: string; qty: string; quoteQty: string; commission: string; commissionAsset: string; time: number; isMaker: boolean }
+
 /** One order the mock received. */
 export interface BinanceMockOrder {
   symbol: string; orderId: number; clientOrderId: string; side: 'BUY' | 'SELL';
-  status: 'FILLED' | 'EXPIRED' | 'REJECTED'; executedQty: string; cummulativeQuoteQty: string; price: string;
+  status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED'; executedQty: string; cummulativeQuoteQty: string; price: string;
   commission: string; commissionAsset: string; time: number; tradeId: number;
+  /** LIMIT orders: the type, limit price, ordered amount, trades and last change. */
+  type?: 'MARKET' | 'LIMIT'; limitPrice?: string; origQty?: string; trades?: BinanceMockTrade[]; updateTime?: number;
 }
 
 const f8 = (d: Decimal) => d.toFixed(8);
@@ -64,6 +70,11 @@ export class BinanceMock {
   readonly balances = new Map<string, string>([['ETH', '0.12345678'], ['USDT', '1000.00000000'], ['BNB', '0.00000000']]);
   /** False: myTrades lists nothing yet (the order's fee is not known yet). */
   listTrades = true;
+  /**
+   * True: GET /api/v3/order answers -2013 for an order cancelled with nothing executed, as Binance
+   * does once it has archived such an order (it keeps cancelled orders with fills).
+   */
+  archiveCancelledWithoutFills = false;
   readonly #faults: BinanceFault[] = [];
   #nextId = 1000;
 
@@ -91,6 +102,7 @@ export class BinanceMock {
       }))),
       http.post(api('order'), async ({ request }) => this.#place(await this.#params(request, 'POST'))),
       http.get(api('order'), async ({ request }) => this.#get(await this.#params(request, 'GET'))),
+      http.delete(api('order'), async ({ request }) => this.#cancel(await this.#params(request, 'DELETE'))),
       http.get(api('account'), async ({ request }) => {
         await this.#params(request, 'GET');
         return HttpResponse.json({
@@ -102,9 +114,10 @@ export class BinanceMock {
       http.get(api('myTrades'), async ({ request }) => {
         const p = await this.#params(request, 'GET');
         const o = this.listTrades ? this.orders.find((x) => String(x.orderId) === p.orderId && x.status !== 'REJECTED') : undefined;
-        return HttpResponse.json(o ? [{ symbol: o.symbol, id: o.tradeId, orderId: o.orderId, orderListId: -1, price: o.price, qty: o.executedQty,
-          quoteQty: o.cummulativeQuoteQty, commission: o.commission, commissionAsset: o.commissionAsset, time: o.time, isBuyer: o.side === 'BUY',
-          isMaker: false, isBestMatch: true }] : []);
+        const trades = o?.trades ?? (o ? [{ id: o.tradeId, price: o.price, qty: o.executedQty, quoteQty: o.cummulativeQuoteQty, commission: o.commission, commissionAsset: o.commissionAsset, time: o.time, isMaker: false }] : []);
+        return HttpResponse.json(trades.map((t) => ({ symbol: o!.symbol, id: t.id, orderId: o!.orderId, orderListId: -1, price: t.price, qty: t.qty,
+          quoteQty: t.quoteQty, commission: t.commission, commissionAsset: t.commissionAsset, time: t.time, isBuyer: o!.side === 'BUY',
+          isMaker: t.isMaker, isBestMatch: true })));
       }),
     ];
   }
@@ -132,6 +145,7 @@ export class BinanceMock {
     if (!p.signature || !p.timestamp) return error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
     const pair = PAIRS[p.symbol ?? ''];
     if (!pair) return error(400, -1121, 'Invalid symbol.');
+    if (p.type === 'LIMIT') return this.#placeLimit(p, fault);
     if (p.type !== 'MARKET') return error(400, -1116, 'Invalid orderType.');
     const clientOrderId = p.newClientOrderId ?? `x-${this.#nextId}`;
     const reject = () => this.orders.push({ symbol: p.symbol!, orderId: this.#nextId++, clientOrderId, side: p.side as 'BUY', status: 'REJECTED', executedQty: '0', cummulativeQuoteQty: '0', price: '0', commission: '0', commissionAsset: pair.base, time: Date.now(), tradeId: 0 });
@@ -174,15 +188,96 @@ export class BinanceMock {
     });
   }
 
-  #get(p: Record<string, string>) {
-    const o = this.orders.find((x) => x.symbol === p.symbol && x.status !== 'REJECTED' &&
+  #find(p: Record<string, string>): BinanceMockOrder | undefined {
+    return this.orders.find((x) => x.symbol === p.symbol && x.status !== 'REJECTED' &&
       (p.origClientOrderId !== undefined ? x.clientOrderId === p.origClientOrderId : String(x.orderId) === p.orderId));
+  }
+
+  #get(p: Record<string, string>) {
+    const o = this.#find(p);
     if (!o) return error(400, -2013, 'Order does not exist.');
+    if (this.archiveCancelledWithoutFills && o.status === 'CANCELED' && new Decimal(o.executedQty).isZero()) return error(400, -2013, 'Order does not exist.');
+    if (o.type === 'LIMIT') return HttpResponse.json({ ...this.#limitShape(o), stopPrice: '0.00000000', icebergQty: '0.00000000', time: o.time, updateTime: o.updateTime, isWorking: true, workingTime: o.time, origQuoteOrderQty: '0.00000000' });
     return HttpResponse.json({
       symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, price: '0.00000000', origQty: o.executedQty,
       executedQty: o.executedQty, cummulativeQuoteQty: o.cummulativeQuoteQty, status: o.status, timeInForce: 'GTC', type: 'MARKET',
       side: o.side, stopPrice: '0.00000000', icebergQty: '0.00000000', time: o.time, updateTime: o.time, isWorking: true,
       workingTime: o.time, origQuoteOrderQty: '0.00000000', selfTradePreventionMode: 'EXPIRE_MAKER',
+    });
+  }
+
+  /** The fields GET, DELETE and POST share for a LIMIT order. */
+  #limitShape(o: BinanceMockOrder) {
+    return {
+      symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, price: o.limitPrice!, origQty: o.origQty!,
+      executedQty: o.executedQty, cummulativeQuoteQty: o.cummulativeQuoteQty, status: o.status, timeInForce: 'GTC', type: 'LIMIT', side: o.side,
+      selfTradePreventionMode: 'EXPIRE_MAKER',
+    };
+  }
+
+  /** DELETE /api/v3/order: a live order becomes CANCELED (with what it executed); anything else is -2011, as Binance answers a filled order too. */
+  #cancel(p: Record<string, string>) {
+    if (!p.signature || !p.timestamp) return error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    const o = this.#find(p);
+    if (!o || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) return error(400, -2011, 'Unknown order sent.');
+    o.status = 'CANCELED';
+    o.updateTime = Date.now();
+    const { clientOrderId, ...shape } = this.#limitShape(o);
+    return HttpResponse.json({ ...shape, origClientOrderId: clientOrderId, clientOrderId: `cancel-${this.#nextId++}`, transactTime: o.updateTime });
+  }
+
+  /** Executes `qty` more of a LIMIT order at `price`, as one trade. */
+  #execute(o: BinanceMockOrder, qty: Decimal, price: Decimal, isMaker: boolean): BinanceMockTrade {
+    const quote = qty.mul(price);
+    const commission = o.side === 'BUY' ? qty.mul('0.001') : quote.mul('0.001');
+    const trade = { id: this.#nextId++, price: f8(price), qty: f8(qty), quoteQty: f8(quote), commission: f8(commission), commissionAsset: o.commissionAsset, time: Date.now(), isMaker };
+    o.trades!.push(trade);
+    o.executedQty = f8(new Decimal(o.executedQty).add(qty));
+    o.cummulativeQuoteQty = f8(new Decimal(o.cummulativeQuoteQty).add(quote));
+    o.status = new Decimal(o.executedQty).gte(o.origQty!) ? 'FILLED' : 'PARTIALLY_FILLED';
+    o.updateTime = trade.time;
+    return trade;
+  }
+
+  /**
+   * Fills a resting LIMIT order at its limit price (maker): `ratio` of its amount more (rounded down
+   * to the step), or all that is left when omitted.
+   */
+  fillResting(clientOrderId: string, ratio?: number): void {
+    const o = this.orders.find((x) => x.clientOrderId === clientOrderId && (x.status === 'NEW' || x.status === 'PARTIALLY_FILLED'));
+    if (!o) throw new Error(`no resting order ${clientOrderId}`);
+    const left = new Decimal(o.origQty!).sub(o.executedQty);
+    const step = new Decimal('0.0001');
+    const qty = ratio === undefined ? left : Decimal.min(left, new Decimal(o.origQty!).mul(ratio).div(step).floor().mul(step));
+    if (qty.gt(0)) this.#execute(o, qty, new Decimal(o.limitPrice!), true);
+  }
+
+  /** POST /api/v3/order type=LIMIT timeInForce=GTC: rests, or fills at once at the market price when it crosses. */
+  #placeLimit(p: Record<string, string>, fault: BinanceFault | undefined) {
+    const pair = PAIRS[p.symbol!]!;
+    if (p.timeInForce !== 'GTC') return error(400, -1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
+    const clientOrderId = p.newClientOrderId ?? `x-${this.#nextId}`;
+    const qty = new Decimal(p.quantity ?? '0');
+    const limit = new Decimal(p.price ?? '0');
+    if (fault === 'insufficient-balance') return error(400, -2010, 'Account has insufficient balance for requested action.');
+    if (fault === 'rate-limit') return error(429, -1003, 'Too many requests; current limit is 6000 request weight per 1 MINUTE.');
+    if (!qty.div('0.0001').isInteger() || qty.lte(0)) return error(400, -1013, 'Filter failure: LOT_SIZE');
+    if (!limit.div('0.01').isInteger() || limit.lte(0)) return error(400, -1013, 'Filter failure: PRICE_FILTER');
+    if (qty.mul(limit).lt(5)) return error(400, -1013, 'Filter failure: NOTIONAL');
+    if (this.orders.some((o) => o.clientOrderId === clientOrderId && o.status !== 'REJECTED')) return error(400, -2010, 'Duplicate order sent.');
+    const now = Date.now();
+    const order: BinanceMockOrder = {
+      symbol: p.symbol!, orderId: this.#nextId++, clientOrderId, side: p.side as 'BUY' | 'SELL', status: 'NEW', executedQty: f8(new Decimal(0)),
+      cummulativeQuoteQty: f8(new Decimal(0)), price: f8(limit), commission: '0', commissionAsset: p.side === 'BUY' ? pair.base : pair.quote, time: now, tradeId: 0,
+      type: 'LIMIT', limitPrice: f8(limit), origQty: f8(qty), trades: [], updateTime: now,
+    };
+    this.orders.push(order);
+    const market = this.prices.get(p.symbol!)!;
+    if (p.side === 'BUY' ? limit.gte(market) : limit.lte(market)) this.#execute(order, qty, market, false);
+    if (fault === 'backend-timeout') return error(408, -1007, 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.');
+    return HttpResponse.json({
+      ...this.#limitShape(order), transactTime: now, workingTime: now,
+      fills: order.trades!.map((t) => ({ price: t.price, qty: t.qty, commission: t.commission, commissionAsset: t.commissionAsset, tradeId: t.id })),
     });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * A stateful mock of Bybit v5's REST API (spot) for msw, in Bybit's documented formats
  * (https://bybit-exchange.github.io/docs/v5/intro): market/instruments-info, market/tickers,
- * POST order/create (ids only), order/realtime, order/history, execution/list, and its `retCode` errors.
+ * POST order/create (ids only; MARKET, and LIMIT GTC orders resting until they cross or
+ * {@link BybitMock.fillResting} fills them), POST order/cancel by orderLinkId (ids only),
+ * order/realtime, order/history, execution/list (one execution per fill), and its `retCode` errors.
  */
 import { HttpResponse, http, type HttpHandler } from 'msw';
 import { Decimal } from '../../../src/decimal';
@@ -9,7 +11,12 @@ import { Decimal } from '../../../src/decimal';
 /** A fault the next POST order/create meets. */
 export type BybitFault = 'insufficient-balance' | 'executed-then-502';
 
-interface BybitOrder { symbol: string; orderId: string; orderLinkId: string; side: 'Buy' | 'Sell'; qty: string; marketUnit: string; cumExecQty: string; cumExecValue: string; cumExecFee: string; avgPrice: string; status: string; ts: number }
+interface BybitExec { execId: string; execQty: string; execValue: string; execPrice: string; execFee: string; execTime: number; isMaker: boolean }
+interface BybitOrder {
+  symbol: string; orderId: string; orderLinkId: string; side: 'Buy' | 'Sell'; qty: string; marketUnit: string; cumExecQty: string; cumExecValue: string; cumExecFee: string; avgPrice: string; status: string; ts: number;
+  /** LIMIT orders: limit price, executions and last change. */
+  orderType?: 'Market' | 'Limit'; price?: string; execs?: BybitExec[]; updated?: number;
+}
 
 const ok = (result: unknown) => HttpResponse.json({ retCode: 0, retMsg: 'OK', result, retExtInfo: {}, time: Date.now() });
 const fail = (retCode: number, retMsg: string) => HttpResponse.json({ retCode, retMsg, result: {}, retExtInfo: {}, time: Date.now() });
@@ -55,10 +62,16 @@ export class BybitMock {
         this.requests.push({ method: 'POST', path: '/v5/order/create', params: body });
         return this.#place(body);
       }),
+      http.post(api('order/cancel'), async ({ request }) => {
+        const body = (await request.json()) as Record<string, string>;
+        this.requests.push({ method: 'POST', path: '/v5/order/cancel', params: body });
+        return this.#cancel(body);
+      }),
       http.get(api('execution/list'), ({ request }) => {
         const params = Object.fromEntries(new URL(request.url).searchParams);
         this.requests.push({ method: 'GET', path: '/v5/execution/list', params });
         const o = this.orders.find((x) => x.orderId === params.orderId);
+        if (o?.execs) return ok({ category: 'spot', nextPageCursor: '', list: o.execs.map((e) => this.#execRow(o, e)) });
         return ok({ category: 'spot', nextPageCursor: '', list: o ? [{
           symbol: o.symbol, orderId: o.orderId, orderLinkId: o.orderLinkId, side: o.side, orderPrice: '0', orderQty: o.qty, leavesQty: '0',
           createType: 'CreateByUser', orderType: 'Market', stopOrderType: '', execFee: o.cumExecFee, execId: `${o.orderId}-1`, execPrice: o.avgPrice,
@@ -82,20 +95,84 @@ export class BybitMock {
     ];
   }
 
-  #row(o: BybitOrder) {
+  #execRow(o: BybitOrder, e: BybitExec) {
     return {
-      orderId: o.orderId, orderLinkId: o.orderLinkId, blockTradeId: '', symbol: o.symbol, price: '0', qty: o.qty, side: o.side, isLeverage: '0',
-      positionIdx: 0, orderStatus: o.status, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', avgPrice: o.avgPrice, leavesQty: '0', leavesValue: '0',
-      cumExecQty: o.cumExecQty, cumExecValue: o.cumExecValue, cumExecFee: o.cumExecFee, timeInForce: 'IOC', orderType: 'Market', stopOrderType: '',
+      symbol: o.symbol, orderId: o.orderId, orderLinkId: o.orderLinkId, side: o.side, orderPrice: o.price, orderQty: o.qty, leavesQty: '0',
+      createType: 'CreateByUser', orderType: 'Limit', stopOrderType: '', execFee: e.execFee, execId: e.execId, execPrice: e.execPrice,
+      execQty: e.execQty, execType: 'Trade', execValue: e.execValue, execTime: String(e.execTime), feeCurrency: o.side === 'Buy' ? 'ETH' : 'USDT',
+      isMaker: e.isMaker, feeRate: '0.001', tradeIv: '', markIv: '', markPrice: '', indexPrice: '', underlyingPrice: '', blockTradeId: '', closedSize: '', seq: 1,
+    };
+  }
+
+  /** Executes `qty` more of a LIMIT order at `price`, as one execution. */
+  #execute(o: BybitOrder, qty: Decimal, price: Decimal, isMaker: boolean): void {
+    const value = qty.mul(price);
+    const fee = (o.side === 'Buy' ? qty : value).mul('0.001');
+    const now = Date.now();
+    o.execs!.push({ execId: `${o.orderId}-${o.execs!.length + 1}`, execQty: qty.toFixed(), execValue: value.toFixed(), execPrice: price.toFixed(), execFee: fee.toFixed(), execTime: now, isMaker });
+    const filled = new Decimal(o.cumExecQty).add(qty);
+    const total = new Decimal(o.cumExecValue).add(value);
+    o.cumExecQty = filled.toFixed();
+    o.cumExecValue = total.toFixed();
+    o.cumExecFee = new Decimal(o.cumExecFee).add(fee).toFixed();
+    o.avgPrice = total.div(filled).toFixed();
+    o.status = filled.gte(o.qty) ? 'Filled' : 'PartiallyFilled';
+    o.updated = now;
+  }
+
+  /**
+   * Fills a resting LIMIT order at its limit price (maker): `ratio` of its qty more (rounded down to
+   * the base precision), or all that is left when omitted.
+   */
+  fillResting(orderLinkId: string, ratio?: number): void {
+    const o = this.orders.find((x) => x.orderLinkId === orderLinkId && (x.status === 'New' || x.status === 'PartiallyFilled'));
+    if (!o) throw new Error(`no resting order ${orderLinkId}`);
+    const step = new Decimal('0.00001');
+    const left = new Decimal(o.qty).sub(o.cumExecQty);
+    const qty = ratio === undefined ? left : Decimal.min(left, new Decimal(o.qty).mul(ratio).div(step).floor().mul(step));
+    if (qty.gt(0)) this.#execute(o, qty, new Decimal(o.price!), true);
+  }
+
+  /** POST order/cancel: a live order ends Cancelled, or PartiallyFilledCanceled after a partial fill; else 110001. */
+  #cancel(b: Record<string, string>) {
+    const o = this.orders.find((x) => x.symbol === b.symbol && (b.orderLinkId ? x.orderLinkId === b.orderLinkId : x.orderId === b.orderId));
+    if (!o || (o.status !== 'New' && o.status !== 'PartiallyFilled')) return fail(110001, 'Order does not exist.');
+    o.status = new Decimal(o.cumExecQty).isZero() ? 'Cancelled' : 'PartiallyFilledCanceled';
+    o.updated = Date.now();
+    return ok({ orderId: o.orderId, orderLinkId: o.orderLinkId });
+  }
+
+  #placeLimit(b: Record<string, string>) {
+    const qty = new Decimal(b.qty!);
+    const price = new Decimal(b.price!);
+    if (qty.mul(price).lt(5)) return fail(170140, 'Order value exceeded lower limit.');
+    const order: BybitOrder = {
+      symbol: b.symbol!, orderId: String(this.#nextId++), orderLinkId: b.orderLinkId ?? '', side: b.side as 'Buy', qty: qty.toFixed(), marketUnit: 'baseCoin',
+      cumExecQty: '0', cumExecValue: '0', cumExecFee: '0', avgPrice: '', status: 'New', ts: Date.now(), orderType: 'Limit', price: price.toFixed(), execs: [],
+    };
+    this.orders.push(order);
+    const market = this.prices.get(b.symbol!)!;
+    if (b.side === 'Buy' ? price.gte(market) : price.lte(market)) this.#execute(order, qty, market, false);
+    return ok({ orderId: order.orderId, orderLinkId: order.orderLinkId });
+  }
+
+  #row(o: BybitOrder) {
+    const limit = o.orderType === 'Limit';
+    return {
+      orderId: o.orderId, orderLinkId: o.orderLinkId, blockTradeId: '', symbol: o.symbol, price: o.price ?? '0', qty: o.qty, side: o.side, isLeverage: '0',
+      positionIdx: 0, orderStatus: o.status, cancelType: 'UNKNOWN', rejectReason: 'EC_NoError', avgPrice: o.avgPrice,
+      leavesQty: limit && (o.status === 'New' || o.status === 'PartiallyFilled') ? new Decimal(o.qty).sub(o.cumExecQty).toFixed() : '0', leavesValue: '0',
+      cumExecQty: o.cumExecQty, cumExecValue: o.cumExecValue, cumExecFee: o.cumExecFee, timeInForce: limit ? 'GTC' : 'IOC', orderType: limit ? 'Limit' : 'Market', stopOrderType: '',
       orderIv: '', marketUnit: o.marketUnit, triggerPrice: '0', takeProfit: '0', stopLoss: '0', tpTriggerBy: '', slTriggerBy: '', triggerDirection: 0,
       triggerBy: '', lastPriceOnCreated: '', reduceOnly: false, closeOnTrigger: false, smpType: 'None', smpGroup: 0, smpOrderId: '', tpslMode: '',
-      tpLimitPrice: '', slLimitPrice: '', placeType: '', createdTime: String(o.ts), updatedTime: String(o.ts),
+      tpLimitPrice: '', slLimitPrice: '', placeType: '', createdTime: String(o.ts), updatedTime: String(o.updated ?? o.ts),
     };
   }
 
   #place(b: Record<string, string>) {
     const fault = this.#faults.shift();
     if (fault === 'insufficient-balance') return fail(170131, 'Insufficient balance.');
+    if (b.orderType === 'Limit') return this.#placeLimit(b);
     const price = this.prices.get(b.symbol ?? '')!;
     const step = new Decimal('0.00001');
     const quote = b.side === 'Buy' && b.marketUnit !== 'baseCoin';

@@ -1,7 +1,9 @@
 /**
  * A stateful mock of OKX v5's REST API for msw, in OKX's documented formats
  * (https://www.okx.com/docs-v5/en/): public/instruments, market/tickers, POST trade/batch-orders
- * (which answers with ids only), GET trade/order by clOrdId, and its error envelopes (`code`, `sCode`).
+ * (which answers with ids only; MARKET, and LIMIT orders resting until they cross or
+ * {@link OkxMock.fillResting} fills them), GET trade/order by clOrdId, POST trade/cancel-order by
+ * clOrdId (ids only in its reply), and its error envelopes (`code`, `sCode`).
  */
 import { HttpResponse, http, type HttpHandler } from 'msw';
 import { Decimal } from '../../../src/decimal';
@@ -10,7 +12,11 @@ import { Decimal } from '../../../src/decimal';
 export type OkxFault = 'insufficient-balance' | 'executed-then-500';
 
 
-interface OkxOrder { instId: string; ordId: string; clOrdId: string; side: 'buy' | 'sell'; sz: string; tgtCcy: string; accFillSz: string; avgPx: string; fee: string; feeCcy: string; ts: number }
+interface OkxOrder {
+  instId: string; ordId: string; clOrdId: string; side: 'buy' | 'sell'; sz: string; tgtCcy: string; accFillSz: string; avgPx: string; fee: string; feeCcy: string; ts: number;
+  /** LIMIT orders: type, limit price, state and cumulative quote executed; MARKET orders are `filled`. */
+  ordType?: 'market' | 'limit'; px?: string; state?: 'live' | 'partially_filled' | 'filled' | 'canceled'; accFillValue?: string; uTime?: number;
+}
 
 const ok = (data: unknown[]) => HttpResponse.json({ code: '0', msg: '', data });
 
@@ -57,11 +63,17 @@ export class OkxMock {
           isoEq: '0', liab: '', upl: '', crossLiab: '', isoLiab: '', mgnRatio: '', interest: '', twap: '0', maxLoan: '', notionalLever: '', stgyEq: '0', isoUpl: '',
         })),
       }])),
+      http.post(api('trade/cancel-order'), async ({ request }) => {
+        const body = (await request.json()) as Record<string, string>;
+        this.requests.push({ method: 'POST', path: '/api/v5/trade/cancel-order', params: body });
+        return this.#cancel(body);
+      }),
       http.get(api('trade/order'), ({ request }) => {
         const params = Object.fromEntries(new URL(request.url).searchParams);
         this.requests.push({ method: 'GET', path: '/api/v5/trade/order', params });
         const o = this.orders.find((x) => x.instId === params.instId && (params.clOrdId ? x.clOrdId === params.clOrdId : x.ordId === params.ordId));
         if (!o) return HttpResponse.json({ code: '51603', msg: 'Order does not exist', data: [] });
+        if (o.ordType === 'limit') return ok([this.#limitRow(o)]);
         return ok([{
           accFillSz: o.accFillSz, algoClOrdId: '', algoId: '', avgPx: o.avgPx, cTime: String(o.ts), category: 'normal', ccy: '', clOrdId: o.clOrdId,
           fee: o.fee, feeCcy: o.feeCcy, fillPx: o.avgPx, fillSz: o.accFillSz, fillTime: String(o.ts), instId: o.instId, instType: 'SPOT', lever: '',
@@ -73,11 +85,73 @@ export class OkxMock {
     ];
   }
 
+  #limitRow(o: OkxOrder) {
+    return {
+      accFillSz: o.accFillSz, algoClOrdId: '', algoId: '', avgPx: o.avgPx, cTime: String(o.ts), category: 'normal', ccy: '', clOrdId: o.clOrdId,
+      fee: o.fee, feeCcy: o.feeCcy, fillPx: o.avgPx, fillSz: '', fillTime: '', instId: o.instId, instType: 'SPOT', lever: '', ordId: o.ordId,
+      ordType: 'limit', pnl: '0', posSide: '', px: o.px, rebate: '0', rebateCcy: o.feeCcy, reduceOnly: 'false', side: o.side, slOrdPx: '', slTriggerPx: '',
+      source: '', state: o.state, sz: o.sz, tag: '', tdMode: 'cash', tgtCcy: '', tpOrdPx: '', tpTriggerPx: '', tradeId: '', uTime: String(o.uTime ?? o.ts),
+    };
+  }
+
+  /** Executes `qty` more of a LIMIT order at `price`; fees accumulate as OKX reports them (negative). */
+  #execute(o: OkxOrder, qty: Decimal, price: Decimal): void {
+    const filled = new Decimal(o.accFillSz).add(qty);
+    const value = new Decimal(o.accFillValue ?? '0').add(qty.mul(price));
+    o.accFillSz = filled.toFixed();
+    o.accFillValue = value.toFixed();
+    o.avgPx = value.div(filled).toFixed();
+    o.fee = new Decimal(o.fee).sub((o.side === 'buy' ? qty : qty.mul(price)).mul('0.001')).toFixed();
+    o.state = filled.gte(o.sz) ? 'filled' : 'partially_filled';
+    o.uTime = Date.now();
+  }
+
+  /**
+   * Fills a resting LIMIT order at its limit price: `ratio` of its size more (rounded down to the
+   * lot), or all that is left when omitted.
+   */
+  fillResting(clOrdId: string, ratio?: number): void {
+    const o = this.orders.find((x) => x.clOrdId === clOrdId && (x.state === 'live' || x.state === 'partially_filled'));
+    if (!o) throw new Error(`no resting order ${clOrdId}`);
+    const lot = new Decimal('0.000001');
+    const left = new Decimal(o.sz).sub(o.accFillSz);
+    const qty = ratio === undefined ? left : Decimal.min(left, new Decimal(o.sz).mul(ratio).div(lot).floor().mul(lot));
+    if (qty.gt(0)) this.#execute(o, qty, new Decimal(o.px!));
+  }
+
+  #cancel(b: Record<string, string>) {
+    const o = this.orders.find((x) => x.instId === b.instId && (b.clOrdId ? x.clOrdId === b.clOrdId : x.ordId === b.ordId));
+    const failed = (sCode: string, sMsg: string) => HttpResponse.json({ code: '1', msg: '', data: [{ clOrdId: b.clOrdId ?? '', ordId: b.ordId ?? '', sCode, sMsg, ts: String(Date.now()) }] });
+    if (!o) return failed('51400', 'Cancellation failed as the order does not exist.');
+    if (o.state === 'canceled') return failed('51401', 'Order has been canceled.');
+    if (o.state === undefined || o.state === 'filled') return failed('51402', 'Order has been completed.');
+    o.state = 'canceled';
+    o.uTime = Date.now();
+    return ok([{ clOrdId: o.clOrdId, ordId: o.ordId, sCode: '0', sMsg: '', ts: String(o.uTime) }]);
+  }
+
+  #placeLimit(b: Record<string, string>) {
+    const size = new Decimal(b.sz!);
+    const px = new Decimal(b.px!);
+    if (size.lt('0.0001')) {
+      return HttpResponse.json({ code: '1', msg: 'All operations failed', data: [{ clOrdId: b.clOrdId, ordId: '', sCode: '51020', sMsg: 'Your order should meet or exceed the minimum order amount.', tag: '', ts: String(Date.now()) }] });
+    }
+    const order: OkxOrder = {
+      instId: b.instId!, ordId: String(this.#nextId++), clOrdId: b.clOrdId ?? '', side: b.side as 'buy', sz: size.toFixed(), tgtCcy: '', accFillSz: '0', avgPx: '',
+      fee: '0', feeCcy: b.side === 'buy' ? 'ETH' : 'USDT', ts: Date.now(), ordType: 'limit', px: px.toFixed(), state: 'live', accFillValue: '0',
+    };
+    this.orders.push(order);
+    const market = this.prices.get(b.instId!)!;
+    if (b.side === 'buy' ? px.gte(market) : px.lte(market)) this.#execute(order, size, market);
+    return ok([{ clOrdId: order.clOrdId, ordId: order.ordId, tag: '', ts: String(order.ts), sCode: '0', sMsg: 'Order placed' }]);
+  }
+
   #place(b: Record<string, string>) {
     const fault = this.#faults.shift();
     if (fault === 'insufficient-balance') {
       return HttpResponse.json({ code: '1', msg: 'All operations failed', data: [{ clOrdId: b.clOrdId, ordId: '', sCode: '51008', sMsg: 'Order failed. Insufficient USDT balance in account.', tag: '', ts: String(Date.now()) }] });
     }
+    if (b.ordType === 'limit') return this.#placeLimit(b);
     const price = this.prices.get(b.instId ?? '')!;
     const lot = new Decimal('0.000001');
     const quote = b.side === 'buy' && b.tgtCcy === 'quote_ccy';
