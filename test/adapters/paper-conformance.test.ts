@@ -9,6 +9,13 @@ function paper(symbol: string, options: PaperExchangeOptions): ExchangeFixture {
     setPrice: (price) => exchange.setPrice(symbol, price),
     injectReject: () => exchange.injectFault('reject'),
     injectInsufficientFunds: (side) => exchange.setBalance(side === 'buy' ? symbol.split('/')[1]! : symbol.split('/')[0]!, '0'),
+    // A resting order fills when the price reaches its limit; a ratio fills that share of it.
+    fillResting: (sym, clientOrderId, ratio) => {
+      const order = exchange.orders.find((o) => o.clientOrderId === clientOrderId);
+      if (order?.price === undefined) throw new Error(`no resting order ${clientOrderId}`);
+      if (ratio !== undefined) exchange.injectFault({ kind: 'restingPartialFill', ratio }, { clientOrderId });
+      exchange.setPrice(sym, order.price);
+    },
   };
 }
 
