@@ -22,7 +22,7 @@ export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStat
 export type { PaperFault, PaperFaultOptions, PaperPartialFill } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
 export { GuardedEmitter } from './engine/guarded-emitter';
-export type { AttachLoggerOptions, LogSink } from './log';
+export type { AttachLoggerOptions, LogFields, LogLevel, LogSink, LogStyle } from './log';
 export {
   CycleEngineError,
   InvalidOptionsError,
