@@ -139,7 +139,7 @@ describe('attachLogger with structured loggers', () => {
     attachLogger(s.engine, (line, level, fields) => seen.push({ line, level, fields }));
     await step(s);
     expect(seen[0]!.fields).toMatchObject({ event: 'cycle:starting', symbol: 'ETH/USDT', purpose: 'start' });
-    const error = new InvalidOptionsError('bad');
+    const error = new InvalidOptionsError('symbols', 'bad');
     s.engine.emit('error', error);
     const logged = seen.at(-1)!;
     expect(logged.level).toBe('error');
