@@ -18,13 +18,13 @@ export interface PostgresLockOptions {
   /** A `pg.Pool` you create and end yourself (a connected `pg.Client` works too). */
   readonly pool: PgQueryable;
   /** Table of the leases, `name` or `schema.name` (default `cycle_engine_locks`). */
-  readonly table?: string;
+  readonly table?: string | undefined;
   /** Create the table if it is missing (default `true`); see {@link PostgresLock.createTableSql}. */
-  readonly createTable?: boolean;
+  readonly createTable?: boolean | undefined;
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 interface LeaseRow {

@@ -17,12 +17,12 @@ export interface PostgresStateStoreOptions {
   /** A `pg.Pool` you create and end yourself (a connected `pg.Client` works too). */
   readonly pool: PgQueryable;
   /** Table name, `name` or `schema.name` (default `cycle_engine_state`). */
-  readonly table?: string;
+  readonly table?: string | undefined;
   /**
    * Create the table if it is missing, on first use (default `true`). Set `false` where the
    * application may not run DDL, and create it by hand with {@link PostgresStateStore.createTableSql}.
    */
-  readonly createTable?: boolean;
+  readonly createTable?: boolean | undefined;
 }
 
 interface Row {

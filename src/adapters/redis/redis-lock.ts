@@ -19,11 +19,11 @@ export interface RedisLockOptions {
   /** An ioredis client you create and close yourself (without ioredis' own `keyPrefix`). */
   readonly client: Redis;
   /** Start of the lock's Redis keys (default `cycle-engine:`): `<prefix>lock:<key>`, `<prefix>fence:<key>`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ export interface RedisStateStoreOptions {
   /** An ioredis client you create and close yourself (without ioredis' own `keyPrefix`). */
   readonly client: Redis;
   /** Start of every Redis key of this store (default `cycle-engine:state:`); the cycle key follows. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /**
