@@ -4,6 +4,7 @@
  * crashes and exchange timeouts.
  *
  * @packageDocumentation
+ * @module cycle-engine
  */
 export { CycleEngine } from './engine/cycle-engine';
 export type { CycleEngineOptions } from './engine/options';
