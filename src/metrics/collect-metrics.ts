@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CycleEngine } from '../engine/cycle-engine';
 import type { CycleEngineEvents } from '../events';
+import { tapEvents } from '../logging/tap';
 import { MONEY_EVENTS, NO_MONEY, applyMoneyEvent, moneyFromRecord, type SymbolMoney } from './money';
 
 /**
@@ -129,7 +130,6 @@ export function collectMetrics(engine: CycleEngine, options: CollectMetricsOptio
   listen('order:reconciled', (e) => reconciliations.inc({ symbol: label(e.symbol), purpose: label(e.purpose), result: label(e.result) }));
   listen('order:orphaned', (e) => orphans.inc({ symbol: label(e.symbol), side: label(e.side), accounted_as: label(e.accountedAs) }));
   listen('cycle:closed', (e) => closed.inc({ symbol: label(e.symbol), reason: label(e.reason) }));
-  listen('error', (e) => errors.inc({ code: label(e.code) }));
   listen('lock:released', (e) => lockHold.observe({ purpose: label(e.purpose) }, Number(e.heldMs) / 1000));
   listen('tick:completed', (e) => tickDuration.observe(Number(e.durationMs) / 1000));
   for (const name of MONEY_EVENTS) {
@@ -149,10 +149,17 @@ export function collectMetrics(engine: CycleEngine, options: CollectMetricsOptio
     }),
   ).then(() => undefined);
 
+  // Errors are counted without an 'error' listener: one would tell the engine that someone hears
+  // them, and an error nobody else listens to would no longer reach stderr.
+  const untap = tapEvents(engine, (name, e) => {
+    if (name === 'error') errors.inc({ code: label((e as { code?: unknown } | null)?.code) });
+  });
+
   let attached = true;
   const detach = () => {
     if (!attached) return;
     attached = false;
+    untap();
     for (const [name, fn] of listeners) engine.off(name as keyof CycleEngineEvents, fn as never);
   };
   return {

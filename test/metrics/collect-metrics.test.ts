@@ -80,3 +80,27 @@ describe('collectMetrics', () => {
     expect(await sample(registry, 'cycle_engine_orders_total', { purpose: 'takeProfit', outcome: 'cancelled' })).toBe(1);
   });
 });
+
+it('counts errors without listening for them: an error nobody else hears still reaches stderr', async () => {
+  const { CycleEngine, MemoryLock, MemoryStateStore, PaperExchange, dca, CorruptStateError } = await import('cycle-engine');
+  const engine = new CycleEngine({
+    exchange: new PaperExchange({ prices: { 'ETH/USDT': '100' } }),
+    store: new MemoryStateStore(),
+    lock: new MemoryLock(),
+    symbols: ['ETH/USDT'],
+    strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 5, takeProfitPct: 1.5 }),
+  });
+  const registry = new Registry();
+  collectMetrics(engine, { registry });
+  expect(engine.listenerCount('error')).toBe(0);
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    engine.emit('error', new CorruptStateError('ETH/USDT', 'bad record'));
+  } finally {
+    process.stderr.write = write;
+  }
+  expect(written.join('')).toContain('CORRUPT_STATE');
+  expect(await sample(registry, 'cycle_engine_errors_total', { code: 'CORRUPT_STATE' })).toBe(1);
+});
