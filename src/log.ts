@@ -81,7 +81,7 @@ export function attachLogger(engine: CycleEngine, sink: LogSink = console, optio
   const listeners = known
     .filter((name) => options.verbose || !VERBOSE_EVENTS.has(name))
     .map((name) => {
-      const format = LINES[name] as (e: unknown) => LogLine | readonly LogLine[];
+      const format = LINES[name] as unknown as (e: unknown) => LogLine | readonly LogLine[];
       const fn = (e: unknown) => {
         const lines = format(e);
         for (const l of Array.isArray(lines) ? lines : [lines as LogLine]) write(name, e, l);

@@ -16,7 +16,8 @@ export interface LogLine {
 }
 
 type Payload<K extends keyof CycleEngineEvents> = Parameters<CycleEngineEvents[K]>[0];
-type Formatters = { readonly [K in keyof CycleEngineEvents]: (e: Payload<K>) => LogLine | readonly LogLine[] };
+/** Partial on purpose: an event added to the engine without a line here is logged by {@link genericLine}. */
+type Formatters = { readonly [K in keyof CycleEngineEvents]?: (e: Payload<K>) => LogLine | readonly LogLine[] };
 
 const base = (symbol: string) => symbol.split('/')[0] ?? symbol;
 const quote = (symbol: string) => symbol.split('/')[1] ?? '';
