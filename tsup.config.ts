@@ -39,7 +39,8 @@ const common: Options = {
   splitting: false,
   treeshake: true,
   // pg, ioredis and ccxt are optional peers: only their types are imported, the user passes the client in.
-  external: ['vitest', 'pg', 'ioredis', 'ccxt', 'cycle-engine'],
+  // prom-client (optional peer of cycle-engine/metrics) is imported, never bundled.
+  external: ['vitest', 'pg', 'ioredis', 'ccxt', 'prom-client', 'cycle-engine'],
 };
 
 export default defineConfig([
@@ -50,6 +51,7 @@ export default defineConfig([
       postgres: 'src/adapters/postgres/index.ts',
       redis: 'src/adapters/redis/index.ts',
       ccxt: 'src/adapters/ccxt/index.ts',
+      metrics: 'src/metrics/index.ts',
     },
     esbuildPlugins: [errorsFromRoot],
   },

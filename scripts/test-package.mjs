@@ -155,7 +155,7 @@ console.log(`  ${info.filename}: ${info.entryCount} files, ${(info.size / 1024).
 
 // Side by side: the lints of the tarball and every install.
 const consumers = join(work, 'consumers');
-const peers = Object.fromEntries(['pg', 'ioredis', 'ccxt', '@types/node', '@types/pg'].map((name) => [name, installed(name)]));
+const peers = Object.fromEntries(['pg', 'ioredis', 'ccxt', 'prom-client', '@types/node', '@types/pg'].map((name) => [name, installed(name)]));
 const attwArgs = [bin.attw, tarball, '--format', 'table', '--no-emoji', '--no-color'];
 const [publint, attwMain, attwTesting, consumerInstall, ...vitestInstalls] = await Promise.all([
   run(process.execPath, [bin.publint, '--strict', tarball]),
@@ -210,10 +210,11 @@ const [tscNodenext, tscNoTypes, tscBundler, tscCjs, tscNode10, emitNodenext, emi
 section('entries: every entry loads from the installed package, and takes the error classes from the root');
 {
   // ESM: a name a subpath imports from the root but the root does not export fails to link.
-  const esm = `for (const e of ['cycle-engine', 'cycle-engine/testing', 'cycle-engine/postgres', 'cycle-engine/redis', 'cycle-engine/ccxt']) await import(e);`;
+  const esm = `for (const e of ['cycle-engine', 'cycle-engine/testing', 'cycle-engine/postgres', 'cycle-engine/redis', 'cycle-engine/ccxt', 'cycle-engine/metrics']) await import(e);`;
   check('consumers', 'import() of every entry (ESM; /testing under vitest below)', await run(process.execPath, ['--input-type=module', '-e', esm.replace("'cycle-engine/testing', ", '')], { cwd: consumers }));
   // CommonJS: a missing name would only be undefined at run time, so compare them.
   const cjs = String.raw`const fs = require('node:fs'); const rootExports = Object.keys(require('cycle-engine')); const missing = [];
+    if (typeof require('cycle-engine/metrics').collectMetrics !== 'function') missing.push('metrics: no collectMetrics');
     for (const e of ['postgres', 'redis', 'ccxt']) {
       const file = require.resolve('cycle-engine/' + e); require(file);
       const code = fs.readFileSync(file, 'utf8');

@@ -34,7 +34,7 @@ export class CycleEngineError extends Error {
    * @param message - what went wrong, for a person
    * @param options - `cause`: the underlying error, if any
    */
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown } | undefined) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CycleEngineError';
     this.code = 'CYCLE_ENGINE_ERROR';
@@ -83,7 +83,7 @@ export class OrderRejectedError extends CycleEngineError {
    */
   constructor(
     message: string,
-    options: { reason?: string; clientOrderId?: string; cause?: unknown } = {},
+    options: { reason?: string | undefined; clientOrderId?: string | undefined; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'OrderRejectedError';
@@ -107,7 +107,7 @@ export class OrderOutcomeUnknownError extends CycleEngineError {
    * @param message - what happened
    * @param options - `clientOrderId` and `cause`
    */
-  constructor(message: string, options: { clientOrderId?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { clientOrderId?: string | undefined; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'OrderOutcomeUnknownError';
     this.clientOrderId = options.clientOrderId;
@@ -160,7 +160,7 @@ export class CorruptStateError extends CycleEngineError {
    * @param message - what is wrong with the record
    * @param options - `location` and `cause`
    */
-  constructor(key: string, message: string, options: { location?: string; cause?: unknown } = {}) {
+  constructor(key: string, message: string, options: { location?: string | undefined; cause?: unknown } = {}) {
     super(
       `Corrupt state for \`${key}\`${options.location ? ` (${options.location})` : ''}: ${message}`,
       { cause: options.cause },
@@ -185,7 +185,7 @@ export class InvalidExchangeResponseError extends CycleEngineError {
    * @param message - what is wrong with the response
    * @param options - `cause`
    */
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown } | undefined) {
     super(message, options);
     this.name = 'InvalidExchangeResponseError';
   }
@@ -231,7 +231,7 @@ export class WriteUnknownError extends CycleEngineError {
    * @param message - what happened
    * @param options - `cause`
    */
-  constructor(key: string, message: string, options?: { cause?: unknown }) {
+  constructor(key: string, message: string, options?: { cause?: unknown } | undefined) {
     super(message, options);
     this.name = 'WriteUnknownError';
     this.key = key;
@@ -260,7 +260,7 @@ export class PositionMismatchError extends CycleEngineError {
    * @param message - details
    * @param options - what the record and the venue say, and `cause`
    */
-  constructor(symbol: string, message: string, options: { heldPerRecord: string; heldPerVenue?: string; cause?: unknown }) {
+  constructor(symbol: string, message: string, options: { heldPerRecord: string; heldPerVenue?: string | undefined; cause?: unknown }) {
     super(message, { cause: options.cause });
     this.name = 'PositionMismatchError';
     this.symbol = symbol;
@@ -310,7 +310,7 @@ export class StrategyError extends CycleEngineError {
    * @param message - what was wrong
    * @param options - `cause`
    */
-  constructor(symbol: string, message: string, options?: { cause?: unknown }) {
+  constructor(symbol: string, message: string, options?: { cause?: unknown } | undefined) {
     super(`Strategy for ${symbol}: ${message}`, options);
     this.name = 'StrategyError';
     this.symbol = symbol;

@@ -4,6 +4,7 @@
  * crashes and exchange timeouts.
  *
  * @packageDocumentation
+ * @module cycle-engine
  */
 export { CycleEngine } from './engine/cycle-engine';
 export type { CycleEngineOptions } from './engine/options';
@@ -22,7 +23,7 @@ export type { PaperExchangeOptions, PaperMarketRules, PaperOrder, PaperOrderStat
 export type { PaperFault, PaperFaultOptions, PaperPartialFill } from './adapters/paper/paper-faults';
 export { attachLogger } from './log';
 export { GuardedEmitter } from './engine/guarded-emitter';
-export type { AttachLoggerOptions, LogSink } from './log';
+export type { AttachLoggerOptions, LogFields, LogLevel, LogSink, LogStyle } from './log';
 export {
   CycleEngineError,
   InvalidOptionsError,

@@ -27,9 +27,9 @@ export interface LockLease {
  */
 export interface LockAcquireOptions {
   /** Lease length in ms (adapters have a default). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** How long to wait for a held key before giving up (0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 /**

@@ -59,21 +59,21 @@ export interface ExchangeSuiteOptions {
    * Quote spent by each test buy, decimal string. Default: 4 × the minimum notional plus 6 amount
    * steps at the current price, rounded up to 2 decimals: enough that half of it can be sold.
    */
-  readonly quoteAmount?: string;
+  readonly quoteAmount?: string | undefined;
   /** A symbol the exchange has no price for (default `NOSUCHCOIN/NOQUOTE`). */
-  readonly unknownSymbol?: string;
+  readonly unknownSymbol?: string | undefined;
   /** Timeout of each case and hook, in ms (default: vitest's). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * Skip the `fetchBalances` cases although the exchange has the method (e.g. a mocked venue that
    * does not answer balance requests). Exchanges without `fetchBalances` skip them anyway.
    */
-  readonly noBalances?: boolean;
+  readonly noBalances?: boolean | undefined;
   /**
    * Skip the LIMIT case that fills a resting order in parts (for a fixture whose `fillResting`
    * can only fill a whole order, e.g. by moving a paper price through the limit).
    */
-  readonly noPartialFills?: boolean;
+  readonly noPartialFills?: boolean | undefined;
 }
 
 /** Asserts a positive decimal string and returns it as a decimal. */

@@ -49,7 +49,7 @@ export interface RaceOptions {
   /** Stop after this many reported successes. */
   readonly successes: number;
   /** Give up after this many attempts (a store that never lets a write through). */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /** Awaited between the read and the write, and after each write: where other writers get in. */
   readonly pause?: () => Promise<void>;
 }

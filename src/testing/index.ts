@@ -9,6 +9,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module cycle-engine/testing
  */
 export { describeStateStore } from './state-store-suite';
 export type { StateStoreSuiteOptions } from './state-store-suite';

@@ -13,15 +13,15 @@ import { codeOf, settle, sleep } from './support';
  */
 export interface LockSuiteOptions {
   /** Lease length of the expiry cases, in ms (default 200); raise it for locks with coarse expiry. */
-  readonly shortTtlMs?: number;
+  readonly shortTtlMs?: number | undefined;
   /** Skip the cases that wait for a lease to lapse (for locks whose leases cannot be that short). */
-  readonly skipExpiry?: boolean;
+  readonly skipExpiry?: boolean | undefined;
   /** Number of tasks in the contention case (default 20). */
-  readonly contenders?: number;
+  readonly contenders?: number | undefined;
   /** Start of every key the suite locks (default `cycle-engine-test`); a random part follows. */
-  readonly keyPrefix?: string;
+  readonly keyPrefix?: string | undefined;
   /** Timeout of each case and hook, in ms (default: vitest's). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 const LONG_TTL_MS = 30_000;

@@ -16,15 +16,15 @@ import { tryMutate, type Writable } from './support';
  */
 export interface StateStoreSuiteOptions {
   /** Skip the cases where many callers race on one key (for stores that cannot take parallel calls). */
-  readonly skipConcurrency?: boolean;
+  readonly skipConcurrency?: boolean | undefined;
   /** Number of parallel callers in the race cases (default 25). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Start of every key the suite writes (default `cycle-engine-test`); a random part follows. */
-  readonly keyPrefix?: string;
+  readonly keyPrefix?: string | undefined;
   /** Timeout of each case and hook, in ms (default: vitest's). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Seed of the pauses that interleave the racing writers (default fixed: runs are reproducible). */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
 }
 
 /** Writers in the increment race (at most `concurrency`), and the successes each must be told. */

@@ -24,14 +24,14 @@ import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type Ccxt
  */
 export interface CcxtExchangeOptions {
   /** Name for logs (default: the ccxt id). */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /**
    * Client order id support of a venue this adapter does not list in `CCXT_VENUE_PROFILES`. Give
    * it only after checking that the venue stores `params.clientOrderId` and can find orders by it.
    */
-  readonly venueProfile?: CcxtVenueProfile;
+  readonly venueProfile?: CcxtVenueProfile | undefined;
   /** Extra ccxt `params` sent with every order (e.g. `{ newOrderRespType: 'FULL' }`). */
-  readonly orderParams?: Readonly<Record<string, unknown>>;
+  readonly orderParams?: Readonly<Record<string, unknown>> | undefined;
   /**
    * How late after it is sent an order may still be accepted by the venue, in ms (default 10,000;
    * at most 60,000, Binance's and Kraken's limit). Sent as Binance `recvWindow`, Kraken `deadline`
@@ -39,7 +39,7 @@ export interface CcxtExchangeOptions {
    * `options.recvWindow` (5,000 ms unless you change it). Keep it below the engine's
    * `landingWindowMs`. Use one `CcxtExchange` per ccxt instance (OKX's header is set on it).
    */
-  readonly receiveWindowMs?: number;
+  readonly receiveWindowMs?: number | undefined;
 }
 
 /**

@@ -9,6 +9,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module cycle-engine/ccxt
  */
 export { CcxtExchange } from './ccxt-exchange';
 export type { CcxtExchangeOptions } from './ccxt-exchange';

@@ -15,7 +15,7 @@ export interface CcxtMarketLike {
   /** Quote currency code. */
   quote: string;
   /** Whether this is a spot market. */
-  spot?: boolean;
+  spot?: boolean | undefined;
   /** Amount and price precision, in the exchange's `precisionMode`. */
   precision: { amount?: number | undefined; price?: number | undefined };
   /** Amount and cost limits. */
@@ -142,9 +142,9 @@ export interface CcxtExchangeLike {
   /** Fetches the account's balances (`free` per currency; `info` the venue's raw answer), where the venue has it. */
   fetchBalance?(params?: any): Promise<{ free?: Record<string, number | undefined> | undefined; info?: any }>;
   /** Headers ccxt adds to every request (the adapter sets OKX's `expTime` there while an order is sent). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Options of the instance (Bybit's `recvWindow`, Binance's default `recvWindow`, …). */
-  options?: Record<string, any>;
+  options?: Record<string, any> | undefined;
   /** Fetches one ticker. */
   fetchTicker(symbol: string, params?: any): Promise<CcxtTickerLike>;
   /** Fetches many tickers. */

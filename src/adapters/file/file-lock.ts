@@ -21,9 +21,9 @@ export interface FileLockOptions {
   /** Directory of the lock files (created if missing). Must be on a local file system. */
   readonly dir: string;
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 interface Holder {

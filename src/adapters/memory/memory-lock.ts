@@ -12,14 +12,14 @@ import type { Lock, LockAcquireOptions, LockLease } from '../../ports/lock';
  */
 export interface MemoryLockOptions {
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
   /**
    * Time source of lease expiry (default: the wall clock). A `ManualClock` lets tests expire leases
    * by advancing it; waiting (`waitMs`) is always real time.
    */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
 
 interface Holder {

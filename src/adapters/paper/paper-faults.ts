@@ -92,13 +92,13 @@ export interface PaperFillDuringCancel {
  */
 export interface PaperFaultOptions {
   /** How many matching orders the fault hits (default 1). */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Only orders on this symbol (default: any). */
-  readonly symbol?: string;
+  readonly symbol?: string | undefined;
   /** Only orders on this side (default: any). */
-  readonly side?: OrderSide;
+  readonly side?: OrderSide | undefined;
   /** Only orders (or, for `fee-pending`, look-ups) with this client order id (default: any). */
-  readonly clientOrderId?: string;
+  readonly clientOrderId?: string | undefined;
 }
 
 const FAULTS: ReadonlySet<string> = new Set<string>([

@@ -14,11 +14,11 @@ import type { PaperFault } from './paper-faults';
  */
 export interface PaperMarketRules {
   /** Base amounts are rounded down to a multiple of this (default `'0.00001'`). */
-  readonly amountStep?: DecimalLike;
+  readonly amountStep?: DecimalLike | undefined;
   /** Price tick, reported by `getMarket` (default `'0.01'`). */
-  readonly priceTick?: DecimalLike;
+  readonly priceTick?: DecimalLike | undefined;
   /** Smallest order value in quote, checked after rounding (default `'5'`). */
-  readonly minNotional?: DecimalLike;
+  readonly minNotional?: DecimalLike | undefined;
 }
 
 /**
@@ -27,23 +27,23 @@ export interface PaperMarketRules {
  */
 export interface PaperExchangeOptions {
   /** Initial prices by symbol (`BASE/QUOTE`); a symbol with a price is a market. */
-  readonly prices?: Readonly<Record<string, DecimalLike>>;
+  readonly prices?: Readonly<Record<string, DecimalLike>> | undefined;
   /** Initial balances by asset. */
-  readonly balances?: Readonly<Record<string, DecimalLike>>;
+  readonly balances?: Readonly<Record<string, DecimalLike>> | undefined;
   /** Taker fee rate (default `'0.001'`, i.e. 0.1%): buys pay it in base, sells in quote. */
-  readonly feeRate?: DecimalLike;
+  readonly feeRate?: DecimalLike | undefined;
   /** Maker fee rate, paid by a resting LIMIT order when it fills (default `'0.001'`); same currencies. */
-  readonly makerFeeRate?: DecimalLike;
+  readonly makerFeeRate?: DecimalLike | undefined;
   /** Rules by symbol; an entry makes the symbol a market even without a price. */
-  readonly markets?: Readonly<Record<string, PaperMarketRules>>;
+  readonly markets?: Readonly<Record<string, PaperMarketRules>> | undefined;
   /** Rules of markets without their own entry (defaults: step `'0.00001'`, tick `'0.01'`, min notional `'5'`). */
-  readonly defaultRules?: PaperMarketRules;
+  readonly defaultRules?: PaperMarketRules | undefined;
   /** Time an order stays open before it executes (default 0: executes within the call, no timer). */
-  readonly latencyMs?: number;
+  readonly latencyMs?: number | undefined;
   /** Time source for timestamps (default: the wall clock). */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Name for logs (default `'paper'`). */
-  readonly id?: string;
+  readonly id?: string | undefined;
 }
 
 /**

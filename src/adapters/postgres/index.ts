@@ -12,6 +12,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module cycle-engine/postgres
  */
 export { PostgresStateStore } from './postgres-state-store';
 export type { PostgresStateStoreOptions } from './postgres-state-store';

@@ -18,13 +18,13 @@ export interface PostgresLockOptions {
   /** A `pg.Pool` you create and end yourself (a connected `pg.Client` works too). */
   readonly pool: PgQueryable;
   /** Table of the leases, `name` or `schema.name` (default `cycle_engine_locks`). */
-  readonly table?: string;
+  readonly table?: string | undefined;
   /** Create the table if it is missing (default `true`); see {@link PostgresLock.createTableSql}. */
-  readonly createTable?: boolean;
+  readonly createTable?: boolean | undefined;
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 interface LeaseRow {
@@ -39,7 +39,7 @@ interface LeaseRow {
  * `INSERT … ON CONFLICT (key) DO UPDATE … WHERE expires_at <= now()` — that succeeds only when
  * the key is free or its lease has lapsed, and raises the key's fencing token by one (rows are
  * never deleted, so tokens only grow). Releasing is `UPDATE … WHERE key = $1 AND holder = $2`;
- * no row means the lease lapsed and was taken: {@link LockNotHeldError}.
+ * no row means the lease lapsed and was taken: {@link "cycle-engine".LockNotHeldError}.
  *
  * Leases are timed by the database server's clock (`now() + ttl`), not by the clients': hosts with
  * skewed clocks still agree on who holds a key. `expiresAt` is the server's expiry in Unix ms; on a
@@ -64,7 +64,7 @@ export class PostgresLock implements Lock {
 
   /**
    * @param options - the pool, the table and default lease and wait lengths
-   * @throws {@link InvalidOptionsError} for a missing pool, an invalid table name, negative times or an unknown key
+   * @throws {@link "cycle-engine".InvalidOptionsError} for a missing pool, an invalid table name, negative times or an unknown key
    */
   constructor(options: PostgresLockOptions) {
     checkKnownOptions(options, { pool: true, table: true, createTable: true, ttlMs: true, waitMs: true } satisfies Record<keyof PostgresLockOptions, true>);
@@ -94,7 +94,7 @@ export class PostgresLock implements Lock {
 
   /**
    * Takes the key, or resolves `null` when it stays held by someone else for `waitMs` (the `Lock` port).
-   * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
+   * @throws {@link "cycle-engine".WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
   acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {

@@ -17,12 +17,12 @@ export interface PostgresStateStoreOptions {
   /** A `pg.Pool` you create and end yourself (a connected `pg.Client` works too). */
   readonly pool: PgQueryable;
   /** Table name, `name` or `schema.name` (default `cycle_engine_state`). */
-  readonly table?: string;
+  readonly table?: string | undefined;
   /**
    * Create the table if it is missing, on first use (default `true`). Set `false` where the
    * application may not run DDL, and create it by hand with {@link PostgresStateStore.createTableSql}.
    */
-  readonly createTable?: boolean;
+  readonly createTable?: boolean | undefined;
 }
 
 interface Row {
@@ -41,12 +41,12 @@ interface Row {
  * (with the server's default `synchronous_commit = on`).
  *
  * A statement whose result never arrives (dropped connection, server restart, statement timeout) is
- * an unknown write: `compareAndSet` rejects with a {@link WriteUnknownError} saying so — never
+ * an unknown write: `compareAndSet` rejects with a {@link "cycle-engine".WriteUnknownError} saying so — never
  * `null` — and the engine re-reads before deciding again.
  *
  * Records are stored as JSONB: decimal amounts are strings and round-trip digit for digit; JSONB
  * does not keep key order, which nothing depends on. Rows that do not validate raise
- * {@link CorruptStateError} with the location `postgres:<table>/<key>`.
+ * {@link "cycle-engine".CorruptStateError} with the location `postgres:<table>/<key>`.
  *
  * The pool is yours: `close()` does not end it.
  *
@@ -67,7 +67,7 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * @param options - the pool, the table name and whether to create the table
-   * @throws {@link InvalidOptionsError} for a missing pool, an invalid table name or an unknown key
+   * @throws {@link "cycle-engine".InvalidOptionsError} for a missing pool, an invalid table name or an unknown key
    */
   constructor(options: PostgresStateStoreOptions) {
     checkKnownOptions(options, { pool: true, table: true, createTable: true } satisfies Record<keyof PostgresStateStoreOptions, true>);
@@ -93,7 +93,7 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
-   * @throws {@link CorruptStateError} when the row does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when the row does not hold a valid cycle record
    */
   get(key: string): Promise<VersionedRecord | undefined> {
     return this.#redacting('get', () => this.#get(key));
@@ -109,9 +109,9 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
-   * @throws {@link WriteUnknownError} when the result of the write is unknown (it may have been
+   * @throws {@link "cycle-engine".WriteUnknownError} when the result of the write is unknown (it may have been
    *   applied: re-read)
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record
+   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle record
    */
   compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
@@ -149,7 +149,7 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * Every record in the store (the `StateStore` port).
-   * @throws {@link CorruptStateError} when a row does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when a row does not hold a valid cycle record
    */
   list(): Promise<StoredRecord[]> {
     return this.#redacting('list', () => this.#list());

@@ -13,6 +13,7 @@
  * PostgreSQL and use Redis only for the lock, or run Redis with AOF (docs/deployment.md).
  *
  * @packageDocumentation
+ * @module cycle-engine/redis
  */
 export { RedisStateStore } from './redis-state-store';
 export type { RedisStateStoreOptions } from './redis-state-store';

@@ -19,11 +19,11 @@ export interface RedisLockOptions {
   /** An ioredis client you create and close yourself (without ioredis' own `keyPrefix`). */
   readonly client: Redis;
   /** Start of the lock's Redis keys (default `cycle-engine:`): `<prefix>lock:<key>`, `<prefix>fence:<key>`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Default lease length (default 10,000 ms). */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Default wait for a held key (default 0: try once). */
-  readonly waitMs?: number;
+  readonly waitMs?: number | undefined;
 }
 
 /**
@@ -33,7 +33,7 @@ export interface RedisLockOptions {
  * Taking a key is one Lua script: `SET <prefix>lock:<key> <random token> NX PX <ttl>` and, if that
  * succeeded, `INCR <prefix>fence:<key>` for the fencing token. Releasing is a script that deletes
  * the key only if it still holds this lease's random token; otherwise it rejects with
- * {@link LockNotHeldError}. Leases are timed by the Redis server (`PX`); `expiresAt` is the
+ * {@link "cycle-engine".LockNotHeldError}. Leases are timed by the Redis server (`PX`); `expiresAt` is the
  * server's time plus the remaining lease, in Unix ms.
  *
  * Fencing tokens grow as long as Redis keeps the counter: a Redis without persistence that
@@ -57,7 +57,7 @@ export class RedisLock implements Lock {
 
   /**
    * @param options - the client, the key prefix and default lease and wait lengths
-   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix`, negative times or an unknown key
+   * @throws {@link "cycle-engine".InvalidOptionsError} for a missing client, a client with `keyPrefix`, negative times or an unknown key
    */
   constructor(options: RedisLockOptions) {
     checkKnownOptions(options, { client: true, prefix: true, ttlMs: true, waitMs: true } satisfies Record<keyof RedisLockOptions, true>);
@@ -71,7 +71,7 @@ export class RedisLock implements Lock {
 
   /**
    * Takes the key, or resolves `null` when it stays held by someone else for `waitMs` (the `Lock` port).
-   * @throws {@link WriteUnknownError} when the result of a take is unknown (the lease, if it was
+   * @throws {@link "cycle-engine".WriteUnknownError} when the result of a take is unknown (the lease, if it was
    * granted, lapses by itself)
    */
   acquire(key: string, options: LockAcquireOptions = {}): Promise<LockLease | null> {

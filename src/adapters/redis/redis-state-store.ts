@@ -18,7 +18,7 @@ export interface RedisStateStoreOptions {
   /** An ioredis client you create and close yourself (without ioredis' own `keyPrefix`). */
   readonly client: Redis;
   /** Start of every Redis key of this store (default `cycle-engine:state:`); the cycle key follows. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /**
@@ -31,7 +31,7 @@ export interface RedisStateStoreOptions {
  * or `[`); it visits the whole keyspace, so keep one Redis database for the bot if it has many keys.
  *
  * A script whose reply never arrives (dropped connection, server restart, command timeout) is an
- * unknown write: `compareAndSet` rejects with a {@link WriteUnknownError} — never `null` — and the engine re-reads. ioredis resends
+ * unknown write: `compareAndSet` rejects with a {@link "cycle-engine".WriteUnknownError} — never `null` — and the engine re-reads. ioredis resends
  * unanswered commands after reconnecting; each write carries a random id, so a resent write that
  * had already been applied returns its version instead of a false conflict.
  *
@@ -56,7 +56,7 @@ export class RedisStateStore implements StateStore {
 
   /**
    * @param options - the client and the key prefix
-   * @throws {@link InvalidOptionsError} for a missing client, a client with `keyPrefix`, a bad prefix or an unknown key
+   * @throws {@link "cycle-engine".InvalidOptionsError} for a missing client, a client with `keyPrefix`, a bad prefix or an unknown key
    */
   constructor(options: RedisStateStoreOptions) {
     checkKnownOptions(options, { client: true, prefix: true } satisfies Record<keyof RedisStateStoreOptions, true>);
@@ -66,7 +66,7 @@ export class RedisStateStore implements StateStore {
 
   /**
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
-   * @throws {@link CorruptStateError} when the hash does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when the hash does not hold a valid cycle record
    */
   get(key: string): Promise<VersionedRecord | undefined> {
     return this.#redacting('get', () => this.#read(key, this.#redisKey(key)));
@@ -74,9 +74,9 @@ export class RedisStateStore implements StateStore {
 
   /**
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
-   * @throws {@link WriteUnknownError} when the result of the write is unknown (it may have been
+   * @throws {@link "cycle-engine".WriteUnknownError} when the result of the write is unknown (it may have been
    *   applied: re-read)
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record
+   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle record
    */
   compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
@@ -106,7 +106,7 @@ export class RedisStateStore implements StateStore {
 
   /**
    * Every record in the store (the `StateStore` port).
-   * @throws {@link CorruptStateError} when a hash does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when a hash does not hold a valid cycle record
    */
   list(): Promise<StoredRecord[]> {
     return this.#redacting('list', () => this.#list());

@@ -11,6 +11,8 @@ import { CcxtExchange } from 'cycle-engine/ccxt';
 import type { CcxtExchangeOptions } from 'cycle-engine/ccxt';
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
+import { collectMetrics } from 'cycle-engine/metrics';
+import { Registry } from 'prom-client';
 
 export function build(): CycleEngine[] {
   const pool = new pg.Pool({ connectionString: 'postgres://127.0.0.1/test' });
@@ -27,7 +29,14 @@ export function build(): CycleEngine[] {
   };
   // Other venues fit CcxtExchangeLike as ccxt types them too (type-check only: never constructed at run time here).
   const venues = [new ccxt.okx({}), new ccxt.bybit({}), new ccxt.kraken({}), new ccxt.coinbase({})].map((v) => new CcxtExchange(v));
+  // Options read from configuration may be undefined: every optional option accepts it.
+  const fromEnv = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  const tuned = new PostgresLock({ pool, ttlMs: fromEnv('LOCK_TTL_MS'), waitMs: fromEnv('LOCK_WAIT_MS'), table: process.env.LOCK_TABLE });
+  const configured = new CcxtExchange(venue, { receiveWindowMs: fromEnv('RECV_WINDOW_MS'), id: process.env.VENUE_ID });
+  const engine = new CycleEngine({ ...options, exchange: configured, lock: tuned });
+  collectMetrics(engine, { registry: new Registry(), prefix: process.env.METRICS_PREFIX });
   return [
+    engine,
     ...venues.map((v) => new CycleEngine({ ...options, exchange: v })),
     new CycleEngine(options),
     new CycleEngine({ ...options, store: new RedisStateStore({ client }), lock: new RedisLock({ client }) }),

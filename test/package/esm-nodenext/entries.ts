@@ -7,6 +7,7 @@ import type { CycleEngineOptions, MarketOrderRequest } from 'cycle-engine';
 import type { CcxtExchangeLike, CcxtExchangeOptions } from 'cycle-engine/ccxt';
 import type { PostgresLockOptions, PostgresStateStoreOptions } from 'cycle-engine/postgres';
 import type { RedisLockOptions, RedisStateStoreOptions } from 'cycle-engine/redis';
+import type { CollectMetricsOptions, MetricsHandle } from 'cycle-engine/metrics';
 import type { ExchangeSuiteOptions, LockSuiteOptions, StateStoreSuiteOptions } from 'cycle-engine/testing';
 
 export type Everything = [
@@ -21,4 +22,6 @@ export type Everything = [
   ExchangeSuiteOptions,
   LockSuiteOptions,
   StateStoreSuiteOptions,
+  CollectMetricsOptions,
+  MetricsHandle,
 ];
