@@ -1,0 +1,140 @@
+/**
+ * Issue 10: orders that rest on the exchange. A LIMIT take-profit for the whole position, LIMIT
+ * safety buys at their levels, the take-profit replaced after every buy, cancels as intents, and
+ * the polling budget — driven end to end against PaperExchange's resting book.
+ */
+import { describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
+import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange } from 'cycle-engine';
+import { setup, step, type Setup } from '../support/setup';
+
+const LIMIT = { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
+
+async function cycle(s: Setup): Promise<CycleRecord> {
+  return (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
+}
+const resting = (s: Setup) => s.exchange.orders.filter((o) => o.type === 'limit' && o.state?.status === 'open');
+const live = (r: CycleRecord) => r.orders.map((o) => `${o.purpose}${o.level ?? ''}@${o.price}:${o.state}`);
+
+/** The record's base (position + dust) equals what the venue's fills put in the account. */
+function expectBaseMatchesVenue(s: Setup, r: CycleRecord): void {
+  const held = new Decimal(r.position?.baseVolume ?? 0).plus(r.dust?.baseVolume ?? 0);
+  const venue = new Decimal(s.exchange.balance('ETH')).plus(resting(s).filter((o) => o.side === 'sell').reduce((sum, o) => sum.plus(o.baseAmount ?? 0).minus(o.state?.filledBase ?? 0), new Decimal(0)));
+  expect(held.toFixed()).toBe(venue.toFixed());
+}
+
+describe('limit take-profit and limit safety buys', () => {
+  it('after the start fill: a take-profit for the whole position (tick up) and the next two levels (tick down) rest', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT } });
+    await step(s); // start buy at 100 (0.0999 ETH net), then the resting orders in the same write
+    await step(s);
+    const r = await cycle(s);
+    // avg 100.1001… × 1.015 = 101.6016… → 101.61; levels 98 and 96.04.
+    expect(live(r)).toEqual(['takeProfit@101.61:open', 'rebuy1@98:open', 'rebuy2@96.04:open']);
+    expect(resting(s).map((o) => `${o.side} ${o.baseAmount}@${o.price}`).sort()).toEqual(['buy 0.102@98', 'buy 0.1041@96.04', 'sell 0.0999@101.61']);
+    expect(s.of('order:placed')).toHaveLength(3);
+  });
+
+  it('a safety buy that fills replaces the take-profit for the new position and places the next level', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT } });
+    await step(s);
+    await step(s);
+    s.exchange.setPrice('ETH/USDT', '97.5'); // level 1 (98) fills at 98, maker
+    for (let i = 0; i < 4; i++) await step(s);
+    const r = await cycle(s);
+    expect(r.position).toMatchObject({ buys: 2, baseVolume: '0.201798' }); // 0.0999 + 0.102 − 0.000102 fee
+    expect(s.of('takeProfit:replaced')).toHaveLength(1);
+    const tp = r.orders.find((o) => o.purpose === 'takeProfit')!;
+    expect(tp).toMatchObject({ state: 'open', baseAmount: '0.2017' });
+    // avg (10 + 9.996) / 0.201798 = 99.0892… × 1.015 = 100.5755… → 100.58 (up); amount 0.201798 → 0.2017 (down)
+    expect(tp.price).toBe('100.58');
+    expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([2, 3]);
+    expect(resting(s).filter((o) => o.side === 'sell')).toHaveLength(1); // never two take-profits at the venue
+    expectBaseMatchesVenue(s, r);
+  });
+
+  it('the take-profit fills: the other safety buys are cancelled, then the cycle closes at its target', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, cooldownMs: 3_600_000, ...LIMIT } });
+    await step(s);
+    await step(s);
+    s.exchange.setPrice('ETH/USDT', '102');
+    for (let i = 0; i < 4; i++) await step(s);
+    const r = await cycle(s);
+    expect(r).toMatchObject({ phase: 'idle', closedCycles: 1, orders: [] });
+    expect(resting(s)).toEqual([]);
+    const [closed] = s.of('cycle:closed');
+    expect(closed).toMatchObject({ reason: 'takeProfit', price: '101.61' }); // its limit, not the 102 the price jumped to
+    expect(s.of('order:cancelled').map((e) => e.reason)).toEqual(['closing', 'closing']);
+    expect(new Decimal(s.exchange.balance('ETH')).toFixed()).toBe(new Decimal(r.dust?.baseVolume ?? 0).toFixed());
+  });
+
+  it('a safety buy that fills while it is being cancelled is carried into the next cycle with its cost', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, cooldownMs: 3_600_000, ...LIMIT } });
+    await step(s);
+    await step(s);
+    const l1 = s.exchange.orders.find((o) => o.type === 'limit' && o.side === 'buy')!;
+    s.exchange.injectFault('fill-during-cancel', { clientOrderId: l1.clientOrderId });
+    s.exchange.setPrice('ETH/USDT', '102'); // the take-profit fills; the engine cancels the levels
+    for (let i = 0; i < 4; i++) await step(s);
+    const r = await cycle(s);
+    expect(r.phase).toBe('idle');
+    expect(r.dust).toMatchObject({ baseVolume: '0.101898' }); // 0.102 − 0.1% fee in ETH, at its cost
+    expect(new Decimal(r.dust!.investedQuote).toFixed()).toBe('9.996');
+    expect(new Decimal(s.exchange.balance('ETH')).toFixed()).toBe('0.101898');
+    // The next cycle starts with it: its position holds the carried base and cost.
+    s.clock.advance(3_600_000);
+    s.exchange.setPrice('ETH/USDT', '100');
+    await step(s);
+    const next = await cycle(s);
+    expect(next.dust).toBeNull();
+    expect(new Decimal(next.position!.investedQuote).toFixed()).toBe(new Decimal('9.996').plus(s.of('cycle:activated')[1]!.fill.costQuote).toFixed());
+  });
+
+  it('mixed modes: a limit take-profit with market rebuys', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, takeProfitOrder: 'limit' } });
+    await step(s);
+    await step(s);
+    s.exchange.setPrice('ETH/USDT', '97.9');
+    for (let i = 0; i < 3; i++) await step(s);
+    const r = await cycle(s);
+    expect(r.position?.buys).toBe(2);
+    expect(s.exchange.orders.filter((o) => o.type !== 'limit' && o.side === 'buy')).toHaveLength(2); // start + market rebuy
+    expect(r.orders.map((o) => `${o.purpose}:${o.type}:${o.state}`)).toEqual(['takeProfit:limit:open']);
+    expect(r.orders[0]?.baseAmount).toBe('0.2018'); // the whole position 0.2018979, down to the step
+  });
+
+  it('a resting order is looked up only when the price crossed its limit or every openOrderCheckMs, never every tick', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT }, openOrderCheckMs: 60_000 });
+    await step(s);
+    await step(s);
+    let lookups = 0;
+    const find = s.exchange.findOrder.bind(s.exchange);
+    s.exchange.findOrder = async (q) => (lookups++, find(q));
+    for (let i = 0; i < 59; i++) {
+      s.clock.advance(1_000);
+      await step(s);
+    }
+    expect(lookups).toBe(0); // 59 ticks, nothing crossed: no request
+    for (let i = 0; i < 10; i++) {
+      s.clock.advance(1_000);
+      await step(s);
+    }
+    expect(lookups).toBe(3); // each of the 3 resting orders once, at 60 s
+    lookups = 0;
+    s.exchange.setPrice('ETH/USDT', '99'); // crosses nothing
+    await step(s);
+    expect(lookups).toBe(0);
+  });
+
+  it('refuses limit modes with an exchange that cannot place or cancel limit orders', () => {
+    const s = setup();
+    const marketOnly: Exchange = {
+      id: 'market-only',
+      fetchPrices: (x) => s.exchange.fetchPrices(x),
+      getMarket: (x) => s.exchange.getMarket(x),
+      placeMarketOrder: (r) => s.exchange.placeMarketOrder(r),
+      findOrder: (q) => s.exchange.findOrder(q),
+    };
+    expect(() => new CycleEngine({ exchange: marketOnly, store: new MemoryStateStore(), lock: new MemoryLock(), symbols: ['ETH/USDT'], strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, takeProfitOrder: 'limit' }) })).toThrow(InvalidOptionsError);
+  });
+});
