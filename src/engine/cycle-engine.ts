@@ -237,11 +237,13 @@ export class CycleEngine extends GuardedEmitter {
 
   /**
    * Stops ticking and waits for the current tick and every order in flight to finish and be
-   * recorded — at most `stopTimeoutMs`: then it resolves anyway, and `engine:stopped` lists the
-   * orders left without an outcome (the next start looks them up). After it resolves the loop
-   * runs no tick and sends no order. Safe to call twice, and during `start()` (stop wins).
+   * recorded — at most `stopTimeoutMs`, or until `options.signal` aborts: then it resolves anyway,
+   * and `engine:stopped` (with `timedOut: true`) lists the orders left without an outcome (the next
+   * start looks them up). After it resolves the loop runs no tick and sends no order. Safe to call
+   * twice, and during `start()` (stop wins).
+   * @param options - `signal`: stop waiting early (the engine is stopped all the same)
    */
-  async stop(): Promise<void> {
+  async stop(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
     this.#generation++;
     this.#running = false;
     this.#wakeLoop?.();
@@ -253,16 +255,16 @@ export class CycleEngine extends GuardedEmitter {
       this.#loop = null;
       await this.#drainWorkers();
     })();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      work.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.#o.stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const timedOut = await raceWait(work, this.#o.stopTimeoutMs, options.signal);
     if (timedOut) this.#epoch++;
     this.emit('engine:stopped', { timedOut, leftBehind: this.#leftBehind() });
+  }
+
+  /**
+   * `await using engine = new CycleEngine(…)`: leaving the scope calls {@link CycleEngine.stop}.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
   }
 
   #leftBehind(): EngineStoppedEvent['leftBehind'] {
@@ -328,8 +330,26 @@ export class CycleEngine extends GuardedEmitter {
    * Resolves when no order of this engine is in flight and every outcome has been applied to its
    * cycle (retrying outcomes the store refused), including look-ups and late answers in progress.
    * A parked order waiting for its next look-up does not hold it: that look-up comes with a tick.
+   * @param options - `signal`: stop waiting (the promise rejects with the signal's reason; the work goes on)
+   * @throws the signal's reason when `options.signal` aborts first
    */
-  async idle(): Promise<void> {
+  async idle(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal === undefined) return this.#idle();
+    signal.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#idle(), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  async #idle(): Promise<void> {
     for (;;) {
       await this.#drainWorkers();
       if (this.#unpersisted.size === 0) return;
@@ -1062,6 +1082,26 @@ export class CycleEngine extends GuardedEmitter {
       this.#corrupt.add(key);
     }
     this.emit('error', e);
+  }
+}
+
+/** Waits for `work` at most `ms`, or until `signal` aborts: true when it stopped waiting early. */
+async function raceWait(work: Promise<unknown>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return true;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), ms);
+        onAbort = () => resolve(true);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 
