@@ -18,32 +18,32 @@ export interface DcaOptions {
   /** Drop in percent below the last buy price that triggers the first rebuy. Must be \> 0. */
   readonly rebuyDropPct: DecimalLike;
   /** Each later rebuy needs a drop this many times the previous one (default 1). Must be \> 0. */
-  readonly rebuyStepScale?: DecimalLike;
+  readonly rebuyStepScale?: DecimalLike | undefined;
   /** Rebuy *k* buys `startQuote · rebuyVolumeScale^k` (default 1). Must be \> 0. */
-  readonly rebuyVolumeScale?: DecimalLike;
+  readonly rebuyVolumeScale?: DecimalLike | undefined;
   /** Most rebuys in one cycle (an integer ≥ 0). */
   readonly maxRebuys: number;
   /** Sell everything at this gain in percent over the average price. Must be \> 0. */
   readonly takeProfitPct: DecimalLike;
   /** Wait this long after a sell before the next cycle starts (default 0). */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
   /** No buy may take the cycle's invested quote above this (optional). */
-  readonly maxInvestedQuote?: DecimalLike;
+  readonly maxInvestedQuote?: DecimalLike | undefined;
   /**
    * `market` (default): sell with a MARKET order when the price reaches the take-profit. `limit`:
    * a LIMIT sell for the whole sellable position rests at `avgPrice × (1 + takeProfitPct / 100)`,
    * rounded up to the tick, and is replaced whenever a buy changes the position.
    */
-  readonly takeProfitOrder?: 'market' | 'limit';
+  readonly takeProfitOrder?: 'market' | 'limit' | undefined;
   /**
    * `market` (default): rebuy with a MARKET order when the price reaches the next level. `limit`:
    * safety buys rest at their levels, computed ahead from the start fill (level k = level k−1 ×
    * (1 − rebuyDropPct·rebuyStepScale^(k−1) / 100), level 0 the start price), prices rounded down to
    * the tick, amounts (`startQuote · rebuyVolumeScale^k` / price) down to the step.
    */
-  readonly rebuyOrders?: 'market' | 'limit';
+  readonly rebuyOrders?: 'market' | 'limit' | undefined;
   /** With `rebuyOrders: 'limit'`: how many safety buys rest at once (default 1, an integer ≥ 1). */
-  readonly activeRebuys?: number;
+  readonly activeRebuys?: number | undefined;
 }
 
 /**
