@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Decimal } from '../decimal';
 import {
   CycleEngineError,
+  InvalidExchangeResponseError,
   isCorruptStateError,
   isCallTimeoutError,
   isCycleEngineError,
@@ -24,7 +25,7 @@ import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { decide } from './decision';
 import { checkDesired, reconcileResting } from './desired';
 import { checkFill } from './fill';
-import { fillToState, type Observation } from './ledger';
+import { deltaOf, fillToState, type Observation } from './ledger';
 import { checkOrderState } from './lookup';
 import { GuardedEmitter } from './guarded-emitter';
 import { checkMarketRules } from './market-rules';
@@ -93,6 +94,11 @@ export class CycleEngine extends GuardedEmitter {
   readonly #unpersisted = new Map<string, { key: string; obs: Observation }>();
   /** Per resting slot: when this engine last looked (monotonic) and the price range seen since. */
   readonly #checks = new Map<string, { at: number; low: number; high: number }>();
+  /** The last batched look at every resting order (`fetchOpenOrders`): when it was sent (monotonic) and what it found, by client order id. */
+  #sweep: { at: number; found: Map<string, OrderState> } | null = null;
+  #sweepAt = Number.NEGATIVE_INFINITY;
+  /** Symbols whose records held resting orders at their last scan. */
+  readonly #openSymbols = new Set<string>();
   /** Last price seen per symbol (desired orders are reconciled with it after a write). */
   readonly #lastPrice = new Map<string, number>();
   /** Upgraded copies of schema-1 records read (by the stored object). */
@@ -125,6 +131,7 @@ export class CycleEngine extends GuardedEmitter {
     this.#o = { ...resolved, exchange: boundExchange(resolved.exchange, ms), store: boundStore(resolved.store, ms), lock: boundLock(resolved.lock, ms) };
     const clock = this.#o.clock;
     this.#mono = typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
+    this.#sweepAt = this.#mono(); // the first batched look at resting orders comes openOrderCheckMs after construction
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     this.#reconciler = new Reconciler({
       options: this.#o,
@@ -304,6 +311,7 @@ export class CycleEngine extends GuardedEmitter {
     } catch (cause) {
       priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
+    await this.#sweepOpenOrders();
     const now = this.#o.clock.now();
     // Phase 1, without the lock: read every record and decide. Most symbols stop here.
     const due: Array<{ symbol: string; market: MarketRules }> = [];
@@ -421,6 +429,8 @@ export class CycleEngine extends GuardedEmitter {
     }
     const record = snap?.value ?? null;
     if (this.#untracked.has(symbol) && (record === null || record.orders.length === 0)) this.#untracked.delete(symbol);
+    if (record !== null && record.orders.some((o) => o.state === 'open')) this.#openSymbols.add(symbol);
+    else this.#openSymbols.delete(symbol);
     let plan: Plan;
     try {
       plan = this.#plan(key, symbol, snap ?? null, price, market, now);
@@ -575,7 +585,12 @@ export class CycleEngine extends GuardedEmitter {
     return reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
   }
 
-  /** Polling budget: a resting slot is due when the price crossed its limit since the last look, or `openOrderCheckMs` passed. */
+  /**
+   * Polling budget: a resting slot is due for a look-up when the price crossed its limit since its
+   * last check, or `openOrderCheckMs` passed. With `fetchOpenOrders`, the periodic check is one
+   * batched call for every resting order (see #sweepOpenOrders): a slot found there unchanged counts
+   * as checked, and only one that changed or is missing (it ended) is looked up on its own.
+   */
   #openCheckDue(slot: OrderSlot, price: number | undefined): boolean {
     if (this.#reconciler.isRunning(slot.intentId)) return false;
     const mono = this.#mono();
@@ -592,8 +607,47 @@ export class CycleEngine extends GuardedEmitter {
       check.high = Math.max(check.high, price);
     }
     const limit = Number(slot.price);
-    const crossed = slot.side === 'buy' ? check.low <= limit : check.high >= limit;
-    return crossed || mono - check.at >= this.#o.openOrderCheckMs;
+    if (slot.side === 'buy' ? check.low <= limit : check.high >= limit) return true;
+    const every = this.#o.openOrderCheckMs;
+    if (typeof this.#o.exchange.fetchOpenOrders !== 'function') return mono - check.at >= every;
+    const sweep = this.#sweep;
+    if (sweep !== null && sweep.at >= check.at) {
+      const seen = sweep.found.get(slot.clientOrderId);
+      const delta = seen === undefined ? null : deltaOf(slot.applied, seen);
+      if (seen !== undefined && delta !== null && delta.base.isZero() && delta.quote.isZero()) {
+        check.at = sweep.at; // resting, unchanged: checked
+        return false;
+      }
+      return true; // changed, or missing from the open orders: it ended
+    }
+    return mono - check.at >= 2 * every; // sweeps failing: fall back to looking it up on its own
+  }
+
+  /** Every `openOrderCheckMs`, one batched look at every resting order (when the exchange can). */
+  async #sweepOpenOrders(): Promise<void> {
+    const fetchOpenOrders = this.#o.exchange.fetchOpenOrders;
+    const mono = this.#mono();
+    if (typeof fetchOpenOrders !== 'function' || this.#openSymbols.size === 0 || mono - this.#sweepAt < this.#o.openOrderCheckMs) return;
+    this.#sweepAt = mono;
+    const symbols = [...this.#openSymbols];
+    try {
+      const states = await fetchOpenOrders.call(this.#o.exchange, symbols);
+      if (!Array.isArray(states)) throw new InvalidExchangeResponseError(`${this.#o.exchange.id} fetchOpenOrders answered ${typeof states}, expected an array`);
+      const found = new Map<string, OrderState>();
+      for (const raw of states as unknown[]) {
+        const r = raw as Partial<OrderState> | null;
+        const market = typeof r?.symbol === 'string' ? this.#markets.get(r.symbol) : undefined;
+        if (market === undefined || typeof r?.clientOrderId !== 'string' || (r.side !== 'buy' && r.side !== 'sell')) continue; // not one of ours
+        try {
+          found.set(r.clientOrderId, checkOrderState(raw, { clientOrderId: r.clientOrderId, side: r.side, type: 'limit' }, market, 'fetchOpenOrders answer'));
+        } catch (error) {
+          this.#report(error, market.symbol); // that order is looked up on its own instead
+        }
+      }
+      this.#sweep = { at: mono, found };
+    } catch (error) {
+      this.#report(error);
+    }
   }
 
   /** Starts a look-up; a resting slot's check window restarts. */

@@ -263,6 +263,13 @@ export interface Exchange {
    */
   cancelOrder?(query: CancelOrderQuery): Promise<OrderState | null>;
   /**
+   * Optional: every open (resting) order of the account in these markets, with cumulative fills
+   * and fees, in as few requests as the venue allows. With it, the engine checks all its resting
+   * orders with one call every `openOrderCheckMs` instead of one look-up per order; an order
+   * missing from the answer (it ended) is then looked up by its client order id.
+   */
+  fetchOpenOrders?(symbols: readonly string[]): Promise<OrderState[]>;
+  /**
    * Optional: free amounts of the given assets. Lets the engine tell a sell refused for lack of
    * balance from another rejection, say how much the account really holds, and never ask to sell
    * more base than the account holds.

@@ -5,8 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange } from 'cycle-engine';
+import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange, type PaperExchange } from 'cycle-engine';
 import { setup, step, type Setup } from '../support/setup';
+
+/** The paper exchange without `fetchOpenOrders`: resting orders are then looked up one by one. */
+function withoutOpenOrders(paper: PaperExchange): Exchange {
+  return {
+    id: paper.id,
+    fetchPrices: (x) => paper.fetchPrices(x),
+    getMarket: (x) => paper.getMarket(x),
+    placeMarketOrder: (r) => paper.placeMarketOrder(r),
+    findOrder: (q) => paper.findOrder(q),
+    placeLimitOrder: (r) => paper.placeLimitOrder(r),
+    cancelOrder: (q) => paper.cancelOrder(q),
+    fetchBalances: (a) => paper.fetchBalances(a),
+  };
+}
 
 const LIMIT = { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
 
@@ -103,27 +117,52 @@ describe('limit take-profit and limit safety buys', () => {
     expect(r.orders[0]?.baseAmount).toBe('0.2018'); // the whole position 0.2018979, down to the step
   });
 
-  it('a resting order is looked up only when the price crossed its limit or every openOrderCheckMs, never every tick', async () => {
+  for (const batched of [true, false]) {
+    it(`resting orders are looked at only when the price crossed a limit or every openOrderCheckMs, never every tick (${batched ? 'one fetchOpenOrders for all' : 'one findOrder each'})`, async () => {
+      const s = setup({
+        dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT },
+        openOrderCheckMs: 60_000,
+        ...(batched ? {} : { wrapExchange: withoutOpenOrders }),
+      });
+      await step(s);
+      await step(s);
+      const calls = { findOrder: 0, fetchOpenOrders: 0 };
+      const find = s.exchange.findOrder.bind(s.exchange);
+      const open = s.exchange.fetchOpenOrders.bind(s.exchange);
+      s.exchange.findOrder = async (q) => (calls.findOrder++, find(q));
+      s.exchange.fetchOpenOrders = async (x) => (calls.fetchOpenOrders++, open(x));
+      for (let i = 0; i < 59; i++) {
+        s.clock.advance(1_000);
+        await step(s);
+      }
+      expect(calls).toEqual({ findOrder: 0, fetchOpenOrders: 0 }); // 59 ticks, nothing crossed: no request
+      for (let i = 0; i < 10; i++) {
+        s.clock.advance(1_000);
+        await step(s);
+      }
+      // At 60 s: the 3 resting orders are checked, once.
+      expect(calls).toEqual(batched ? { findOrder: 0, fetchOpenOrders: 1 } : { findOrder: 3, fetchOpenOrders: 0 });
+      s.exchange.setPrice('ETH/USDT', '99'); // crosses nothing
+      await step(s);
+      expect(calls).toEqual(batched ? { findOrder: 0, fetchOpenOrders: 1 } : { findOrder: 3, fetchOpenOrders: 0 });
+      s.exchange.setPrice('ETH/USDT', '97.9'); // crosses level 1 (98): that one is looked up at once
+      await step(s);
+      expect(calls.findOrder).toBe(batched ? 1 : 4);
+    });
+  }
+
+  it('a resting order filled between ticks (a wick no tick saw) is found by the periodic check', async () => {
     const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT }, openOrderCheckMs: 60_000 });
     await step(s);
     await step(s);
-    let lookups = 0;
-    const find = s.exchange.findOrder.bind(s.exchange);
-    s.exchange.findOrder = async (q) => (lookups++, find(q));
-    for (let i = 0; i < 59; i++) {
-      s.clock.advance(1_000);
-      await step(s);
-    }
-    expect(lookups).toBe(0); // 59 ticks, nothing crossed: no request
-    for (let i = 0; i < 10; i++) {
-      s.clock.advance(1_000);
-      await step(s);
-    }
-    expect(lookups).toBe(3); // each of the 3 resting orders once, at 60 s
-    lookups = 0;
-    s.exchange.setPrice('ETH/USDT', '99'); // crosses nothing
+    s.exchange.setPrice('ETH/USDT', '97'); // level 1 fills at the venue…
+    s.exchange.setPrice('ETH/USDT', '100'); // …and the price is back before the next tick
     await step(s);
-    expect(lookups).toBe(0);
+    expect((await cycle(s)).position?.buys).toBe(1);
+    s.clock.advance(60_000);
+    await step(s);
+    await step(s);
+    expect((await cycle(s)).position?.buys).toBe(2);
   });
 
   it('refuses limit modes with an exchange that cannot place or cancel limit orders', () => {

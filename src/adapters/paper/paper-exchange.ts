@@ -254,6 +254,14 @@ export class PaperExchange implements Exchange {
   }
 
   /**
+   * Every resting LIMIT order of these markets, with its cumulative fills (see
+   * {@link Exchange.fetchOpenOrders}); one request for all of them.
+   */
+  async fetchOpenOrders(symbols: readonly string[]): Promise<OrderState[]> {
+    return this.#limits.openOrders(symbols);
+  }
+
+  /**
    * Looks an order up by client order id (see {@link Exchange.findOrder}). Like on Binance, a rejected or lost order never existed: it is not found. Orders received more
    * than 60 s before `since` are not searched. A LIMIT order is answered as an {@link OrderState}
    * (cumulative fills and fees); a MARKET order as its fill or an open order, as in 0.1.
