@@ -101,6 +101,8 @@ export class CycleEngine extends GuardedEmitter {
   readonly #openSymbols = new Set<string>();
   /** Last price seen per symbol (desired orders are reconciled with it after a write). */
   readonly #lastPrice = new Map<string, number>();
+  /** Records whose resting orders matched what the strategy answered (that answer, by identity). */
+  readonly #quiet = new WeakMap<CycleRecord, { raw: unknown; canPlace: boolean }>();
   /** Upgraded copies of schema-1 records read (by the stored object). */
   readonly #upgrades = new WeakMap<object, CycleRecord>();
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
@@ -574,15 +576,20 @@ export class CycleEngine extends GuardedEmitter {
   #reconcileResting(record: CycleRecord, market: MarketRules, price: number, now: number, canPlace: boolean): Transition | null {
     const strategy = this.#o.strategy;
     if (strategy.restingOrders === undefined || record.phase !== 'active') return null;
-    let desired;
+    let raw: unknown;
     try {
-      const raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
-      desired = checkDesired(record.symbol, raw, market);
+      raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
+      // The hot path of an idle tick: the same record and the same answer as last time, found in order then, need nothing.
+      const quiet = this.#quiet.get(record);
+      if (quiet !== undefined && quiet.raw === raw && quiet.canPlace === canPlace) return null;
+      const desired = checkDesired(record.symbol, raw, market);
+      const t = reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
+      if (t === null) this.#quiet.set(record, { raw, canPlace });
+      return t;
     } catch (error) {
       this.#report(isCycleEngineError(error) ? error : new CycleEngineError(`${record.symbol}: restingOrders() threw`, { cause: error }), record.symbol);
       return null;
     }
-    return reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
   }
 
   /**

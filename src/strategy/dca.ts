@@ -302,6 +302,7 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
 export function dca(options: DcaOptions): DcaStrategy {
   const p = parseDcaOptions(options);
   const cache = new WeakMap<Position, Thresholds>();
+  const resting = new WeakMap<Position, { orders: readonly OrderSlot[]; market: MarketRules; out: readonly DesiredOrder[] }>();
   return {
     name: 'dca',
     cooldownMs: p.cooldownMs,
@@ -324,7 +325,18 @@ export function dca(options: DcaOptions): DcaStrategy {
       return decideDca(p, ctx.position, ctx.price, cache);
     },
     ...(p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit'
-      ? { restingOrders: (ctx: RestingContext): DesiredOrder[] => restingDca(p, ctx.position, ctx.orders, ctx.market) }
+      ? {
+          restingOrders: (ctx: RestingContext): readonly DesiredOrder[] => {
+            // Pure in (position, orders, market): the same objects give the same (frozen) answer.
+            const position = ctx.position;
+            if (position === null) return [];
+            const hit = resting.get(position);
+            if (hit !== undefined && hit.orders === ctx.orders && hit.market === ctx.market) return hit.out;
+            const out = Object.freeze(restingDca(p, position, ctx.orders, ctx.market));
+            resting.set(position, { orders: ctx.orders, market: ctx.market, out });
+            return out;
+          },
+        }
       : {}),
   };
 }
