@@ -546,8 +546,9 @@ export class CycleEngine extends GuardedEmitter {
         if (!this.#reconciler.isWaiting(slot.intentId)) lookups.push(slot);
         continue;
       }
-      // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs.
-      if (this.#openCheckDue(slot, price)) lookups.push(slot);
+      // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs —
+      // or on the look-up backoff while the venue says it does not know it.
+      if (this.#reconciler.isSuspect(slot.intentId) ? !this.#reconciler.isWaiting(slot.intentId) : this.#openCheckDue(slot, price)) lookups.push(slot);
     }
     if (lookups.length > 0) return { kind: 'lookup', slots: lookups };
     if (record !== null) {

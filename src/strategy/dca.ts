@@ -265,10 +265,12 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
     let committed = new Decimal(position.investedQuote);
     for (const o of live) {
       const kept = levelOrder(position, o.level as number, p, market);
-      if (kept !== null) {
-        out.push({ purpose: 'rebuy', price: kept.price, baseAmount: kept.baseAmount, level: kept.level as number });
-        if (new Decimal(o.applied.base).isZero()) committed = committed.plus(kept.quote);
-      }
+      if (kept === null) continue;
+      // A live safety buy is wanted for what it still has to buy: a partly filled one is left resting.
+      const rest = floorToStep(Decimal.max(new Decimal(o.baseAmount ?? kept.baseAmount).minus(o.applied.base), 0), new Decimal(market.amountStep));
+      if (rest.lte(0)) continue;
+      out.push({ purpose: 'rebuy', price: kept.price, baseAmount: str(rest), level: kept.level as number });
+      committed = committed.plus(rest.mul(kept.price));
     }
     let count = live.length;
     for (let k = position.buys + unfilled.length; count < p.activeRebuys && k <= p.maxRebuys; k++) {

@@ -67,6 +67,28 @@ describe('limit take-profit and limit safety buys', () => {
     expectBaseMatchesVenue(s, r);
   });
 
+  it('a safety buy filled in part stays resting for the rest, and the take-profit follows each part', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT } });
+    await step(s);
+    await step(s);
+    const l1 = s.exchange.orders.find((o) => o.type === 'limit' && o.side === 'buy' && o.price === '98')!;
+    s.exchange.injectFault({ kind: 'restingPartialFill', ratio: 0.5 }, { clientOrderId: l1.clientOrderId });
+    s.exchange.setPrice('ETH/USDT', '97.99');
+    for (let i = 0; i < 3; i++) await step(s);
+    let r = await cycle(s);
+    const slot = r.orders.find((o) => o.clientOrderId === l1.clientOrderId);
+    expect(slot).toMatchObject({ state: 'open', applied: { base: '0.051' } });
+    expect(s.of('order:partiallyFilled')).toHaveLength(1);
+    expect(r.orders.find((o) => o.purpose === 'takeProfit')?.baseAmount).toBe(new Decimal(r.position!.baseVolume).toDecimalPlaces(4, Decimal.ROUND_DOWN).toFixed());
+    expect(s.of('order:cancelled').filter((e) => e.purpose === 'rebuy')).toEqual([]); // never cancelled as stale
+    s.exchange.setPrice('ETH/USDT', '97.98'); // the rest fills
+    for (let i = 0; i < 3; i++) await step(s);
+    r = await cycle(s);
+    expect(r.position?.buys).toBe(2);
+    expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([2, 3]);
+    expectBaseMatchesVenue(s, r);
+  });
+
   it('the take-profit fills: the other safety buys are cancelled, then the cycle closes at its target', async () => {
     const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, cooldownMs: 3_600_000, ...LIMIT } });
     await step(s);
@@ -163,6 +185,48 @@ describe('limit take-profit and limit safety buys', () => {
     await step(s);
     await step(s);
     expect((await cycle(s)).position?.buys).toBe(2);
+  });
+
+  it('an acknowledged order the venue stops knowing: one flaky "not found" changes nothing; a whole landing window of them ends it as cancelled, reported', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT }, landingWindowMs: 30_000, lookupBackoff: { initialMs: 1_000, maxMs: 2_000 } });
+    await step(s);
+    await step(s);
+    const l1 = (await cycle(s)).orders.find((o) => o.level === 1)!;
+    const find = s.exchange.findOrder.bind(s.exchange);
+    let blind = true;
+    s.exchange.findOrder = async (q) => (blind && q.clientOrderId === l1.clientOrderId ? null : find(q));
+    s.exchange.setPrice('ETH/USDT', '98.5'); // no crossing: nothing looked up
+    s.exchange.setPrice('ETH/USDT', '97.99'); // crosses level 1 at the venue, but the venue's look-up is blind
+    await step(s); // the crossing: looked up, "not found"
+    blind = false;
+    for (let i = 0; i < 5; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    expect((await cycle(s)).position?.buys).toBe(2); // found filled once the venue answered: nothing lost
+    // Now one the venue really forgot: cancelled by hand and archived (Binance drops cancelled orders that filled nothing).
+    const l2 = (await cycle(s)).orders.find((o) => o.level === 2)!;
+    await s.exchange.cancelOrder({ symbol: 'ETH/USDT', clientOrderId: l2.clientOrderId });
+    s.exchange.findOrder = async (q) => (q.clientOrderId === l2.clientOrderId ? null : find(q));
+    const before = s.events.length;
+    s.clock.advance(60_000); // the periodic check misses it among the open orders: looked up, "not found"
+    await step(s);
+    for (let i = 0; i < 10; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    expect((await cycle(s)).orders.some((o) => o.intentId === l2.intentId)).toBe(true); // 20 s: still within the 30 s window
+    for (let i = 0; i < 10; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    const r = await cycle(s);
+    expect(r.orders.some((o) => o.intentId === l2.intentId)).toBe(false); // ended as cancelled…
+    // A safety buy the venue ended without filling is not placed again (someone cancelled it there):
+    // the ladder goes on with the levels after it.
+    expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([3]);
+    expect(s.events.slice(before).filter(([n, e]) => n === 'error' && String((e as Error).message).includes('no longer knows'))).toHaveLength(1);
+    expectBaseMatchesVenue(s, r);
   });
 
   it('refuses limit modes with an exchange that cannot place or cancel limit orders', () => {
