@@ -24,7 +24,7 @@ describe('collectMetrics', () => {
     expect(await sample(registry, 'cycle_engine_invested_quote', { symbol: 'ETH/USDT' })).toBe(10);
     s.exchange.setPrice('ETH/USDT', '110');
     await step(s);
-    expect(await sample(registry, 'cycle_engine_orders_total', { symbol: 'ETH/USDT', purpose: 'sell', outcome: 'filled' })).toBe(1);
+    expect(await sample(registry, 'cycle_engine_orders_total', { symbol: 'ETH/USDT', purpose: 'takeProfit', outcome: 'filled' })).toBe(1);
     expect(await sample(registry, 'cycle_engine_cycles_closed_total', { symbol: 'ETH/USDT', reason: 'takeProfit' })).toBe(1);
     expect(await sample(registry, 'cycle_engine_active_cycles')).toBe(0);
     expect(await sample(registry, 'cycle_engine_invested_quote', { symbol: 'ETH/USDT' })).toBe(0);

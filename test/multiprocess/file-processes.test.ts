@@ -98,7 +98,8 @@ describe(`${PROCESSES} engine processes on one FileStateStore/FileLock directory
 
     for (const c of counters) {
       expect(c.errors).toBe(0);
-      expect(c.ticks, `${c.name} ticked fast`).toBeGreaterThan(50);
+      // Enough ticks that the processes contended for the same keys (a count, not a speed: this machine is shared).
+      expect(c.ticks, `${c.name} ticked`).toBeGreaterThan(10);
     }
     // Every order an engine says it sent reached the exchange, and nothing else did.
     expect(counters.reduce((n, c) => n + c.submitted.start + c.submitted.rebuy + c.submitted.sell, 0)).toBe(orders.length);
