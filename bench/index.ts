@@ -53,11 +53,12 @@ function log(line: string): void {
 function replayRig(symbols: readonly string[], concurrency?: number, kind: StrategyKind = 'demo') {
   const clock = new ManualClock(T0);
   const exchange = new PaperExchange({ balances: { USDT: '1000000000' }, feeRate: '0.001', clock });
+  const chosen = kind === 'busy' ? busyStrategy() : strategy();
   const engine = new CycleEngine({
-    exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: kind === 'busy' ? busyStrategy() : strategy(), clock,
+    exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: chosen, clock,
     ...(concurrency === undefined ? {} : { concurrency }),
   });
-  return { clock, exchange, engine };
+  return { clock, exchange, engine, strategy: chosen };
 }
 
 async function replayEth(eth: readonly Candle[], limit: number, intrabar: IntrabarMode, kind: StrategyKind, holds?: number[]) {

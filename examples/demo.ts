@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   const tReplay = performance.now();
   const result = await replay({
     engine,
+    strategy,
     exchange,
     clock,
     candles,
