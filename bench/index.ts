@@ -6,7 +6,8 @@
  *    and over a synthetic stress where 1,000 symbols all trade on every tick
  * b. one `engine.tick()` over 10 / 1,000 / 10,000 active symbols with nothing to do, beside a
  *    naive per-symbol lock → read → structuredClone → release loop over the same 10,000 records
- * c. replay of 10,000 ETH/USDT hourly candles through the engine (close only, and low/high/close)
+ * c. replay of 10,000 ETH/USDT hourly candles through the engine (path open → close, and open → low/high →
+ *    close), with the engine ticked at every level crossed in between (examples/support/replay.ts)
  * d. import time of the built root entry `dist/index.js` in fresh node processes, beside a trivial module
  *
  * `npm run bench -- c` runs only the listed sections (letters a–d; `files` and `services` name the
