@@ -11,8 +11,8 @@
  * @packageDocumentation
  */
 
-/** A stretch is sampled at least every this share of its price (0.1 %)… */
-export const SAMPLE_EVERY = 0.001;
+/** A stretch is sampled at least every this share of its price (0.25 %)… */
+export const SAMPLE_EVERY = 0.0025;
 /** …at most at this many prices, then bisected to the step. */
 export const MAX_SAMPLES = 32;
 /** Most decimals a grid may have (`10^scale` and the units must stay exact integers in a float). */

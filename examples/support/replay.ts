@@ -30,7 +30,7 @@
  * `avg × 1.015` fills there, not at the candle's high. So before walking a stretch the replay
  * asks the strategy — the same `decide` the engine calls, with the position of the cycle record
  * (`engine.getCycle`), the market rules and each price — where along the stretch it would first
- * return an action (see `levels.ts`: a sample every 0.1 % of the price, at most 32 per stretch,
+ * return an action (see `levels.ts`: a sample every 0.25 % of the price, at most 32 per stretch,
  * then a bisection to the tick; exact for thresholds). It sets the paper price to that level and ticks the real
  * engine there, which decides and sends the order as it would live; then it goes on along the
  * stretch from that level (after a sell, the next start is decided at the same price). The
@@ -158,10 +158,6 @@ export function pathOf(candle: Candle, mode: IntrabarMode): number[] {
   return close >= open ? [open, low, high, close] : [open, high, low, close];
 }
 
-/** The clock at each point of the path of a candle opened at `time`. */
-function timesOf(time: number, mode: IntrabarMode): number[] {
-  return OFFSETS[mode].map((offset) => time + offset);
-}
 
 /**
  * Replays candles: for each candle, walks every symbol's path (see the module comment), ticking
@@ -215,7 +211,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       if (candle[0] !== time) {
         throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
       }
-      walkers[k]!.enterCandle(pathOf(candle, mode), timesOf(time, mode));
+      walkers[k]!.enterCandle(pathOf(candle, mode), time, offsets);
     }
     for (let leg = 0; leg < offsets.length - 1; leg++) {
       for (const w of walkers) w.enterLeg(leg);

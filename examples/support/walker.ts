@@ -56,6 +56,7 @@ export class Walker {
   #next: Level | null | undefined = undefined; // undefined: not searched yet
   #acting: Level | 'point' | null = null;
   #repeats = 0;
+  #startMisses = false; // the leg's first price is known not to hit (the point just ticked, nothing changed)
 
   constructor(
     readonly symbol: string,
@@ -72,12 +73,14 @@ export class Walker {
   }
 
   /**
-   * Starts a candle: the prices of its path's points, open first, and their clock; puts them on a
-   * grid of integers (the arrays are the walker's from now on).
+   * Starts a candle: the prices of its path's points, open first (the array is the walker's from
+   * now on), and their clock (`openTime` plus each offset); puts the prices on a grid of integers.
    */
-  enterCandle(prices: number[], times: number[]): void {
+  enterCandle(prices: number[], openTime: number, offsets: readonly number[]): void {
     this.#prices = prices;
-    this.#times = times;
+    const times = this.#times;
+    times.length = offsets.length;
+    for (let j = 0; j < offsets.length; j++) times[j] = openTime + offsets[j]!;
     // Most candles have no more decimals than the tick: `round(x·10^d) / 10^d === x` says so
     // without printing the number.
     let scale = this.#tickDecimals;
@@ -105,6 +108,7 @@ export class Walker {
     this.#cur = this.#units[leg]!;
     this.#next = undefined;
     this.#repeats = 0;
+    if (leg === 0) this.#startMisses = false; // the open: a new price
   }
 
   /** The price of point `j` for the exchange: the candle's number as its shortest decimal. */
@@ -118,7 +122,7 @@ export class Walker {
     this.#next = null;
     if (this.#step === 0) return null;
     const to = this.#units[this.#leg + 1]!;
-    const found = firstHit(this.#cur, to, this.#step, true, this.#hit);
+    const found = firstHit(this.#cur, to, this.#step, !this.#startMisses, this.#hit);
     if (found !== null) {
       const time = this.#timeAt(found);
       this.#next = { units: found, price: unitsToString(found, this.#scale), time, action: this.#actionAt(found)! };
@@ -143,9 +147,12 @@ export class Walker {
     }
     const acting = this.#acting;
     this.#acting = null;
+    this.#startMisses = false;
     if (acting === 'point') {
       this.#cur = this.#units[this.#leg + 1]!;
       this.blocked = changed ? null : this.#actionAt(this.#cur);
+      // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
+      this.#startMisses = !changed;
     } else if (acting !== null) {
       this.#cur = acting.units;
       this.#next = undefined;

@@ -55,10 +55,11 @@ describe('levels: firstHit', () => {
     expect(calls).toBeLessThan(32 + 1 + 20);
   });
 
-  it('samples every 0.1 % of the price, at least 1, at most 32', () => {
+  it('samples every 0.25 % of the price, at least 1, at most 32', () => {
     expect(samplesFor(1000, 1000)).toBe(1);
-    expect(samplesFor(1000, 1005)).toBe(5);
-    expect(samplesFor(1005, 1000)).toBe(5);
+    expect(samplesFor(1000, 1001)).toBe(1);
+    expect(samplesFor(1000, 1020)).toBe(8);
+    expect(samplesFor(1020, 1000)).toBe(8);
     expect(samplesFor(1000, 2000)).toBe(32);
   });
 });
