@@ -240,7 +240,7 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log('── summary ──────────────────────────────────────────────────────────────');
-  console.log(`candles replayed   ${int(result.candles)} per symbol × ${symbols.length} symbols (${int(result.ticks)} ticks), ${result.firstTime === null ? '-' : `${day(result.firstTime)} → ${day(result.lastTime!)} UTC`}`);
+  console.log(`candles replayed   ${int(result.candles)} per symbol × ${symbols.length} symbols (${int(result.ticks)} ticks, ${int(result.levelTicks)} of them at levels crossed inside a candle), ${result.firstTime === null ? '-' : `${day(result.firstTime)} → ${day(result.lastTime!)} UTC`}`);
   console.log(`orders sent        ${int(orders.length)} (${int(buysFilled)} buys and ${int(sellsFilled)} sells filled, ${int(rejected)} rejected)`);
   console.log(`cycles closed      ${int(closed)} (${symbols.map((s) => `${s} ${int(closedBySymbol.get(s) ?? 0)}`).join(', ')})`);
   console.log(`rebuys             ${int(rebuys)}`);
