@@ -20,8 +20,9 @@ export interface Level {
 }
 
 /**
- * Actions in a row at one price (e.g. a sell then the next start) before the walk moves on: a
- * strategy that would act again and again at one price must not stall the replay.
+ * Actions in a row at one price (e.g. a sell then the next start) after which the walk looks for
+ * no more levels on the leg: a strategy that would act again and again at one price must not
+ * stall the replay.
  */
 const MAX_REPEATS = 8;
 
@@ -56,6 +57,7 @@ export class Walker {
   #next: Level | null | undefined = undefined; // undefined: not searched yet
   #acting: Level | 'point' | null = null;
   #repeats = 0;
+  #gaveUp = false; // too many actions at one price: no more levels on this leg
   #startMisses = false; // the leg's first price is known not to hit (the point just ticked, nothing changed)
 
   constructor(
@@ -108,6 +110,7 @@ export class Walker {
     this.#cur = this.#units[leg]!;
     this.#next = undefined;
     this.#repeats = 0;
+    this.#gaveUp = false;
     if (leg === 0) this.#startMisses = false; // the open: a new price
   }
 
@@ -120,7 +123,7 @@ export class Walker {
   level(): Level | null {
     if (this.#next !== undefined) return this.#next;
     this.#next = null;
-    if (this.#step === 0) return null;
+    if (this.#step === 0 || this.#gaveUp) return null;
     const to = this.#units[this.#leg + 1]!;
     const found = firstHit(this.#cur, to, this.#step, !this.#startMisses, this.#hit);
     if (found !== null) {
@@ -154,10 +157,12 @@ export class Walker {
       // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
       this.#startMisses = !changed;
     } else if (acting !== null) {
+      if (acting.units !== this.#cur) this.#repeats = 0; // counted at one price only
       this.#cur = acting.units;
       this.#next = undefined;
-      if (changed && ++this.#repeats <= MAX_REPEATS) this.blocked = null;
-      else this.blocked = acting.action;
+      if (!changed) this.blocked = acting.action;
+      else if (++this.#repeats <= MAX_REPEATS) this.blocked = null;
+      else this.#gaveUp = true;
     } else if (changed) {
       this.blocked = null;
       this.#next = undefined;

@@ -139,6 +139,37 @@ describe('replay: levels crossed inside a candle', () => {
     expect(result).toMatchObject({ candles: 3, levelTicks: 4, ticks: 13 });
   });
 
+  it('a crash inside one candle: every rebuy at its own level, none at the low', async () => {
+    // start 100 at the open, then a fall to 80 within the candle: rebuys 1 % below each buy.
+    const strategy = (): Strategy => dca({ startQuote: 100, rebuyDropPct: 1, maxRebuys: 30, takeProfitPct: 50 });
+    const { exchange } = await run({ candles: [at(0, 100, 100, 80, 80)], strategy });
+    const fills = exchange.orders.map((o) => o.fill!.avgPrice);
+    expect(fills[0]).toBe('100.05');
+    // Each rebuy: the first tick at or below 99 % of the previous fill, plus 0.05 % rounded up.
+    const expected = ['100.05'];
+    let last = 100.05;
+    for (let i = 1; i < fills.length; i++) {
+      const cents = Math.floor((Math.round(last * 100) * 99) / 100); // last × 0.99 in cents, down to the tick
+      const fill = Math.ceil((cents * 10005) / 10000) / 100; // × 1.0005, up to the tick
+      expected.push(String(fill));
+      last = fill;
+    }
+    expect(fills).toEqual(expected);
+    expect(fills.length).toBeGreaterThan(15); // 100 → 80 is 22 drops of 1 %
+    expect(fills).not.toContain('80');
+  });
+
+  it('a strategy that would act again and again at one price does not stall the replay', async () => {
+    const restless = (): Strategy => ({
+      name: 'restless',
+      decide: ({ position }) => (position === null ? { action: 'start', quoteAmount: '10' } : { action: 'sell' }),
+    });
+    const { exchange, result } = await run({ candles: [at(0, 100, 100.5, 99.5, 100)], strategy: restless });
+    expect(result.candles).toBe(1);
+    // At the open: at most 8 actions in a row at one price, then the walk goes on.
+    expect(exchange.orders.filter((o) => o.receivedAt === T0).length).toBeLessThanOrEqual(9);
+  });
+
   it('no fill is beyond the extreme of its candle, nor at it when the level is inside', async () => {
     const { exchange } = await run({ candles: CANDLES, strategy: dcaStrategy, slippagePct: '0' });
     const prices = exchange.orders.map((o) => Number(o.fill!.avgPrice));
