@@ -29,21 +29,24 @@
  * the first one its strategy answers to: a MARKET take-profit decided because the price crossed
  * `avg × 1.015` fills there, not at the candle's high. So before walking a stretch the replay
  * asks the strategy — the same `decide` the engine calls, with the position of the cycle record
- * (`engine.getCycle`), the market rules and each price — where along the stretch it would first
- * return an action (see `levels.ts`: a sample every 0.25 % of the price, at most 32 per stretch,
- * then a bisection to the tick; exact for thresholds). It sets the paper price to that level and ticks the real
- * engine there, which decides and sends the order as it would live; then it goes on along the
- * stretch from that level (after a sell, the next start is decided at the same price). The
- * exchange fills MARKET orders moved against the bot by `slippagePct` (set on the exchange with
- * `setMarketSlippagePct`). Levels are found with whatever strategy is passed, so the rule holds
- * for custom strategies too.
+ * (`engine.getCycle`), the market rules, each price and the clock there — where along the stretch
+ * it would first return an action (see `levels.ts`: a sample every 0.25 % of the price, at most 32
+ * per stretch, then a bisection to the tick: exact for thresholds, while a decision that holds
+ * only on a band narrower than a sample interval can be missed). It sets the paper price to that
+ * level and ticks the real engine there, which decides and sends the order as it would live; then
+ * it goes on along the stretch from that level (after a sell, the next start is decided at the
+ * same price). The exchange fills MARKET orders moved against the bot by `slippagePct` (set on
+ * the exchange with `setMarketSlippagePct`). Levels are found with whatever strategy is passed,
+ * so the rule holds for custom strategies too.
  *
  * A decision the engine did not act on (a back-off after a refused order, a cooldown, an order in
  * flight) is not looked for again along the rest of the stretch; the engine gets its next chance
- * at the next point, where a decision unblocked by time fills at that point's price. Levels of
- * several symbols are taken in time order (the clock at a level is interpolated along the
+ * at the next point, where a decision unblocked by time fills at that point's price. A strategy
+ * that acts more than 8 times in a row at one price gets no more levels on that stretch. Levels
+ * of several symbols are taken in time order (the clock at a level is interpolated along the
  * stretch); the other symbols keep their last price meanwhile. A gap between a close and the next
- * open is a jump: a level crossed in it is taken at the open.
+ * open is a jump: a level crossed in it is taken at the open. Positions are read again after a
+ * tick only for the symbols whose lock the engine released with a write (`lock:released`).
  *
  * Prices of points go to the exchange as decimal strings of the candle's numbers
  * (`String(3723.04)` is `'3723.04'`: the shortest decimal that reads back as the same number, i.e.
