@@ -207,38 +207,36 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       w.refresh(w === level || written.has(w.symbol) ? ((await engine.getCycle(w.symbol))?.position ?? null) : undefined);
     }
   };
-  /** Walks candle `i` of every series: the levels of each leg in time order, then the leg's end point. */
-  const walkCandle = async (i: number, time: number): Promise<void> => {
-    for (const [k, [symbol, s]] of series.entries()) {
-      const candle = s[i]!;
-      if (candle[0] !== time) {
-        throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
-      }
-      walkers[k]!.enterCandle(pathOf(candle, mode), time, offsets);
-    }
-    for (let leg = 0; leg < offsets.length - 1; leg++) {
-      for (const w of walkers) w.enterLeg(leg);
-      for (;;) {
-        let next: Walker | null = null;
-        for (const w of walkers) if (w.level() !== null && (next === null || w.level()!.time < next.level()!.time)) next = w;
-        if (next === null) break;
-        const level = next.level()!;
-        exchange.setPrice(next.symbol, level.price);
-        next.acting(level);
-        await tickAt(level.time, next);
-        levelTicks++;
-      }
-      for (const w of walkers) {
-        exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
-        w.acting(null);
-      }
-      await tickAt(time + offsets[leg + 1]!, null);
-    }
-  };
   try {
     for (let i = 0; i < count; i++) {
       const time = firstSeries[i]![0];
-      await walkCandle(i, time);
+      for (let k = 0; k < series.length; k++) {
+        const [symbol, s] = series[k]!;
+        const candle = s[i]!;
+        if (candle[0] !== time) {
+          throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
+        }
+        walkers[k]!.enterCandle(pathOf(candle, mode), time, offsets);
+      }
+      // Each leg: the levels crossed on it, all symbols together in time order, then its end point.
+      for (let leg = 0; leg < offsets.length - 1; leg++) {
+        for (const w of walkers) w.enterLeg(leg);
+        for (;;) {
+          let next: Walker | null = null;
+          for (const w of walkers) if (w.level() !== null && (next === null || w.level()!.time < next.level()!.time)) next = w;
+          if (next === null) break;
+          const level = next.level()!;
+          exchange.setPrice(next.symbol, level.price);
+          next.acting(level);
+          await tickAt(level.time, next);
+          levelTicks++;
+        }
+        for (const w of walkers) {
+          exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
+          w.acting(null);
+        }
+        await tickAt(time + offsets[leg + 1]!, null);
+      }
       replayed = i + 1;
       if (options.onCandle?.(i, time) === 'stop') break;
     }
