@@ -59,6 +59,7 @@ export class Walker {
   #repeats = 0;
   #gaveUp = false; // too many actions at one price: no more levels on this leg
   #startMisses = false; // the leg's first price is known not to hit (the point just ticked, nothing changed)
+  #lastPoint = Number.NaN; // the price of the point ticked last
 
   constructor(
     readonly symbol: string,
@@ -111,7 +112,8 @@ export class Walker {
     this.#next = undefined;
     this.#repeats = 0;
     this.#gaveUp = false;
-    if (leg === 0) this.#startMisses = false; // the open: a new price
+    // The open: known only when it is the close just ticked (no gap), a second later.
+    if (leg === 0) this.#startMisses &&= this.#prices[0] === this.#lastPoint;
   }
 
   /** The price of point `j` for the exchange: the candle's number as its shortest decimal. */
@@ -153,6 +155,7 @@ export class Walker {
     this.#startMisses = false;
     if (acting === 'point') {
       this.#cur = this.#units[this.#leg + 1]!;
+      this.#lastPoint = this.#prices[this.#leg + 1]!;
       this.blocked = changed ? null : this.#actionAt(this.#cur);
       // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
       this.#startMisses = !changed;
