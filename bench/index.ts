@@ -6,10 +6,14 @@
  *    and over a synthetic stress where 1,000 symbols all trade on every tick
  * b. one `engine.tick()` over 10 / 1,000 / 10,000 active symbols with nothing to do, beside a
  *    naive per-symbol lock → read → structuredClone → release loop over the same 10,000 records
- * c. replay of 10,000 ETH/USDT hourly candles through the engine (close only, and low/high/close)
+ * c. replay of 10,000 ETH/USDT hourly candles through the engine (path open → close, and open → low/high →
+ *    close), with the engine ticked at every level crossed in between (examples/support/replay.ts)
  * d. import time of the built root entry `dist/index.js` in fresh node processes, beside a trivial module
  * e. the polling budget: exchange requests per cycle per tick over 1,000 cycles with resting
  *    orders and prices that cross nothing, beside the naive "look up every open order every tick"
+ *
+ * `npm run bench -- c` runs only the listed sections (letters a–d; `files` and `services` name the
+ * file-store and service rows), e.g. the replay rows alone before and after a change to the replay.
  *
  * @packageDocumentation
  */
@@ -53,11 +57,12 @@ function log(line: string): void {
 function replayRig(symbols: readonly string[], concurrency?: number, kind: StrategyKind = 'demo') {
   const clock = new ManualClock(T0);
   const exchange = new PaperExchange({ balances: { USDT: '1000000000' }, feeRate: '0.001', clock });
+  const chosen = kind === 'busy' ? busyStrategy() : strategy();
   const engine = new CycleEngine({
-    exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: kind === 'busy' ? busyStrategy() : strategy(), clock,
+    exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: chosen, clock,
     ...(concurrency === undefined ? {} : { concurrency }),
   });
-  return { clock, exchange, engine };
+  return { clock, exchange, engine, strategy: chosen };
 }
 
 async function replayEth(eth: readonly Candle[], limit: number, intrabar: IntrabarMode, kind: StrategyKind, holds?: number[]) {
@@ -164,6 +169,10 @@ async function naiveLoop(rig: Awaited<ReturnType<typeof seededRig>>, warmup = 3,
 
 // ------------------------------------------------------------------------------------------ main
 
+/** Sections named on the command line (`npm run bench -- a c`), or all when none is. */
+const only = new Set(process.argv.slice(2));
+const runs = (section: string): boolean => only.size === 0 || only.has(section);
+
 async function main(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
@@ -173,7 +182,19 @@ async function main(): Promise<void> {
 
   const eth = await loadCandles(fileURLToPath(new URL('../data/eth-usdt-1h.json', import.meta.url)));
 
-  // a. lock hold
+  if (runs('a')) await lockRows(eth, rows);
+  if (runs('b')) await idleTickRows(rows);
+  if (runs('c')) await replayRows(eth, rows);
+  if (runs('d')) importRows(rows);
+  if (runs('e')) rows.push(...(await pollingRows(log)));
+  if (runs('files')) rows.push(...(await fileStoreRows(log)));
+  if (runs('services')) rows.push(...(await serviceRows(log)));
+
+  console.log(table(rows));
+  console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function lockRows(eth: readonly Candle[], rows: Row[]): Promise<void> {
   log('a. lock hold: ETH/USDT replay');
   await replayEth(eth, 2_000, 'ohlc', 'busy'); // warm-up (JIT), on its own engine
   await lockStress(50, 2);
@@ -196,7 +217,9 @@ async function main(): Promise<void> {
     { name: 'a. lock hold p99, stress, concurrency 1', value: percentile(serial.holds, 99), unit: 'ms', target: 0.2, note: `max ${percentile(serial.holds, 100).toFixed(3)} ms` },
   );
 
-  // b. idle tick
+}
+
+async function idleTickRows(rows: Row[]): Promise<void> {
   let rig10k: Awaited<ReturnType<typeof seededRig>> | undefined;
   for (const n of [10, 1_000, 10_000]) {
     log(`b. idle tick over ${int(n)} active symbols`);
@@ -219,8 +242,9 @@ async function main(): Promise<void> {
     note: `baseline (issue: ~85 ms); engine tick is ${(tick10k / naive.median).toFixed(2)}× of it`,
   });
   rig10k = undefined;
+}
 
-  // c. replay
+async function replayRows(eth: readonly Candle[], rows: Row[]): Promise<void> {
   const limit = Math.min(10_000, eth.length);
   const variants = [['close', 'demo'], ['ohlc', 'demo'], ['ohlc', 'busy']] as const;
   for (const [mode, kind] of variants) {
@@ -237,8 +261,9 @@ async function main(): Promise<void> {
       note: `median of 3; ${int(runs[0]!.ticks)} ticks, ${int(runs[0]!.orders)} orders`,
     });
   }
+}
 
-  // d. import time
+function importRows(rows: Row[]): void {
   log('d. import time of dist/index.js (building it first if stale)');
   const built = ensureBuilt(ROOT);
   if (built.entry === null) {
@@ -257,13 +282,6 @@ async function main(): Promise<void> {
       built.cleanup?.();
     }
   }
-
-  rows.push(...(await pollingRows(log)));
-  rows.push(...(await fileStoreRows(log)));
-  rows.push(...(await serviceRows(log)));
-
-  console.log(table(rows));
-  console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((error: unknown) => {

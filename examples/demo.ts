@@ -15,11 +15,11 @@
  *   --candles N          replay N more candles of each series (default 2,000; the series has 10,235)
  *   --fresh              forget the saved session and start from the first candle
  *   --dir PATH           where the session lives (default .cycle-engine/demo)
- *   --intrabar ohlc|close visit low/high then close in each candle (default), or the close only
+ *   --intrabar ohlc|close the path inside a candle: open → low/high in bar order → close (default), or
+ *                        open → close; orders go at the levels crossed along it (examples/support/replay.ts)
  *   --quiet              no per-event lines, only the header and the summary
  *   --help               this text
  */
-import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,27 +32,24 @@ import {
   FileStateStore,
   PaperExchange,
   attachLogger,
-  dca,
   type CycleEngineError,
   type Lock,
   type StateStore,
 } from 'cycle-engine';
-import { loadCandles, replay, type Candle, type IntrabarMode } from './support/replay';
+import { DEMO_DATA, DEMO_FEE_RATE, demoStrategy } from './support/demo-setup';
+import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle, type IntrabarMode } from './support/replay';
 
 const USAGE = `usage: npm run demo -- [--candles N] [--fresh] [--dir PATH] [--intrabar ohlc|close] [--quiet]
 
   --candles N            replay N more hourly candles of each series (default 2,000)
   --fresh                forget the saved session (cycles, balances, position in the series) and start over
   --dir PATH             where the session lives (default .cycle-engine/demo under the working directory)
-  --intrabar ohlc|close  points visited per candle: low/high in bar order then close (default), or close only
+  --intrabar ohlc|close  path inside a candle: open → low/high in bar order → close (default), or open → close
   --quiet                print only the header and the summary, not one line per engine event`;
 
-const FEE_RATE = '0.001'; // 0.1%, Binance's base taker fee
+const FEE_RATE = DEMO_FEE_RATE;
 const START_BALANCE = '10000'; // USDT
-const DATA = {
-  'ETH/USDT': '../data/eth-usdt-1h.json',
-  'BTC/USDT': '../data/btc-usdt-1h.json',
-} as const;
+const DATA = DEMO_DATA;
 
 const DEFAULT_CANDLES = 2_000;
 
@@ -119,10 +116,9 @@ function percentile(sorted: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const flags = readFlags();
-  const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
   const symbols = Object.keys(DATA) as Array<keyof typeof DATA>;
   const candles: Record<string, Candle[]> = {};
-  for (const symbol of symbols) candles[symbol] = await loadCandles(here(DATA[symbol]));
+  for (const symbol of symbols) candles[symbol] = await loadCandles(DATA[symbol]);
   const available = Math.min(...symbols.map((s) => candles[s]!.length));
 
   // ── The store ───────────────────────────────────────────────────────────────────────────────
@@ -152,14 +148,7 @@ async function main(): Promise<void> {
   // saved copy, so the paper account also holds a reserve of each base asset: a sell the cycle
   // records say is possible is never refused for want of base the last save did not see.
   const exchange = new PaperExchange({ balances: session?.balances ?? { USDT: START_BALANCE, ETH: '1', BTC: '0.1' }, feeRate: FEE_RATE, clock });
-  const strategy = dca({
-    startQuote: 10, // USDT per start buy
-    rebuyDropPct: 2, // first rebuy 2% below the start buy, each next one 2% below the previous buy
-    rebuyStepScale: 1,
-    rebuyVolumeScale: 1.5, // rebuys of 15, 22.5, 33.75, 50.63, 75.94 USDT
-    maxRebuys: 5, // at most ~208 USDT per cycle
-    takeProfitPct: 1.5, // sell everything 1.5% above the average buy price
-  });
+  const strategy = demoStrategy(); // start 10 USDT, rebuys every -2% (×1.5 volume, at most 5), take profit +1.5%
   const engine = new CycleEngine({ exchange, store, lock, symbols, strategy, clock });
 
   // What the summary needs, from the engine's events.
@@ -189,10 +178,12 @@ async function main(): Promise<void> {
   });
 
   const first = candles[symbols[0]!]!;
-  const path = flags.intrabar === 'ohlc' ? 'low/high in bar order, then close: 3 ticks per candle' : 'close only: 1 tick per candle';
+  const path =
+    (flags.intrabar === 'ohlc' ? 'open → low/high in bar order → close' : 'open → close') +
+    `; orders at the levels crossed along it, MARKET fills ${DEFAULT_SLIPPAGE_PCT}% against the bot`;
   console.log('cycle-engine demo: paper trading, DCA cycles on replayed Binance hourly candles');
   console.log(`  symbols   ${symbols.join(', ')}`);
-  console.log(`  data      ${symbols.map((s) => relative(process.cwd(), here(DATA[s]))).join(', ')}`);
+  console.log(`  data      ${symbols.map((s) => relative(process.cwd(), DATA[s])).join(', ')}`);
   console.log(`  window    ${day(first[0]![0])} → ${day(first[toReplay - 1]![0])} UTC: candles ${int(startAt + 1)}–${int(startAt + toReplay)} of ${int(available)} each`);
   console.log(`  replay    simulated clock; ${path}`);
   console.log(`  exchange  PaperExchange: ${session ? 'balances from the saved session' : `${int(Number(START_BALANCE))} USDT`}, fee ${new Decimal(FEE_RATE).mul(100).toFixed()}%, no latency`);
@@ -219,6 +210,7 @@ async function main(): Promise<void> {
   const tReplay = performance.now();
   const result = await replay({
     engine,
+    strategy,
     exchange,
     clock,
     candles,
@@ -248,7 +240,7 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log('── summary ──────────────────────────────────────────────────────────────');
-  console.log(`candles replayed   ${int(result.candles)} per symbol × ${symbols.length} symbols (${int(result.ticks)} ticks), ${result.firstTime === null ? '-' : `${day(result.firstTime)} → ${day(result.lastTime!)} UTC`}`);
+  console.log(`candles replayed   ${int(result.candles)} per symbol × ${symbols.length} symbols (${int(result.ticks)} ticks, ${int(result.levelTicks)} of them at levels crossed inside a candle), ${result.firstTime === null ? '-' : `${day(result.firstTime)} → ${day(result.lastTime!)} UTC`}`);
   console.log(`orders sent        ${int(orders.length)} (${int(buysFilled)} buys and ${int(sellsFilled)} sells filled, ${int(rejected)} rejected)`);
   console.log(`cycles closed      ${int(closed)} (${symbols.map((s) => `${s} ${int(closedBySymbol.get(s) ?? 0)}`).join(', ')})`);
   console.log(`rebuys             ${int(rebuys)}`);

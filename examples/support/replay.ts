@@ -4,36 +4,60 @@
  * The loop is deterministic: the same candles, options and strategy give the same orders, in the
  * same order, at the same prices and simulated times (only the random ids differ between runs).
  *
- * ## What is visited inside a candle (`intrabar`)
+ * ## The path inside a candle (`intrabar`)
  *
  * An hourly candle says where the price went in the hour, not in which order. With
- * `intrabar: 'ohlc'` (the default) every candle is visited as three price points, so that a
- * rebuy trigger touched by the candle's low, or a take-profit touched by its high, is seen even
- * when the close is back in between:
+ * `intrabar: 'ohlc'` (the default) every candle is walked along the usual OHLC bar convention:
+ * a rising candle (`close >= open`) goes open → low → high → close, a falling one
+ * open → high → low → close, in straight lines, so that a rebuy trigger touched by the low, or a
+ * take-profit touched by the high, is seen even when the close is back in between. With
+ * `intrabar: 'close'` the path is open → close: faster, and it misses wicks.
  *
- * | step | price | clock |
- * | --- | --- | --- |
- * | 1 | first extreme | open time + 20 min |
- * | 2 | second extreme | open time + 40 min |
- * | 3 | close | open time + 60 min − 1 s (just before the next candle opens) |
+ * | point | clock |
+ * | --- | --- |
+ * | open | open time (a "soft" point: the engine ticks there only when the strategy would act) |
+ * | first extreme (`ohlc`) | open time + 20 min |
+ * | second extreme (`ohlc`) | open time + 40 min |
+ * | close | open time + 60 min − 1 s (just before the next candle opens) |
  *
- * The order of the two extremes follows the usual OHLC bar convention: a rising candle
- * (`close >= open`) is taken to have gone open → low → high → close, a falling one
- * open → high → low → close. The open itself is not visited: it is (almost always) the previous
- * candle's close, which was just visited. Each step is one `engine.tick()` followed by
- * `engine.idle()`, so at most one order per cycle happens per step, and every order executes at the
- * step's price (the paper exchange has no latency here).
+ * The engine ticks at every point but the open (one `engine.tick()`, then `engine.idle()`), and
+ * at every level crossed in between.
  *
- * With `intrabar: 'close'` each candle is a single point, its close, at open time + 60 min − 1 s.
- * That is faster and more conservative (it misses wicks), and is what most close-based backtests do.
+ * ## Levels crossed between two points: replays that do not flatter
  *
- * Prices go to the exchange as decimal strings of the candle's numbers (`String(3723.04)` is
- * `'3723.04'`: the shortest decimal that reads back as the same number, i.e. the file's text).
+ * Between two points the price passes through every price in between, and a polling bot acts at
+ * the first one its strategy answers to: a MARKET take-profit decided because the price crossed
+ * `avg × 1.015` fills there, not at the candle's high. So before walking a stretch the replay
+ * asks the strategy — the same `decide` the engine calls, with the position of the cycle record
+ * (`engine.getCycle`), the market rules, each price and the clock there — where along the stretch
+ * it would first return an action (see `levels.ts`: a sample every 0.25 % of the price, at most 32
+ * per stretch, then a bisection to the tick: exact for thresholds, while a decision that holds
+ * only on a band narrower than a sample interval can be missed). It sets the paper price to that
+ * level and ticks the real engine there, which decides and sends the order as it would live; then
+ * it goes on along the stretch from that level (after a sell, the next start is decided at the
+ * same price). The exchange fills MARKET orders moved against the bot by `slippagePct` (set on
+ * the exchange with `setMarketSlippagePct`). Levels are found with whatever strategy is passed,
+ * so the rule holds for custom strategies too.
+ *
+ * A decision the engine did not act on (a back-off after a refused order, a cooldown, an order in
+ * flight) is not looked for again along the rest of the stretch; the engine gets its next chance
+ * at the next point, where a decision unblocked by time fills at that point's price. A strategy
+ * that acts more than 8 times in a row at one price gets no more levels on that stretch. Levels
+ * of several symbols are taken in time order (the clock at a level is interpolated along the
+ * stretch); the other symbols keep their last price meanwhile. A gap between a close and the next
+ * open is a jump: a level crossed in it is taken at the open. Positions are read again after a
+ * tick only for the symbols whose lock the engine released with a write (`lock:released`).
+ *
+ * Prices of points go to the exchange as decimal strings of the candle's numbers
+ * (`String(3723.04)` is `'3723.04'`: the shortest decimal that reads back as the same number, i.e.
+ * the file's text); levels are on the market's price tick (or on the candles' own decimals when
+ * they are finer than the tick).
  *
  * @packageDocumentation
  */
 import { readFile } from 'node:fs/promises';
-import type { CycleEngine, ManualClock } from 'cycle-engine';
+import type { CycleEngine, DecimalLike, ManualClock, MarketRules, Strategy } from 'cycle-engine';
+import { Walker } from './walker';
 
 /**
  * One candle, `[timestampMs, open, high, low, close, volume]`; the timestamp is the open time
@@ -41,28 +65,37 @@ import type { CycleEngine, ManualClock } from 'cycle-engine';
  */
 export type Candle = readonly [time: number, open: number, high: number, low: number, close: number, volume: number];
 
-/** How each candle is visited: three points (low/high in bar order, then close) or its close only. */
+/** The path inside a candle: open → low/high in bar order → close, or open → close. */
 export type IntrabarMode = 'ohlc' | 'close';
 
-/** What the replay needs from the exchange: a way to set the last price (the `PaperExchange` has it). */
+/** What the replay needs from the exchange (the `PaperExchange` has it all). */
 export interface PriceFeed {
+  /** Sets the last price. */
   setPrice(symbol: string, price: string): void;
+  /** The market's rules: the strategy sees them, and levels are on its price tick. */
+  getMarket(symbol: string): Promise<MarketRules>;
+  /** Slippage of MARKET fills, in percent: the replay sets it to its `slippagePct`. */
+  setMarketSlippagePct(pct: DecimalLike): void;
 }
 
 /** Options of {@link replay}. */
 export interface ReplayOptions {
   /** The engine to drive; it must trade exactly the symbols in `candles` (or more: those keep their price). */
-  readonly engine: Pick<CycleEngine, 'tick' | 'idle'>;
+  readonly engine: Pick<CycleEngine, 'tick' | 'idle' | 'getCycle' | 'on' | 'off'>;
+  /** The engine's strategy (the same object): asked where along the path it would act. */
+  readonly strategy: Strategy;
   /** Receives the prices; usually the engine's `PaperExchange`. */
   readonly exchange: PriceFeed;
-  /** The clock the engine (and exchange) read; set to each visited point's time. */
+  /** The clock the engine (and exchange) read; set to each tick's time. */
   readonly clock: ManualClock;
   /** Candles by symbol. Every series must have the same timestamps (index by index). */
   readonly candles: Readonly<Record<string, readonly Candle[]>>;
   /** Replay at most this many candles per symbol (default: all). */
   readonly limit?: number;
-  /** What is visited inside a candle (default `'ohlc'`; see the module comment). */
+  /** The path inside a candle (default `'ohlc'`; see the module comment). */
   readonly intrabar?: IntrabarMode;
+  /** Slippage of MARKET fills in percent, set on the exchange (default 0.05, i.e. 0.05 %). */
+  readonly slippagePct?: DecimalLike;
   /** Called after each candle's last step (e.g. for progress); returning `'stop'` ends the replay there. */
   readonly onCandle?: (index: number, time: number) => 'stop' | void;
 }
@@ -71,19 +104,24 @@ export interface ReplayOptions {
 export interface ReplayResult {
   /** Candles replayed per symbol. */
   readonly candles: number;
-  /** Engine ticks run (candles × points per candle). */
+  /** Engine ticks run: at the points (candles × 3, or × 1 for `'close'`) and at the levels. */
   readonly ticks: number;
+  /** Of those, ticks at a level crossed between two points (or at an open). */
+  readonly levelTicks: number;
   /** Open time of the first candle replayed (Unix ms), or null when none was. */
   readonly firstTime: number | null;
   /** Open time of the last candle replayed (Unix ms), or null when none was. */
   readonly lastTime: number | null;
 }
 
+/** The default `slippagePct`: 0.05 %. */
+export const DEFAULT_SLIPPAGE_PCT = '0.05';
+
 const MINUTE = 60_000;
-/** Clock offsets from the candle's open time of the points visited. */
+/** Clock offsets from the candle's open time of the path's points. */
 const OFFSETS: Readonly<Record<IntrabarMode, readonly number[]>> = {
-  ohlc: [20 * MINUTE, 40 * MINUTE, 60 * MINUTE - 1_000],
-  close: [60 * MINUTE - 1_000],
+  ohlc: [0, 20 * MINUTE, 40 * MINUTE, 60 * MINUTE - 1_000],
+  close: [0, 60 * MINUTE - 1_000],
 };
 
 /**
@@ -114,55 +152,101 @@ export async function loadCandles(path: string): Promise<Candle[]> {
 }
 
 /**
- * The prices visited inside one candle, in order (see the module comment).
+ * The points of one candle's path, in order, open first (see the module comment).
  * @internal
  */
 export function pathOf(candle: Candle, mode: IntrabarMode): number[] {
   const [, open, high, low, close] = candle;
-  if (mode === 'close') return [close];
-  return close >= open ? [low, high, close] : [high, low, close];
+  if (mode === 'close') return [open, close];
+  return close >= open ? [open, low, high, close] : [open, high, low, close];
 }
 
+
 /**
- * Replays candles: for each candle index and each point visited in it (see the module comment),
- * sets the clock, sets every symbol's price, runs `engine.tick()` and waits for `engine.idle()`.
- * Deterministic. Engine errors from `tick()` propagate.
+ * Replays candles: for each candle, walks every symbol's path (see the module comment), ticking
+ * the engine (`engine.tick()`, then `engine.idle()`) at each point but the open and at each level
+ * where the strategy would act in between. Sets the exchange's MARKET slippage to `slippagePct`
+ * first. Deterministic. Engine errors from `tick()` propagate.
  * @throws Error when the series do not share their timestamps
  */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
-  const { engine, exchange, clock, candles } = options;
+  const { engine, exchange, clock, candles, strategy } = options;
   const mode = options.intrabar ?? 'ohlc';
+  exchange.setMarketSlippagePct(options.slippagePct ?? DEFAULT_SLIPPAGE_PCT);
   const series = Object.entries(candles);
-  if (series.length === 0) return { candles: 0, ticks: 0, firstTime: null, lastTime: null };
+  if (series.length === 0) return { candles: 0, ticks: 0, levelTicks: 0, firstTime: null, lastTime: null };
   const shortest = Math.min(...series.map(([, s]) => s.length));
   const count = Math.max(0, Math.min(shortest, options.limit ?? Infinity));
   const offsets = OFFSETS[mode];
   const [firstSymbol, firstSeries] = series[0]!;
+  const walkers: Walker[] = [];
+  for (const [symbol, s] of series) {
+    // The first open makes the symbol a market of a paper exchange that had no price for it yet.
+    if (count > 0) exchange.setPrice(symbol, String(s[0]![1]));
+    const w = new Walker(symbol, strategy, await exchange.getMarket(symbol));
+    w.refresh((await engine.getCycle(symbol))?.position ?? null);
+    walkers.push(w);
+  }
   let ticks = 0;
+  let levelTicks = 0;
   let replayed = 0;
-  for (let i = 0; i < count; i++) {
-    const time = firstSeries[i]![0];
-    const paths: Array<[string, number[]]> = [];
-    for (const [symbol, s] of series) {
-      const candle = s[i]!;
-      if (candle[0] !== time) {
-        throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
+  // A record is only ever written under its lock: the positions to read again after a tick are
+  // those of the symbols whose lock was released with a write (and the one ticked at its level).
+  const written = new Set<string>();
+  const onRelease = (e: { symbol: string; purpose: string }): void => {
+    if (e.purpose !== 'none') written.add(e.symbol);
+  };
+  engine.on('lock:released', onRelease);
+  const tickAt = async (time: number, level: Walker | null): Promise<void> => {
+    clock.set(time); // forwards only
+    written.clear();
+    await engine.tick();
+    await engine.idle();
+    ticks++;
+    for (const w of walkers) {
+      w.refresh(w === level || written.has(w.symbol) ? ((await engine.getCycle(w.symbol))?.position ?? null) : undefined);
+    }
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const time = firstSeries[i]![0];
+      for (let k = 0; k < series.length; k++) {
+        const [symbol, s] = series[k]!;
+        const candle = s[i]!;
+        if (candle[0] !== time) {
+          throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
+        }
+        walkers[k]!.enterCandle(pathOf(candle, mode), time, offsets);
       }
-      paths.push([symbol, pathOf(candle, mode)]);
+      // Each leg: the levels crossed on it, all symbols together in time order, then its end point.
+      for (let leg = 0; leg < offsets.length - 1; leg++) {
+        for (const w of walkers) w.enterLeg(leg);
+        for (;;) {
+          let next: Walker | null = null;
+          for (const w of walkers) if (w.level() !== null && (next === null || w.level()!.time < next.level()!.time)) next = w;
+          if (next === null) break;
+          const level = next.level()!;
+          exchange.setPrice(next.symbol, level.price);
+          next.acting(level);
+          await tickAt(level.time, next);
+          levelTicks++;
+        }
+        for (const w of walkers) {
+          exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
+          w.acting(null);
+        }
+        await tickAt(time + offsets[leg + 1]!, null);
+      }
+      replayed = i + 1;
+      if (options.onCandle?.(i, time) === 'stop') break;
     }
-    for (let step = 0; step < offsets.length; step++) {
-      clock.set(time + offsets[step]!);
-      for (const [symbol, path] of paths) exchange.setPrice(symbol, String(path[step]));
-      await engine.tick();
-      await engine.idle();
-      ticks++;
-    }
-    replayed = i + 1;
-    if (options.onCandle?.(i, time) === 'stop') break;
+  } finally {
+    engine.off('lock:released', onRelease);
   }
   return {
     candles: replayed,
     ticks,
+    levelTicks,
     firstTime: replayed > 0 ? firstSeries[0]![0] : null,
     lastTime: replayed > 0 ? firstSeries[replayed - 1]![0] : null,
   };

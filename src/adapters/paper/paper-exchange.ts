@@ -20,6 +20,7 @@ import {
   CLIENT_ORDER_ID_RE,
   optionAsset,
   optionDecimal,
+  optionSlippagePct,
   optionSymbol,
   parsePaperOptions,
   splitSymbol,
@@ -64,6 +65,7 @@ export class PaperExchange implements Exchange {
   readonly #byClientId = new Map<string, MutableOrder[]>();
   readonly #faults = new FaultQueue();
   readonly #limits: PaperLimitDesk;
+  #slippage: Decimal;
 
   /**
    * @param options - prices, balances, fee rate, market rules, latency, clock and id
@@ -73,6 +75,7 @@ export class PaperExchange implements Exchange {
     this.#config = parsePaperOptions(options);
     this.id = this.#config.id;
     this.#balances = new Map(this.#config.balances);
+    this.#slippage = this.#config.marketSlippagePct.div(100);
     for (const [symbol, price] of this.#config.prices) this.#setPrice(symbol, price);
     this.#limits = new PaperLimitDesk({
       config: this.#config,
@@ -120,6 +123,15 @@ export class PaperExchange implements Exchange {
   getPrice(symbol: string): string | undefined {
     const price = this.#prices.get(symbol);
     return price === undefined ? undefined : str(price);
+  }
+
+  /**
+   * Sets the slippage of MARKET fills, in percent (see the `marketSlippagePct` option); replays set
+   * it, orders already executed keep their price.
+   * @throws `InvalidOptionsError` unless 0 ≤ pct \< 100
+   */
+  setMarketSlippagePct(pct: DecimalLike): void {
+    this.#slippage = optionSlippagePct(pct, 'marketSlippagePct').div(100);
   }
 
   /** Balance of an asset as a decimal string (`'0'` when none). */
@@ -339,11 +351,25 @@ export class PaperExchange implements Exchange {
     return fault === 'malformed-after' ? { ...fill, filledBase: 'abc' } : fill;
   }
 
+  /**
+   * A MARKET fill's price: the price set, moved against the bot by the slippage (exact), rounded
+   * against the bot to the tick when the price set is on the tick.
+   */
+  #fillPrice(symbol: string, buy: boolean, priceTick: Decimal): Decimal {
+    const price = this.#prices.get(symbol)!;
+    if (this.#slippage.isZero()) return price;
+    const slipped = price.mul(buy ? this.#slippage.plus(1) : dec(1).minus(this.#slippage));
+    if (!price.mod(priceTick).isZero()) return slipped;
+    const ticks = slipped.div(priceTick);
+    const rounded = (buy ? ticks.ceil() : ticks.floor()).mul(priceTick);
+    return rounded.gt(0) ? rounded : slipped;
+  }
+
   #execute(order: MutableOrder, amount: Decimal, partial: string | undefined): OrderFill {
-    const price = this.#prices.get(order.symbol)!;
     const { base: baseAsset, quote: quoteAsset } = splitSymbol(order.symbol)!;
-    const { amountStep, minNotional } = this.#rulesOf(order.symbol);
+    const { amountStep, minNotional, priceTick } = this.#rulesOf(order.symbol);
     const buy = order.side === 'buy';
+    const price = this.#fillPrice(order.symbol, buy, priceTick);
     const ordered = floorToStep(buy ? amount.div(price) : amount, amountStep);
     if (ordered.isZero() || ordered.mul(price).lt(minNotional)) {
       throw this.#reject(order, 'MIN_NOTIONAL', `order value ${str(ordered.mul(price))} is below the minimum ${str(minNotional)}`);

@@ -40,6 +40,12 @@ export interface PaperExchangeOptions {
   readonly defaultRules?: PaperMarketRules | undefined;
   /** Time an order stays open before it executes (default 0: executes within the call, no timer). */
   readonly latencyMs?: number | undefined;
+  /**
+   * Slippage of MARKET fills, in percent of the price (default 0: fills at the price set). A buy
+   * fills at `price × (1 + pct/100)`, a sell at `price × (1 − pct/100)`, rounded against the bot
+   * to the price tick when the price set is on it. Replays set it (see `setMarketSlippagePct`).
+   */
+  readonly marketSlippagePct?: DecimalLike | undefined;
   /** Time source for timestamps (default: the wall clock). */
   readonly clock?: Clock | undefined;
   /** Name for logs (default `'paper'`). */
@@ -138,6 +144,7 @@ export interface ParsedRules {
 export interface ParsedPaperOptions {
   readonly id: string;
   readonly latencyMs: number;
+  readonly marketSlippagePct: Decimal;
   readonly clock: Clock;
   readonly feeRate: Decimal;
   readonly makerFeeRate: Decimal;
@@ -174,6 +181,16 @@ export function optionDecimal(
   if (range !== 'positive' && d.isNeg()) throw new InvalidOptionsError(option, `must be >= 0, got ${d.toFixed()}`);
   if (range === 'fraction' && !d.lt(1)) throw new InvalidOptionsError(option, `must be < 1, got ${d.toFixed()}`);
   return d;
+}
+
+/**
+ * Parses a slippage in percent, throwing `InvalidOptionsError` unless 0 ≤ pct \< 100.
+ * @internal
+ */
+export function optionSlippagePct(value: unknown, option: string): Decimal {
+  const pct = optionDecimal(value, option, 'non-negative');
+  if (!pct.lt(100)) throw new InvalidOptionsError(option, `must be < 100 (percent), got ${pct.toFixed()}`);
+  return pct;
 }
 
 /**
@@ -232,6 +249,7 @@ const PAPER_OPTION_SHAPE = {
   markets: eachOf(RULES_SHAPE),
   defaultRules: RULES_SHAPE,
   latencyMs: true,
+  marketSlippagePct: true,
   clock: true,
   id: true,
 } as const satisfies Record<keyof PaperExchangeOptions, unknown>;
@@ -274,5 +292,6 @@ export function parsePaperOptions(options: PaperExchangeOptions): ParsedPaperOpt
   }
   const feeRate = optionDecimal(options.feeRate ?? '0.001', 'feeRate', 'fraction');
   const makerFeeRate = optionDecimal(options.makerFeeRate ?? '0.001', 'makerFeeRate', 'fraction');
-  return { id, latencyMs, clock, feeRate, makerFeeRate, defaultRules, markets, prices, balances };
+  const marketSlippagePct = optionSlippagePct(options.marketSlippagePct ?? '0', 'marketSlippagePct');
+  return { id, latencyMs, marketSlippagePct, clock, feeRate, makerFeeRate, defaultRules, markets, prices, balances };
 }

@@ -1,0 +1,197 @@
+/**
+ * One symbol's walk along a candle's path in a replay: where the strategy would next act on the
+ * current stretch ("leg"), and what the engine did when ticked there. See `replay.ts`.
+ *
+ * @packageDocumentation
+ */
+import type { MarketRules, Position, Strategy } from 'cycle-engine';
+import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
+
+/** Where along the current leg the strategy would first act. */
+export interface Level {
+  /** The price in grid units. */
+  readonly units: number;
+  /** The price as a decimal string, for the exchange. */
+  readonly price: string;
+  /** The clock there: interpolated along the leg by price. */
+  readonly time: number;
+  /** The action the strategy would take there. */
+  readonly action: string;
+}
+
+/**
+ * Actions in a row at one price (e.g. a sell then the next start) after which the walk looks for
+ * no more levels on the leg: a strategy that would act again and again at one price must not
+ * stall the replay.
+ */
+const MAX_REPEATS = 8;
+
+/** True when two positions hold the same values (records read from a file store are new objects). */
+export function samePosition(a: Position | null, b: Position | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const ka = Object.keys(a) as Array<keyof Position>;
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k] || (typeof a[k] === 'object' && JSON.stringify(a[k]) === JSON.stringify(b[k])));
+}
+
+/** One symbol's walk (see the module comment). */
+export class Walker {
+  /** The position of the cycle record as last read. */
+  position: Position | null = null;
+  /** An action the engine was given the chance to take and did not: not looked for again on this leg. */
+  blocked: string | null = null;
+  readonly #tick: number;
+  readonly #tickDecimals: number;
+  readonly #tickPow: number;
+  readonly #hit: (units: number) => boolean;
+  #scale = 0;
+  #pow = 1;
+  #step = 0; // 0: no grid for this candle (more decimals than a float holds exactly): points only
+  // The candle's path: prices (the candle's numbers), clock and grid units of each point.
+  #prices: number[] = [];
+  #times: number[] = [];
+  #units: number[] = [];
+  #leg = 0;
+  #cur = 0;
+  #next: Level | null | undefined = undefined; // undefined: not searched yet
+  #acting: Level | 'point' | null = null;
+  #repeats = 0;
+  #gaveUp = false; // too many actions at one price: no more levels on this leg
+  #startMisses = false; // the leg's first price is known not to hit (the point just ticked, nothing changed)
+  #lastPoint = Number.NaN; // the price of the point ticked last
+
+  constructor(
+    readonly symbol: string,
+    readonly strategy: Strategy,
+    readonly market: MarketRules,
+  ) {
+    this.#tick = Number(market.priceTick);
+    this.#tickDecimals = Number.isFinite(this.#tick) && this.#tick > 0 ? decimalsOf(this.#tick) : 0;
+    this.#tickPow = 10 ** this.#tickDecimals;
+    this.#hit = (u) => {
+      const action = this.#actionAt(u);
+      return action !== null && action !== this.blocked;
+    };
+  }
+
+  /**
+   * Starts a candle: the prices of its path's points, open first (the array is the walker's from
+   * now on), and their clock (`openTime` plus each offset); puts the prices on a grid of integers.
+   */
+  enterCandle(prices: number[], openTime: number, offsets: readonly number[]): void {
+    this.#prices = prices;
+    const times = this.#times;
+    times.length = offsets.length;
+    for (let j = 0; j < offsets.length; j++) times[j] = openTime + offsets[j]!;
+    // Most candles have no more decimals than the tick: `round(x·10^d) / 10^d === x` says so
+    // without printing the number.
+    let scale = this.#tickDecimals;
+    for (const x of prices) if (Math.round(x * this.#tickPow) / this.#tickPow !== x) scale = Math.max(scale, decimalsOf(x));
+    this.#scale = scale;
+    this.#pow = 10 ** scale;
+    const units = this.#units;
+    units.length = prices.length;
+    const tickUnits = Math.round(this.#tick * this.#pow);
+    let exact = scale <= MAX_SCALE;
+    let onTick = tickUnits >= 1;
+    for (let j = 0; j < prices.length; j++) {
+      const u = Math.round(prices[j]! * this.#pow);
+      units[j] = u;
+      if (!Number.isSafeInteger(u) || u <= 0) exact = false;
+      else if (u % tickUnits !== 0) onTick = false;
+    }
+    // Levels on the market's tick when the candle is on it; else on the candle's own decimals.
+    this.#step = !exact ? 0 : onTick ? tickUnits : 1;
+  }
+
+  /** Starts leg `leg` (from point `leg` to point `leg + 1`), from its first point. */
+  enterLeg(leg: number): void {
+    this.#leg = leg;
+    this.#cur = this.#units[leg]!;
+    this.#next = undefined;
+    this.#repeats = 0;
+    this.#gaveUp = false;
+    // The open: known only when it is the close just ticked (no gap), a second later.
+    if (leg === 0) this.#startMisses &&= this.#prices[0] === this.#lastPoint;
+  }
+
+  /** The price of point `j` for the exchange: the candle's number as its shortest decimal. */
+  pointPrice(j: number): string {
+    return String(this.#prices[j]!);
+  }
+
+  /** Where on the current leg, from the current price on, the strategy would first act; null when nowhere before the leg's end. */
+  level(): Level | null {
+    if (this.#next !== undefined) return this.#next;
+    this.#next = null;
+    if (this.#step === 0 || this.#gaveUp) return null;
+    const to = this.#units[this.#leg + 1]!;
+    const found = firstHit(this.#cur, to, this.#step, !this.#startMisses, this.#hit);
+    if (found !== null) {
+      const time = this.#timeAt(found);
+      this.#next = { units: found, price: unitsToString(found, this.#scale), time, action: this.#actionAt(found)! };
+    }
+    return this.#next;
+  }
+
+  /** Says what this walker's next tick is for: its level, or (null) the point the replay sets next. */
+  acting(level: Level | null): void {
+    this.#acting = level ?? 'point';
+  }
+
+  /**
+   * After a tick: takes the position read again (or undefined when the engine did not write the
+   * record) and notes whether the engine acted on what was expected.
+   */
+  refresh(position: Position | null | undefined): void {
+    let changed = false;
+    if (position !== undefined) {
+      changed = !samePosition(this.position, position);
+      this.position = position;
+    }
+    const acting = this.#acting;
+    this.#acting = null;
+    this.#startMisses = false;
+    if (acting === 'point') {
+      this.#cur = this.#units[this.#leg + 1]!;
+      this.#lastPoint = this.#prices[this.#leg + 1]!;
+      this.blocked = changed ? null : this.#actionAt(this.#cur);
+      // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
+      this.#startMisses = !changed;
+    } else if (acting !== null) {
+      if (acting.units !== this.#cur) this.#repeats = 0; // counted at one price only
+      this.#cur = acting.units;
+      this.#next = undefined;
+      if (!changed) this.blocked = acting.action;
+      else if (++this.#repeats <= MAX_REPEATS) this.blocked = null;
+      else this.#gaveUp = true;
+    } else if (changed) {
+      this.blocked = null;
+      this.#next = undefined;
+    }
+  }
+
+  /** The clock at `u` on the current leg, by linear interpolation of the price. */
+  #timeAt(u: number): number {
+    const a = this.#units[this.#leg]!;
+    const b = this.#units[this.#leg + 1]!;
+    const ta = this.#times[this.#leg]!;
+    if (a === b) return ta;
+    const tb = this.#times[this.#leg + 1]!;
+    return ta + Math.floor(((tb - ta) * (u - a)) / (b - a));
+  }
+
+  /** The action the strategy would take at `u` (grid units), or null; a throw or a malformed answer is none. */
+  #actionAt(u: number): string | null {
+    let decision: unknown;
+    try {
+      decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now: this.#timeAt(u) });
+    } catch {
+      return null;
+    }
+    if (decision === null || typeof decision !== 'object') return null;
+    const action = (decision as { action?: unknown }).action;
+    return typeof action === 'string' ? action : null;
+  }
+}
