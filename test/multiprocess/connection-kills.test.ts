@@ -20,14 +20,14 @@ import { CycleEngine, type CycleRecord, type Lock, type PaperOrder, type StateSt
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
 import { Decimal, dec } from '../../src/decimal';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { ENGINE_PROCESS, killAll, spawnScript, type Child } from '../support/child-processes';
 import { HttpExchange } from '../support/http-exchange';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 import { RUN_ID, withPostgresAndRedis } from '../support/services';
 
 const SEED = Number(process.env.MP_SEED ?? 20261124);
-const ENGINE = path.join(ROOT, 'test/support/fenced-engine-process.ts');
+const ENGINE = ENGINE_PROCESS;
 const SYMBOLS = ['KAA/USDT', 'KBB/USDT', 'KCC/USDT', 'KDD/USDT'];
 const PROCESSES = 3;
 const STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1 };
@@ -44,7 +44,7 @@ type Counters = {
   cas: { written: number; refused: number; failed: number };
   poolErrors: number;
   redisErrors: number;
-  engineErrors: number;
+  errors: number;
   errorSamples: string[];
 };
 
@@ -164,7 +164,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
         spawnScript(ENGINE, [
           '--store', kind, '--lock', kind, '--store-at', storeAt, '--lock-at', lockAt,
           '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `k${i}`, '--tick-ms', '5',
-          '--lock-ttl-ms', '1000', '--strategy', JSON.stringify(STRATEGY), '--app-name', tag,
+          '--lock-ttl-ms', '1000', '--strategy', JSON.stringify(STRATEGY), '--tolerate-errors', '--engine', JSON.stringify({ lockWaitMs: 200 }), '--app-name', tag,
         ]),
       );
       await Promise.all(children.map((c) => c.waitFor('ready')));
@@ -248,7 +248,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
           `${orders.length} orders (${sells} sells; ${ordersDuringKills} during the kills, ${afterKills} after the last kill); ` +
           `left in flight for the drain: ${leftInFlight.length ? leftInFlight.join(', ') : 'none'}; ` +
           `cas written/refused/failed ${counters.map((c) => `${c.name}=${c.cas.written}/${c.cas.refused}/${c.cas.failed}`).join(' ')}; ` +
-          `engine errors ${counters.map((c) => `${c.name}=${c.engineErrors}`).join(' ')}; ` +
+          `engine errors ${counters.map((c) => `${c.name}=${c.errors}`).join(' ')}; ` +
           `connection errors ${counters.map((c) => `${c.name}=${c.poolErrors + c.redisErrors}`).join(' ')}`,
       );
       if (counters.some((c) => c.errorSamples.length > 0)) console.info(`[connection-kills] error samples: ${counters.flatMap((c) => c.errorSamples.slice(0, 2)).join(' | ')}`);

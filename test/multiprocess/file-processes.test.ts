@@ -11,12 +11,12 @@ import path from 'node:path';
 import Decimal from 'decimal.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStateStore, type PaperOrder } from 'cycle-engine';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { ENGINE_PROCESS, killAll, spawnScript, type Child } from '../support/child-processes';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 
 const SEED = Number(process.env.MP_SEED ?? 20261124);
-const ENGINE = path.join(ROOT, 'test/support/engine-process.ts');
+const ENGINE = ENGINE_PROCESS;
 const SYMBOLS = ['AAA/USDT', 'BBB/USDT', 'CCC/USDT', 'DDD/USDT', 'EEE/USDT', 'FFF/USDT'];
 const PROCESSES = 4;
 const AMOUNT_STEP = '0.0001';

@@ -10,13 +10,13 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PaperOrder, StateStore } from 'cycle-engine';
 import { PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisStateStore } from 'cycle-engine/redis';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { ENGINE_PROCESS, killAll, spawnScript, type Child } from '../support/child-processes';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 import { withPostgresAndRedis } from '../support/services';
 
 const SEED = Number(process.env.MP_SEED ?? 20261125);
-const ENGINE = path.join(ROOT, 'test/support/service-engine-process.ts');
+const ENGINE = ENGINE_PROCESS;
 const SYMBOLS = ['AAA/USDT', 'BBB/USDT', 'CCC/USDT', 'DDD/USDT', 'EEE/USDT', 'FFF/USDT'];
 const PROCESSES = 4;
 const STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1 };
