@@ -1,0 +1,231 @@
+/**
+ * The kill campaign of engines in limit modes (test/crash/limit-kill-recovery.test.ts).
+ *
+ * The test process starts the fake exchange server on 127.0.0.1 (orders land after a seeded
+ * 5–40 ms and land even when their sender is gone; resting LIMIT orders fill at their limit, as
+ * makers, when the price crosses them) and walks every symbol's price with a seeded mean-reverting
+ * walk, so that take-profits and safety buys fill, take-profits are replaced and safety buys are
+ * cancelled when a cycle closes. Now and then it arms a seeded fault on a symbol: the next resting
+ * order the price crosses fills only in part, or the next cancel meets a fill just before it lands.
+ *
+ * `processes` engine processes (./engine-process.ts, `dca({…, takeProfitOrder: 'limit',
+ * rebuyOrders: 'limit', activeRebuys: 2})`) share one FileStateStore + FileLock directory and every
+ * symbol. Each is SIGKILLed a seeded random time after it started and replaced at once by a new one
+ * on the same directory (whose `engine.start()` recovers what it left), until `killPhaseMs` has
+ * passed; then the last ones are killed, the price is frozen, and a healthy engine process drains:
+ * it decides nothing new, keeps the resting orders it wants, and stops once every slot is a LIMIT
+ * order acknowledged `open` with a take-profit per active cycle, unchanged for 200 ms, and every
+ * landing deadline has passed. Then ./limit-ledger-checks.ts compares the records and the server.
+ *
+ * Seeded: the kill delays, the walk and the faults come from the seed; where the kills land in the
+ * engines' work depends on the machine's timing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { FileStateStore, type CycleRecord } from 'cycle-engine';
+import { ENGINE_PROCESS, runnableScript, spawnScript, type Child } from './child-processes';
+import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
+import { checkLimitLedger, venueFills } from './limit-ledger-checks';
+import { prng, subSeed, type Prng } from './prng';
+import { asV2 } from './records';
+
+const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
+const AMOUNT_STEP = '0.0001';
+/** Levels 1 % apart, a take-profit 1 % up: the walk below crosses both often. */
+export const LIMIT_STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
+const ORDER_TIMEOUT_MS = 500;
+const ENGINE = { workerGraceMs: 500, landingWindowMs: 1_000, callTimeoutMs: 1_000, openOrderCheckMs: 250, lookupBackoff: { initialMs: 10, maxMs: 100 }, retryBackoff: { initialMs: 5, maxMs: 50 } };
+
+export interface LimitKillOptions {
+  readonly seed: number;
+  /** Engine processes alive at once (default 3). */
+  readonly processes?: number;
+  /** Symbols, all shared by every process (default 4). */
+  readonly symbols?: number;
+  /** How long processes are killed and replaced (default 25 s). */
+  readonly killPhaseMs?: number;
+  /** Life of each killed process after its spawn, drawn per process (default 300–1,500 ms). */
+  readonly lifeMs?: readonly [number, number];
+  readonly runner?: 'bundle' | 'tsx';
+}
+
+export interface LimitKillStats {
+  kills: number;
+  /** Kills while one of the orders at the server was received and not yet answered. */
+  killsWithOrderInFlight: number;
+  /** Kills before `engine.start()` (the recovery) had resolved. */
+  killsBeforeStarted: number;
+  ordersReceived: number;
+  limitOrders: number;
+  marketFills: number;
+  limitFills: number;
+  partialLimitFills: number;
+  cancels: number;
+  faultsArmed: number;
+  /** Active cycles at the end, each with its take-profit resting. */
+  activeAtEnd: number;
+  closedCycles: number;
+  /** stderr of the processes (engine errors), first lines. */
+  stderr: string[];
+  elapsedMs: number;
+  problems: string[];
+}
+
+export async function runLimitKillCampaign(options: LimitKillOptions): Promise<LimitKillStats> {
+  const t0 = Date.now();
+  const processes = options.processes ?? 3;
+  const symbols = BASES.slice(0, options.symbols ?? 4).map((b) => `${b}/USDT`);
+  const killPhaseMs = options.killPhaseMs ?? 25_000;
+  const [minLife, maxLife] = options.lifeMs ?? [300, 1_500];
+  const stats: LimitKillStats = {
+    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, ordersReceived: 0, limitOrders: 0, marketFills: 0, limitFills: 0,
+    partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, stderr: [], elapsedMs: 0, problems: [],
+  };
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-limit-kill-'));
+  const dir = path.join(work, 'shared');
+  fs.mkdirSync(dir);
+  const children = new Set<ChildProcess>();
+  let server: FakeExchangeServer | undefined;
+  let stopWalk = () => {};
+  try {
+    const script = await runnableScript(ENGINE_PROCESS, work, options.runner);
+    server = await startFakeExchangeServer({
+      seed: subSeed(options.seed, 1),
+      orderLatencyMs: [5, 40],
+      prices: Object.fromEntries(symbols.map((s) => [s, '100'])),
+      balances: { USDT: '1000000000', ...Object.fromEntries(symbols.map((s) => [s.split('/')[0]!, '1000000000'])) },
+      defaultRules: { amountStep: AMOUNT_STEP, priceTick: '0.01', minNotional: '5' },
+    });
+    const srv = server;
+    stopWalk = walkPrices(srv, symbols, prng(subSeed(options.seed, 2)), stats);
+    const args = (name: string) => [
+      '--dir', dir, '--url', srv.url, '--symbols', symbols.join(','), '--name', name, '--tick-ms', '10', '--lock-ttl-ms', '2000',
+      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(LIMIT_STRATEGY),
+    ];
+    const noteStderr = (c: Child, name: string) => {
+      if (c.stderr.trim()) stats.stderr.push(`${name}: ${c.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+    };
+    const killUntil = Date.now() + killPhaseMs;
+    let lastKillAt = Date.now();
+    await Promise.all(
+      Array.from({ length: processes }, async (_, p) => {
+        const rand = prng(subSeed(options.seed, 3, p));
+        for (let k = 0; Date.now() < killUntil; k++) {
+          const life = rand.int(minLife, maxLife); // drawn whatever happens: the schedule is the seed's
+          const name = `e${p}-${k}`;
+          const child = spawnScript(script, args(name));
+          children.add(child.proc);
+          await sleep(life);
+          if (child.proc.exitCode === null && child.proc.signalCode === null) {
+            if (srv.inFlight().length > 0) stats.killsWithOrderInFlight++;
+            child.proc.kill('SIGKILL');
+          }
+          const { code, signal } = await child.exited;
+          lastKillAt = Date.now();
+          stats.kills++;
+          if (!child.lines.includes('started')) stats.killsBeforeStarted++;
+          if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal}): ${child.stderr.trim().slice(0, 600)}`);
+          noteStderr(child, name);
+        }
+      }),
+    );
+    // The price stops; a healthy engine finishes what the killed ones left.
+    stopWalk();
+    const notBefore = lastKillAt + ORDER_TIMEOUT_MS + ENGINE.landingWindowMs + 100;
+    const final = spawnScript(script, [...args('final'), '--not-before', String(notBefore), '--max-drain-ms', '20000']);
+    children.add(final.proc);
+    try {
+      await final.waitFor('started', 30_000);
+      final.send('drain');
+      const exit = await Promise.race([final.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      if (exit === 'timeout') stats.problems.push('the final engine process did not stop within 30 s of the drain');
+      else if (exit.code !== 0) stats.problems.push(`the final engine process exited ${exit.code ?? exit.signal}`);
+    } catch (error) {
+      stats.problems.push(`the final engine process failed: ${(error as Error).message}`);
+    } finally {
+      if (final.proc.exitCode === null && final.proc.signalCode === null) final.proc.kill('SIGKILL');
+    }
+    await final.exited;
+    if (final.stderr.trim()) stats.problems.push(`final engine process stderr: ${final.stderr.trim().slice(0, 2000)}`);
+    await Promise.race([srv.settled(), sleep(5_000)]);
+    if (srv.inFlight().length > 0) stats.problems.push(`${srv.inFlight().length} orders still in flight at the server at the end`);
+
+    const store = new FileStateStore({ dir: path.join(dir, 'state') });
+    const records = new Map<string, CycleRecord | undefined>();
+    for (const symbol of symbols) {
+      try {
+        records.set(symbol, asV2((await store.get(symbol))?.value));
+      } catch (error) {
+        stats.problems.push(`${symbol}: get threw: ${(error as Error).message}`);
+      }
+    }
+    const orders = srv.orders();
+    stats.problems.push(...checkLimitLedger(symbols, orders, srv.journal(), records, AMOUNT_STEP));
+    stats.ordersReceived = srv.journal().length;
+    stats.limitOrders = srv.journal().filter((e) => e.type === 'limit').length;
+    stats.cancels = srv.exchange.cancels.length;
+    for (const symbol of symbols) {
+      const f = venueFills(symbol, orders);
+      stats.marketFills += f.marketFills;
+      stats.limitFills += f.limitFills;
+      stats.partialLimitFills += f.partialLimitFills;
+      const r = records.get(symbol);
+      if (r?.phase === 'active') stats.activeAtEnd++;
+      stats.closedCycles += r?.closedCycles ?? 0;
+    }
+  } finally {
+    stopWalk();
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all([...children].map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await server?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+    stats.elapsedMs = Date.now() - t0;
+  }
+  return stats;
+}
+
+/**
+ * A seeded mean-reverting walk of every price around 100, one step every 20 ms (up to ±0.4 % a
+ * step), through the server's admin route as a test driving a venue would; every 40 steps a seeded
+ * fault is armed on a symbol. Returns the stop.
+ */
+function walkPrices(server: FakeExchangeServer, symbols: readonly string[], rand: Prng, stats: LimitKillStats): () => void {
+  const prices = new Map(symbols.map((s) => [s, 100]));
+  let steps = 0;
+  let busy = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    steps++;
+    const next: Record<string, string> = {};
+    for (const s of symbols) {
+      const p = prices.get(s)!;
+      const moved = Math.min(115, Math.max(85, p * (1 + (rand.next() - 0.5) * 0.008) + (100 - p) * 0.01));
+      prices.set(s, moved);
+      next[s] = moved.toFixed(2);
+    }
+    if (steps % 40 === 0) {
+      const symbol = symbols[rand.int(0, symbols.length - 1)]!;
+      const fault = rand.next() < 0.5 ? ({ kind: 'restingPartialFill', ratio: '0.5' } as const) : ({ kind: 'fillDuringCancel', ratio: '0.5' } as const);
+      server.exchange.injectFault(fault, { symbol });
+      stats.faultsArmed++;
+    }
+    void fetch(`${server.url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices: next }) })
+      .then((res) => res.text())
+      .catch(() => {})
+      .finally(() => {
+        busy = false;
+      });
+  }, 20);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
