@@ -22,7 +22,7 @@ describe(`engines in limit modes SIGKILLed and restarted on one FileStateStore, 
   it('every slot recovers: no duplicate order, no lost fill, every active cycle ends with its take-profit resting for its whole position', async () => {
     const stats = await runLimitKillCampaign({ seed: SEED, killPhaseMs: KILL_MS, runner: process.env.CRASH_RUNNER === 'tsx' ? 'tsx' : 'bundle' });
     console.log(
-      `[limit-kill] seed ${SEED}: ${stats.kills} kills (${stats.killsWithOrderInFlight} with an order in flight at the server, ${stats.killsBeforeStarted} before recovery finished), ` +
+      `[limit-kill] seed ${SEED}: ${stats.kills} kills (${stats.killsWithOrderInFlight} with an order in flight at the server, ${stats.killsBeforeStarted} before recovery finished, ${stats.killsWithUnsettledSlot} leaving a slot unsettled), ` +
         `${stats.ordersReceived} orders (${stats.limitOrders} LIMIT), ${stats.marketFills} market fills, ${stats.limitFills} LIMIT orders filled (${stats.partialLimitFills} in part), ` +
         `${stats.cancels} cancels, ${stats.faultsArmed} faults armed, ${stats.closedCycles} cycles closed, ${stats.activeAtEnd} active at the end, ` +
         `${(stats.elapsedMs / 1000).toFixed(1)} s: ${stats.problems.length === 0 ? 'OK' : `${stats.problems.length} PROBLEMS`}`,

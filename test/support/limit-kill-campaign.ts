@@ -10,8 +10,9 @@
  *
  * `processes` engine processes (./engine-process.ts, `dca({…, takeProfitOrder: 'limit',
  * rebuyOrders: 'limit', activeRebuys: 2})`) share one FileStateStore + FileLock directory and every
- * symbol. Each is SIGKILLed a seeded random time after it started and replaced at once by a new one
- * on the same directory (whose `engine.start()` recovers what it left), until `killPhaseMs` has
+ * symbol. Each is SIGKILLed a seeded random time after its recovery finished (or, for a seeded share,
+ * during the recovery) and replaced at once by a new one on the same directory (whose
+ * `engine.start()` recovers what it left), until `killPhaseMs` has
  * passed; then the last ones are killed, the price is frozen, and a healthy engine process drains:
  * it decides nothing new, keeps the resting orders it wants, and stops once every slot is a LIMIT
  * order acknowledged `open` with a take-profit per active cycle, unchanged for 200 ms, and every
@@ -46,8 +47,10 @@ export interface LimitKillOptions {
   readonly symbols?: number;
   /** How long processes are killed and replaced (default 25 s). */
   readonly killPhaseMs?: number;
-  /** Life of each killed process after its spawn, drawn per process (default 300–1,500 ms). */
+  /** Life of each killed process after its recovery (`started`), drawn per process (default 100–1,500 ms). */
   readonly lifeMs?: readonly [number, number];
+  /** Share of the kills aimed at the recovery instead: 0–400 ms after the process is up (default 0.2). */
+  readonly recoveryKillShare?: number;
   readonly runner?: 'bundle' | 'tsx';
 }
 
@@ -57,6 +60,8 @@ export interface LimitKillStats {
   killsWithOrderInFlight: number;
   /** Kills before `engine.start()` (the recovery) had resolved. */
   killsBeforeStarted: number;
+  /** Kills right after which a record held a slot that was not settled `open` (sending, cancelling, unknown). */
+  killsWithUnsettledSlot: number;
   ordersReceived: number;
   limitOrders: number;
   marketFills: number;
@@ -78,9 +83,10 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   const processes = options.processes ?? 3;
   const symbols = BASES.slice(0, options.symbols ?? 4).map((b) => `${b}/USDT`);
   const killPhaseMs = options.killPhaseMs ?? 25_000;
-  const [minLife, maxLife] = options.lifeMs ?? [300, 1_500];
+  const [minLife, maxLife] = options.lifeMs ?? [100, 1_500];
+  const recoveryKillShare = options.recoveryKillShare ?? 0.2;
   const stats: LimitKillStats = {
-    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, ordersReceived: 0, limitOrders: 0, marketFills: 0, limitFills: 0,
+    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, killsWithUnsettledSlot: 0, ordersReceived: 0, limitOrders: 0, marketFills: 0, limitFills: 0,
     partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, stderr: [], elapsedMs: 0, problems: [],
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-limit-kill-'));
@@ -113,11 +119,18 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
       Array.from({ length: processes }, async (_, p) => {
         const rand = prng(subSeed(options.seed, 3, p));
         for (let k = 0; Date.now() < killUntil; k++) {
-          const life = rand.int(minLife, maxLife); // drawn whatever happens: the schedule is the seed's
+          // Drawn whatever happens: the schedule is the seed's.
+          const atRecovery = rand.next() < recoveryKillShare;
+          const life = atRecovery ? rand.int(0, 400) : rand.int(minLife, maxLife);
           const name = `e${p}-${k}`;
           const child = spawnScript(script, args(name));
           children.add(child.proc);
-          await sleep(life);
+          try {
+            await child.waitFor(atRecovery ? 'up' : 'started', 30_000);
+            await sleep(life);
+          } catch (error) {
+            stats.problems.push(`${name}: ${(error as Error).message.slice(0, 600)}`);
+          }
           if (child.proc.exitCode === null && child.proc.signalCode === null) {
             if (srv.inFlight().length > 0) stats.killsWithOrderInFlight++;
             child.proc.kill('SIGKILL');
@@ -128,6 +141,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
           if (!child.lines.includes('started')) stats.killsBeforeStarted++;
           if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal}): ${child.stderr.trim().slice(0, 600)}`);
           noteStderr(child, name);
+          if (await unsettledSlot(dir, symbols, stats)) stats.killsWithUnsettledSlot++;
         }
       }),
     );
@@ -224,6 +238,20 @@ function walkPrices(server: FakeExchangeServer, symbols: readonly string[], rand
     stopped = true;
     clearInterval(timer);
   };
+}
+
+/** Whether some record now holds a slot that is not settled `open` (every record reads and validates). */
+async function unsettledSlot(dir: string, symbols: readonly string[], stats: LimitKillStats): Promise<boolean> {
+  const store = new FileStateStore({ dir: path.join(dir, 'state') });
+  let unsettled = false;
+  for (const symbol of symbols) {
+    try {
+      if (asV2((await store.get(symbol))?.value)?.orders.some((o) => o.state !== 'open')) unsettled = true;
+    } catch (error) {
+      stats.problems.push(`${symbol}: get threw after a kill: ${(error as Error).message}`);
+    }
+  }
+  return unsettled;
 }
 
 function sleep(ms: number): Promise<void> {
