@@ -24,7 +24,7 @@ describe(`engines in limit modes SIGKILLed and restarted on one FileStateStore, 
     console.log(
       `[limit-kill] seed ${SEED}: ${stats.kills} kills (${stats.killsWithOrderInFlight} with an order in flight at the server, ${stats.killsBeforeStarted} before recovery finished, ${stats.killsWithUnsettledSlot} leaving a slot unsettled), ` +
         `${stats.ordersReceived} orders (${stats.limitOrders} LIMIT), ${stats.marketFills} market fills, ${stats.limitFills} LIMIT orders filled (${stats.partialLimitFills} in part), ` +
-        `${stats.cancels} cancels, ${stats.faultsArmed} faults armed, ${stats.closedCycles} cycles closed, ${stats.activeAtEnd} active at the end, ` +
+        `${stats.cancels} cancels, ${stats.faultsArmed} faults armed, ${stats.closedCycles} cycles closed, ${stats.activeAtEnd} active at the end, events ${JSON.stringify(stats.events)}, spawn→recovered mean ${stats.startMs.mean.toFixed(0)} ms (max ${stats.startMs.max}), ` +
         `${(stats.elapsedMs / 1000).toFixed(1)} s: ${stats.problems.length === 0 ? 'OK' : `${stats.problems.length} PROBLEMS`}`,
     );
     if (stats.stderr.length > 0) console.log(`[limit-kill] engine stderr:\n${stats.stderr.join('\n')}`);

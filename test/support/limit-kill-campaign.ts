@@ -36,8 +36,8 @@ const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
 const AMOUNT_STEP = '0.0001';
 /** Levels 1 % apart, a take-profit 1 % up: the walk below crosses both often. */
 export const LIMIT_STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
-const ORDER_TIMEOUT_MS = 500;
-const ENGINE = { workerGraceMs: 500, landingWindowMs: 1_000, callTimeoutMs: 1_000, openOrderCheckMs: 250, lookupBackoff: { initialMs: 10, maxMs: 100 }, retryBackoff: { initialMs: 5, maxMs: 50 } };
+const ORDER_TIMEOUT_MS = 300;
+const ENGINE = { workerGraceMs: 300, landingWindowMs: 1_000, callTimeoutMs: 1_000, lockWaitMs: 200, openOrderCheckMs: 250, lookupBackoff: { initialMs: 10, maxMs: 100 }, retryBackoff: { initialMs: 5, maxMs: 50 } };
 
 export interface LimitKillOptions {
   readonly seed: number;
@@ -72,6 +72,10 @@ export interface LimitKillStats {
   /** Active cycles at the end, each with its take-profit resting. */
   activeAtEnd: number;
   closedCycles: number;
+  /** Spawn to `started` (the recovery done) of the processes that got there, ms: mean and max. */
+  startMs: { mean: number; max: number; n: number };
+  /** `order:reconciled` results, `order:unknown` and `order:orphaned` events of every process. */
+  events: Record<string, number>;
   /** stderr of the processes (engine errors), first lines. */
   stderr: string[];
   elapsedMs: number;
@@ -87,7 +91,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   const recoveryKillShare = options.recoveryKillShare ?? 0.2;
   const stats: LimitKillStats = {
     kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, killsWithUnsettledSlot: 0, ordersReceived: 0, limitOrders: 0, marketFills: 0, limitFills: 0,
-    partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, stderr: [], elapsedMs: 0, problems: [],
+    partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, startMs: { mean: 0, max: 0, n: 0 }, events: {}, stderr: [], elapsedMs: 0, problems: [],
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-limit-kill-'));
   const dir = path.join(work, 'shared');
@@ -108,9 +112,20 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
     stopWalk = walkPrices(srv, symbols, prng(subSeed(options.seed, 2)), stats);
     const args = (name: string) => [
       '--dir', dir, '--url', srv.url, '--symbols', symbols.join(','), '--name', name, '--tick-ms', '10', '--lock-ttl-ms', '2000',
-      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(LIMIT_STRATEGY),
+      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(LIMIT_STRATEGY), '--events',
     ];
     const noteStderr = (c: Child, name: string) => {
+      for (const line of c.lines) {
+        if (!line.startsWith('{"ev"')) continue;
+        try {
+          const ev = JSON.parse(line) as { ev: string; result?: string };
+          if (ev.ev === 'submitted') continue;
+          const key = ev.result ? `${ev.ev}:${ev.result}` : ev.ev;
+          stats.events[key] = (stats.events[key] ?? 0) + 1;
+        } catch {
+          // a line cut by the kill
+        }
+      }
       if (c.stderr.trim()) stats.stderr.push(`${name}: ${c.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
     };
     const killUntil = Date.now() + killPhaseMs;
@@ -125,6 +140,11 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
           const name = `e${p}-${k}`;
           const child = spawnScript(script, args(name));
           children.add(child.proc);
+          const spawnedAt = Date.now();
+          void child.waitFor('started', 60_000).then(() => {
+            const ms = Date.now() - spawnedAt;
+            stats.startMs = { n: stats.startMs.n + 1, max: Math.max(stats.startMs.max, ms), mean: (stats.startMs.mean * stats.startMs.n + ms) / (stats.startMs.n + 1) };
+          }, () => {});
           try {
             await child.waitFor(atRecovery ? 'up' : 'started', 30_000);
             await sleep(life);
@@ -162,6 +182,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
       if (final.proc.exitCode === null && final.proc.signalCode === null) final.proc.kill('SIGKILL');
     }
     await final.exited;
+    noteStderr(final, 'final');
     if (final.stderr.trim()) stats.problems.push(`final engine process stderr: ${final.stderr.trim().slice(0, 2000)}`);
     await Promise.race([srv.settled(), sleep(5_000)]);
     if (srv.inFlight().length > 0) stats.problems.push(`${srv.inFlight().length} orders still in flight at the server at the end`);
