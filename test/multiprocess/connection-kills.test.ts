@@ -21,6 +21,8 @@ import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
 import { Decimal, dec } from '../../src/decimal';
 import { ENGINE_PROCESS, killAll, spawnScript, type Child } from '../support/child-processes';
+import { cycleProblems } from '../support/engine-runs';
+import { venueFills } from '../support/limit-ledger-checks';
 import { HttpExchange } from '../support/http-exchange';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
@@ -69,39 +71,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-/** Per symbol, orders must go start, rebuy*, sell, start, …: never two starts in one cycle. */
-function cycleProblems(orders: readonly PaperOrder[]): string[] {
-  const problems: string[] = [];
-  const ids = orders.map((o) => o.clientOrderId);
-  if (new Set(ids).size !== ids.length) problems.push('a client order id was sent twice');
-  for (const symbol of SYMBOLS) {
-    let active = false;
-    let prev: PaperOrder | undefined;
-    for (const o of orders.filter((x) => x.symbol === symbol).sort((a, b) => a.seq - b.seq)) {
-      const at = `${symbol} order ${o.seq} (${o.clientOrderId})`;
-      if (o.status !== 'filled') problems.push(`${at} is ${o.status}`);
-      if (prev?.fill && o.receivedAt < prev.fill.timestamp) problems.push(`${at} arrived while ${prev.clientOrderId} was in flight`);
-      prev = o;
-      const tag = purposeOf(o);
-      if (tag === 'ce-s-' && active) problems.push(`${at}: a second start buy in one cycle`);
-      if (tag !== 'ce-s-' && !active) problems.push(`${at}: ${tag} with no cycle`);
-      active = tag !== 'ce-x-';
-    }
-  }
-  return problems;
-}
 
-/** Base the exchange delivered net of base fees (buys) minus base taken (sells, with base fees). */
-function netBase(orders: readonly PaperOrder[], symbol: string): Decimal {
-  const base = symbol.split('/')[0]!;
-  let net = new Decimal(0);
-  for (const o of orders) {
-    if (o.symbol !== symbol || !o.fill) continue;
-    const fee = o.fill.fee && o.fill.fee.currency === base ? dec(o.fill.fee.amount) : new Decimal(0);
-    net = o.side === 'buy' ? net.plus(dec(o.fill.filledBase)).minus(fee) : net.minus(dec(o.fill.filledBase)).minus(fee);
-  }
-  return net;
-}
 
 function heldBase(record: CycleRecord): Decimal {
   return dec(record.position?.baseVolume ?? '0').plus(dec(record.dust?.baseVolume ?? '0'));
@@ -222,7 +192,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
       expect(drainErrors).toEqual([]);
 
       const orders = server.orders();
-      expect(cycleProblems(orders)).toEqual([]);
+      expect(cycleProblems(orders, SYMBOLS)).toEqual([]);
       expect(counters.reduce((s, c) => s + c.submitted.start + c.submitted.rebuy + c.submitted.sell, 0), 'every order sent was one of the engines’').toBe(orders.length);
       const records = await store.list();
       expect(records.map((r) => r.key).sort()).toEqual([...SYMBOLS].sort());
@@ -232,7 +202,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
         expect(r.value.orders, `${r.key}: no order left after the drain`).toEqual([]);
         expect(r.value.orphans, `${r.key}: no orphan fill`).toEqual([]);
         expect(r.value.closedCycles, `${r.key}: closed cycles = sells`).toBe(mine.filter((o) => purposeOf(o) === 'ce-x-').length);
-        expect(heldBase(r.value).toString(), `${r.key}: base at the exchange = position + dust`).toBe(netBase(orders, r.key).toString());
+        expect(heldBase(r.value).toString(), `${r.key}: base at the exchange = position + dust`).toBe(venueFills(r.key, orders).net.toString());
         const lastStart = mine.filter((o) => purposeOf(o) === 'ce-s-').length;
         expect(lastStart - r.value.closedCycles, `${r.key}: open cycles`).toBe(r.value.phase === 'idle' ? 0 : 1);
         expect(r.value.position?.buys ?? 0, `${r.key}: buys of the open cycle`).toBe(
