@@ -9,7 +9,8 @@
  * order the price crosses fills only in part, or the next cancel meets a fill just before it lands.
  *
  * `processes` engine processes (./engine-process.ts, `dca({…, takeProfitOrder: 'limit',
- * rebuyOrders: 'limit', activeRebuys: 2})`) share one FileStateStore + FileLock directory and every
+ * rebuyOrders: 'limit', activeRebuys: 2})`) share one FileStateStore + FileLock directory (or one
+ * PostgreSQL store and lock table) and every
  * symbol. Each is SIGKILLed a seeded random time after its recovery finished (or, for a seeded share,
  * during the recovery) and replaced at once by a new one on the same directory (whose
  * `engine.start()` recovers what it left), until `killPhaseMs` has
@@ -25,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { FileStateStore, type CycleRecord } from 'cycle-engine';
+import { FileStateStore, type CycleRecord, type StateStore } from 'cycle-engine';
 import { ENGINE_PROCESS, runnableScript, spawnScript, type Child } from './child-processes';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
 import { checkLimitLedger, venueFills } from './limit-ledger-checks';
@@ -52,6 +53,12 @@ export interface LimitKillOptions {
   /** Share of the kills aimed at the recovery instead: 0–400 ms after the process is up (default 0.2). */
   readonly recoveryKillShare?: number;
   readonly runner?: 'bundle' | 'tsx';
+  /**
+   * The engines' store and lock in PostgreSQL instead of the shared directory: their tables, and a
+   * store on the same table for the test to read the records. (The bundled runner cannot load pg
+   * from its temp directory: the processes run through tsx.)
+   */
+  readonly postgres?: { readonly table: string; readonly lockTable: string; readonly reader: StateStore };
 }
 
 export interface LimitKillStats {
@@ -100,7 +107,9 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   let server: FakeExchangeServer | undefined;
   let stopWalk = () => {};
   try {
-    const script = await runnableScript(ENGINE_PROCESS, work, options.runner);
+    const script = await runnableScript(ENGINE_PROCESS, work, options.postgres ? 'tsx' : options.runner);
+    const pgArgs = options.postgres ? ['--store', 'postgres', '--lock', 'postgres', '--store-at', options.postgres.table, '--lock-at', options.postgres.lockTable] : ['--dir', dir];
+    const reader = options.postgres?.reader ?? new FileStateStore({ dir: path.join(dir, 'state') });
     server = await startFakeExchangeServer({
       seed: subSeed(options.seed, 1),
       orderLatencyMs: [5, 40],
@@ -111,7 +120,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
     const srv = server;
     stopWalk = walkPrices(srv, symbols, prng(subSeed(options.seed, 2)), stats);
     const args = (name: string) => [
-      '--dir', dir, '--url', srv.url, '--symbols', symbols.join(','), '--name', name, '--tick-ms', '10', '--lock-ttl-ms', '2000',
+      ...pgArgs, '--url', srv.url, '--symbols', symbols.join(','), '--name', name, '--tick-ms', '10', '--lock-ttl-ms', '2000',
       '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(LIMIT_STRATEGY), '--events',
     ];
     const noteStderr = (c: Child, name: string) => {
@@ -161,7 +170,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
           if (!child.lines.includes('started')) stats.killsBeforeStarted++;
           if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal}): ${child.stderr.trim().slice(0, 600)}`);
           noteStderr(child, name);
-          if (await unsettledSlot(dir, symbols, stats)) stats.killsWithUnsettledSlot++;
+          if (await unsettledSlot(reader, symbols, stats)) stats.killsWithUnsettledSlot++;
         }
       }),
     );
@@ -187,7 +196,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
     await Promise.race([srv.settled(), sleep(5_000)]);
     if (srv.inFlight().length > 0) stats.problems.push(`${srv.inFlight().length} orders still in flight at the server at the end`);
 
-    const store = new FileStateStore({ dir: path.join(dir, 'state') });
+    const store = reader;
     const records = new Map<string, CycleRecord | undefined>();
     for (const symbol of symbols) {
       try {
@@ -262,8 +271,7 @@ function walkPrices(server: FakeExchangeServer, symbols: readonly string[], rand
 }
 
 /** Whether some record now holds a slot that is not settled `open` (every record reads and validates). */
-async function unsettledSlot(dir: string, symbols: readonly string[], stats: LimitKillStats): Promise<boolean> {
-  const store = new FileStateStore({ dir: path.join(dir, 'state') });
+async function unsettledSlot(store: StateStore, symbols: readonly string[], stats: LimitKillStats): Promise<boolean> {
   let unsettled = false;
   for (const symbol of symbols) {
     try {
