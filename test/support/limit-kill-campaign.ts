@@ -79,7 +79,8 @@ export interface LimitKillStats {
   /** Active cycles at the end, each with its take-profit resting. */
   activeAtEnd: number;
   closedCycles: number;
-  /** Spawn to `started` (the recovery done) of the processes that got there, ms: mean and max. */
+  /** Spawn to `ready` (node up, the exchange and store answered) and to `started` (the recovery done), ms: mean and max of the processes that got there. */
+  readyMs: { mean: number; max: number; n: number };
   startMs: { mean: number; max: number; n: number };
   /** `order:reconciled` results, `order:unknown` and `order:orphaned` events of every process. */
   events: Record<string, number>;
@@ -98,7 +99,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   const recoveryKillShare = options.recoveryKillShare ?? 0.2;
   const stats: LimitKillStats = {
     kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, killsWithUnsettledSlot: 0, ordersReceived: 0, limitOrders: 0, marketFills: 0, limitFills: 0,
-    partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, startMs: { mean: 0, max: 0, n: 0 }, events: {}, stderr: [], elapsedMs: 0, problems: [],
+    partialLimitFills: 0, cancels: 0, faultsArmed: 0, activeAtEnd: 0, closedCycles: 0, readyMs: { mean: 0, max: 0, n: 0 }, startMs: { mean: 0, max: 0, n: 0 }, events: {}, stderr: [], elapsedMs: 0, problems: [],
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-limit-kill-'));
   const dir = path.join(work, 'shared');
@@ -150,10 +151,13 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
           const child = spawnScript(script, args(name));
           children.add(child.proc);
           const spawnedAt = Date.now();
-          void child.waitFor('started', 60_000).then(() => {
-            const ms = Date.now() - spawnedAt;
-            stats.startMs = { n: stats.startMs.n + 1, max: Math.max(stats.startMs.max, ms), mean: (stats.startMs.mean * stats.startMs.n + ms) / (stats.startMs.n + 1) };
-          }, () => {});
+          for (const [line, key] of [['ready', 'readyMs'], ['started', 'startMs']] as const) {
+            void child.waitFor(line, 60_000).then(() => {
+              const ms = Date.now() - spawnedAt;
+              const t = stats[key];
+              stats[key] = { n: t.n + 1, max: Math.max(t.max, ms), mean: (t.mean * t.n + ms) / (t.n + 1) };
+            }, () => {});
+          }
           try {
             await child.waitFor(atRecovery ? 'up' : 'started', 30_000);
             await sleep(life);
