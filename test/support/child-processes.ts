@@ -113,9 +113,14 @@ export function spawnScript(file: string, args: readonly string[] = []): Child {
 
 /** SIGKILLs every child still running (for afterEach/afterAll) and waits for them. */
 export async function killAll(): Promise<void> {
-  const procs = [...live];
+  await killAndWait(live);
+  live.clear();
+}
+
+/** SIGKILLs those of `procs` still running and waits for them to exit. */
+export async function killAndWait(procs: Iterable<ChildProcess>): Promise<void> {
   await Promise.all(
-    procs.map(
+    [...procs].map(
       (p) =>
         new Promise<void>((resolve) => {
           if (p.exitCode !== null || p.signalCode !== null) return resolve();
@@ -124,7 +129,6 @@ export async function killAll(): Promise<void> {
         }),
     ),
   );
-  live.clear();
 }
 
 /** A pid that is certainly dead: a process that ran and exited. */

@@ -27,10 +27,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { FileStateStore, type CycleRecord, type StateStore } from 'cycle-engine';
-import { ENGINE_PROCESS, runnableScript, spawnScript, type Child } from './child-processes';
+import { ENGINE_PROCESS, killAndWait, runnableScript, spawnScript, type Child } from './child-processes';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
 import { checkLimitLedger, venueFills } from './limit-ledger-checks';
 import { prng, subSeed, type Prng } from './prng';
+import { walkPrices } from './price-walk';
 import { asV2 } from './records';
 
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
@@ -119,7 +120,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
       defaultRules: { amountStep: AMOUNT_STEP, priceTick: '0.01', minNotional: '5' },
     });
     const srv = server;
-    stopWalk = walkPrices(srv, symbols, prng(subSeed(options.seed, 2)), stats);
+    stopWalk = walkAndFault(srv, symbols, prng(subSeed(options.seed, 2)), stats);
     const args = (name: string) => [
       ...pgArgs, '--url', srv.url, '--symbols', symbols.join(','), '--name', name, '--tick-ms', '10', '--lock-ttl-ms', '2000',
       '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(LIMIT_STRATEGY), '--events',
@@ -225,8 +226,7 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
     }
   } finally {
     stopWalk();
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all([...children].map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await killAndWait(children);
     await server?.close();
     fs.rmSync(work, { recursive: true, force: true });
     stats.elapsedMs = Date.now() - t0;
@@ -234,44 +234,17 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   return stats;
 }
 
-/**
- * A seeded mean-reverting walk of every price around 100, one step every 20 ms (up to ±0.4 % a
- * step), through the server's admin route as a test driving a venue would; every 40 steps a seeded
- * fault is armed on a symbol. Returns the stop.
- */
-function walkPrices(server: FakeExchangeServer, symbols: readonly string[], rand: Prng, stats: LimitKillStats): () => void {
-  const prices = new Map(symbols.map((s) => [s, 100]));
-  let steps = 0;
-  let busy = false;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (busy || stopped) return;
-    busy = true;
-    steps++;
-    const next: Record<string, string> = {};
-    for (const s of symbols) {
-      const p = prices.get(s)!;
-      const moved = Math.min(115, Math.max(85, p * (1 + (rand.next() - 0.5) * 0.008) + (100 - p) * 0.01));
-      prices.set(s, moved);
-      next[s] = moved.toFixed(2);
-    }
-    if (steps % 40 === 0) {
-      const symbol = symbols[rand.int(0, symbols.length - 1)]!;
-      const fault = rand.next() < 0.5 ? ({ kind: 'restingPartialFill', ratio: '0.5' } as const) : ({ kind: 'fillDuringCancel', ratio: '0.5' } as const);
-      server.exchange.injectFault(fault, { symbol });
-      stats.faultsArmed++;
-    }
-    void fetch(`${server.url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices: next }) })
-      .then((res) => res.text())
-      .catch(() => {})
-      .finally(() => {
-        busy = false;
-      });
-  }, 20);
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+/** The walk, one step every 20 ms (up to ±0.4 %), through the server's admin route as a test driving a venue would; every 40 steps a seeded fault is armed on a symbol. */
+function walkAndFault(server: FakeExchangeServer, symbols: readonly string[], rand: Prng, stats: LimitKillStats): () => void {
+  const post = (prices: Record<string, string>) =>
+    fetch(`${server.url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices }) }).then((res) => res.text());
+  return walkPrices(symbols, rand, { everyMs: 20, swing: 0.008, min: 85, max: 115 }, post, (step) => {
+    if (step % 40 !== 0) return;
+    const symbol = symbols[rand.int(0, symbols.length - 1)]!;
+    const fault = rand.next() < 0.5 ? ({ kind: 'restingPartialFill', ratio: '0.5' } as const) : ({ kind: 'fillDuringCancel', ratio: '0.5' } as const);
+    server.exchange.injectFault(fault, { symbol });
+    stats.faultsArmed++;
+  });
 }
 
 /** Whether some record now holds a slot that is not settled `open` (every record reads and validates). */

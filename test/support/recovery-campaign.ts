@@ -38,8 +38,9 @@ import path from 'node:path';
 import { FileStateStore, assertCycleRecord, type CycleRecord } from 'cycle-engine';
 import { Decimal } from '../../src/decimal';
 import { startFakeExchangeServer, type FakeExchangeServer, type JournalEntry } from './fake-exchange-server';
-import { prng, subSeed, type Prng } from './prng';
-import { ENGINE_PROCESS, runnableScript, spawnScript } from './child-processes';
+import { prng, subSeed } from './prng';
+import { walkPrices } from './price-walk';
+import { ENGINE_PROCESS, killAndWait, runnableScript, spawnScript } from './child-processes';
 
 const VERSION_RE = /^v(\d+)\.json$/;
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH', 'III', 'JJJ', 'KKK', 'LLL'];
@@ -158,7 +159,11 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
       balances: { USDT: '1000000000', ...Object.fromEntries(allSymbols.map((s) => [s.split('/')[0]!, '1000000000'])) },
       defaultRules: { amountStep: AMOUNT_STEP, priceTick: '0.01', minNotional: '5' },
     });
-    stopPrices = drivePrices(server, allSymbols, prng(subSeed(options.seed, 2)));
+    const exchange = server.exchange;
+    // A seeded mean-reverting walk of every symbol's price, one step every 10 ms (up to ±0.6 %).
+    stopPrices = walkPrices(allSymbols, prng(subSeed(options.seed, 2)), { everyMs: 10, swing: 0.012, min: 50, max: 200 }, (prices) => {
+      for (const [s, p] of Object.entries(prices)) exchange.setPrice(s, p);
+    });
     const srv = server;
     /** Orders still executing at the server when their sender was killed. */
     const executingAtKill = new Set<JournalEntry>();
@@ -274,8 +279,7 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
     }
   } finally {
     stopPrices();
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all([...children].map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await killAndWait(children);
     await server?.close();
     fs.rmSync(work, { recursive: true, force: true });
     stats.elapsedMs = Date.now() - t0;
@@ -427,20 +431,6 @@ function nextOrder(server: FakeExchangeServer, symbols: ReadonlySet<string>, tim
       resolve(entry);
     });
   });
-}
-
-/** A seeded mean-reverting walk of every symbol's price, one step every 10 ms; returns the stop. */
-function drivePrices(server: FakeExchangeServer, symbols: readonly string[], rand: Prng): () => void {
-  const prices = new Map(symbols.map((s) => [s, 100]));
-  const timer = setInterval(() => {
-    for (const s of symbols) {
-      const p = prices.get(s)!;
-      const next = Math.min(200, Math.max(50, p * (1 + (rand.next() - 0.5) * 0.012) + (100 - p) * 0.01));
-      prices.set(s, next);
-      server.exchange.setPrice(s, next.toFixed(2));
-    }
-  }, 10);
-  return () => clearInterval(timer);
 }
 
 function sleep(ms: number): Promise<void> {
