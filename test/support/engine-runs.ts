@@ -1,7 +1,9 @@
 /**
  * Helpers of the multi-process tests around the engine child process (./engine-process.ts): run
- * several at once and collect their counters, and the order-sequence check of MARKET cycles.
+ * several at once and collect their counters, the healthy one that drains at the end of a crash
+ * campaign, and the order-sequence check of MARKET cycles.
  */
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import type { PaperOrder } from 'cycle-engine';
 import { ENGINE_PROCESS, spawnScript, type Child } from './child-processes';
@@ -47,4 +49,31 @@ export function cycleProblems(orders: readonly PaperOrder[], symbols: readonly s
     }
   }
   return problems;
+}
+
+/**
+ * The healthy engine process that ends a crash campaign: spawned with `args` and `--not-before`
+ * (epoch ms: every landing deadline of the killed ones), it recovers, trades `tradeMs`, then drains
+ * (./engine-process.ts) and must exit 0 within 30 s, with nothing on stderr. Returns the child
+ * (exited) and the problems found, each prefixed with `label`.
+ */
+export async function drainingEngine(script: string, args: readonly string[], notBefore: number, o: { label: string; tradeMs?: number; track?: Set<ChildProcess> }): Promise<{ child: Child; problems: string[] }> {
+  const problems: string[] = [];
+  const child = spawnScript(script, [...args, '--not-before', String(notBefore), '--max-drain-ms', '20000']);
+  o.track?.add(child.proc);
+  try {
+    await child.waitFor('started', 30_000);
+    if (o.tradeMs) await new Promise((resolve) => setTimeout(resolve, o.tradeMs));
+    child.send('drain');
+    const exit = await Promise.race([child.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
+    if (exit === 'timeout') problems.push(`${o.label}the final engine process did not stop within 30 s of the drain`);
+    else if (exit.code !== 0) problems.push(`${o.label}the final engine process exited ${exit.code ?? exit.signal}: ${child.stderr.trim().slice(0, 1000)}`);
+  } catch (error) {
+    problems.push(`${o.label}the final engine process failed: ${(error as Error).message}`);
+  } finally {
+    if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+  }
+  await child.exited;
+  if (child.stderr.trim()) problems.push(`${o.label}final engine process stderr: ${child.stderr.trim().slice(0, 2000)}`);
+  return { child, problems };
 }

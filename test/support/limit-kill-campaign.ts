@@ -6,7 +6,8 @@
  * makers, when the price crosses them) and walks every symbol's price with a seeded mean-reverting
  * walk, so that take-profits and safety buys fill, take-profits are replaced and safety buys are
  * cancelled when a cycle closes. Now and then it arms a seeded fault on a symbol: the next resting
- * order the price crosses fills only in part, or the next cancel meets a fill just before it lands.
+ * order the price crosses fills only in part, the next cancel meets a fill just before it lands,
+ * or the answer to the next cancel or order is lost (it landed).
  *
  * `processes` engine processes (./engine-process.ts, `dca({…, takeProfitOrder: 'limit',
  * rebuyOrders: 'limit', activeRebuys: 2})`) share one FileStateStore + FileLock directory (or one
@@ -26,8 +27,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { FileStateStore, type CycleRecord, type StateStore } from 'cycle-engine';
+import { FileStateStore, type CycleRecord, type PaperFault, type StateStore } from 'cycle-engine';
 import { ENGINE_PROCESS, killAndWait, runnableScript, spawnScript, type Child } from './child-processes';
+import { drainingEngine } from './engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
 import { checkLimitLedger, venueFills } from './limit-ledger-checks';
 import { prng, subSeed, type Prng } from './prng';
@@ -182,22 +184,9 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
     // The price stops; a healthy engine finishes what the killed ones left.
     stopWalk();
     const notBefore = lastKillAt + ORDER_TIMEOUT_MS + ENGINE.landingWindowMs + 100;
-    const final = spawnScript(script, [...args('final'), '--not-before', String(notBefore), '--max-drain-ms', '20000']);
-    children.add(final.proc);
-    try {
-      await final.waitFor('started', 30_000);
-      final.send('drain');
-      const exit = await Promise.race([final.exited, sleep(30_000).then(() => 'timeout' as const)]);
-      if (exit === 'timeout') stats.problems.push('the final engine process did not stop within 30 s of the drain');
-      else if (exit.code !== 0) stats.problems.push(`the final engine process exited ${exit.code ?? exit.signal}`);
-    } catch (error) {
-      stats.problems.push(`the final engine process failed: ${(error as Error).message}`);
-    } finally {
-      if (final.proc.exitCode === null && final.proc.signalCode === null) final.proc.kill('SIGKILL');
-    }
-    await final.exited;
+    const { child: final, problems } = await drainingEngine(script, args('final'), notBefore, { label: '', track: children });
+    stats.problems.push(...problems);
     noteStderr(final, 'final');
-    if (final.stderr.trim()) stats.problems.push(`final engine process stderr: ${final.stderr.trim().slice(0, 2000)}`);
     await Promise.race([srv.settled(), sleep(5_000)]);
     if (srv.inFlight().length > 0) stats.problems.push(`${srv.inFlight().length} orders still in flight at the server at the end`);
 
@@ -234,6 +223,9 @@ export async function runLimitKillCampaign(options: LimitKillOptions): Promise<L
   return stats;
 }
 
+/** The faults armed now and then: part of a resting order fills, a fill lands during a cancel, a cancel's or a placement's answer is lost. */
+const FAULTS: readonly PaperFault[] = [{ kind: 'restingPartialFill', ratio: '0.5' }, { kind: 'fillDuringCancel', ratio: '0.5' }, 'cancel-unknown-after', 'unknown-after'];
+
 /** The walk, one step every 20 ms (up to ±0.4 %), through the server's admin route as a test driving a venue would; every 40 steps a seeded fault is armed on a symbol. */
 function walkAndFault(server: FakeExchangeServer, symbols: readonly string[], rand: Prng, stats: LimitKillStats): () => void {
   const post = (prices: Record<string, string>) =>
@@ -241,7 +233,7 @@ function walkAndFault(server: FakeExchangeServer, symbols: readonly string[], ra
   return walkPrices(symbols, rand, { everyMs: 20, swing: 0.008, min: 85, max: 115 }, post, (step) => {
     if (step % 40 !== 0) return;
     const symbol = symbols[rand.int(0, symbols.length - 1)]!;
-    const fault = rand.next() < 0.5 ? ({ kind: 'restingPartialFill', ratio: '0.5' } as const) : ({ kind: 'fillDuringCancel', ratio: '0.5' } as const);
+    const fault = FAULTS[rand.int(0, FAULTS.length - 1)]!;
     server.exchange.injectFault(fault, { symbol });
     stats.faultsArmed++;
   });

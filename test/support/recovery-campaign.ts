@@ -41,6 +41,7 @@ import { startFakeExchangeServer, type FakeExchangeServer, type JournalEntry } f
 import { prng, subSeed } from './prng';
 import { walkPrices } from './price-walk';
 import { ENGINE_PROCESS, killAndWait, runnableScript, spawnScript } from './child-processes';
+import { drainingEngine } from './engine-runs';
 
 const VERSION_RE = /^v(\d+)\.json$/;
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH', 'III', 'JJJ', 'KKK', 'LLL'];
@@ -235,23 +236,9 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
         // The final process: recovers, trades a little, drains past every landing deadline, stops.
         const f0 = Date.now();
         const notBefore = lastKillAt + orderTimeoutMs + landingWindowMs + 50;
-        const final = spawnScript(script, [...args, '--not-before', String(notBefore), '--max-drain-ms', '20000']);
-        children.add(final.proc);
-        try {
-          await final.waitFor('started', 30_000);
-          await sleep(options.finalTradeMs ?? 300);
-          final.send('drain');
-          const exit = await Promise.race([final.exited, sleep(30_000).then(() => 'timeout' as const)]);
-          if (exit === 'timeout') stats.problems.push(`lane ${lane}: the final engine process did not stop within 30 s of the drain`);
-          else if (exit.code !== 0) stats.problems.push(`lane ${lane}: the final engine process exited ${exit.code ?? exit.signal}: ${final.stderr.trim().slice(0, 1000)}`);
-        } catch (error) {
-          stats.problems.push(`lane ${lane}: the final engine process failed: ${(error as Error).message}`);
-        } finally {
-          if (final.proc.exitCode === null && final.proc.signalCode === null) final.proc.kill('SIGKILL');
-        }
-        await final.exited;
+        const { child: final, problems } = await drainingEngine(script, args, notBefore, { label: `lane ${lane}: `, tradeMs: options.finalTradeMs ?? 300, track: children });
+        stats.problems.push(...problems);
         stats.finalRunMs = Math.max(stats.finalRunMs, Date.now() - f0);
-        if (final.stderr) stats.problems.push(`lane ${lane}: final engine process stderr: ${final.stderr.trim().slice(0, 2000)}`);
         countEvents(final.lines, stats);
       }),
     );
