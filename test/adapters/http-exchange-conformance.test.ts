@@ -1,6 +1,8 @@
 /**
  * The test-support pair the multi-process tests trade through — the fake exchange server and its
- * HttpExchange client — passes the exchange conformance suite, and maps errors back faithfully.
+ * HttpExchange client — passes the exchange conformance suite, LIMIT cases included (a resting
+ * order fills when the test moves the server's price through its limit, over HTTP), and maps errors
+ * back faithfully.
  */
 import { describe, expect, it } from 'vitest';
 import { OrderOutcomeUnknownError, OrderRejectedError } from 'cycle-engine';
@@ -18,6 +20,15 @@ describeExchange('HttpExchange → fake exchange server (127.0.0.1)', async () =
     symbol: SYMBOL,
     setPrice: (price) => server.exchange.setPrice(SYMBOL, price),
     injectReject: () => server.exchange.injectFault('reject'),
+    // A resting order fills when the server's price reaches its limit (the admin route the crash
+    // tests drive); a ratio fills that share of it.
+    fillResting: async (symbol, clientOrderId, ratio) => {
+      const order = server.orders().find((o) => o.clientOrderId === clientOrderId);
+      if (order?.price === undefined) throw new Error(`no resting order ${clientOrderId}`);
+      if (ratio !== undefined) server.exchange.injectFault({ kind: 'restingPartialFill', ratio }, { clientOrderId });
+      const res = await fetch(`${server.url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices: { [symbol]: order.price } }) });
+      if (!res.ok) throw new Error(`POST /admin/prices: HTTP ${res.status}`);
+    },
     cleanup: () => server.close(),
   };
 });

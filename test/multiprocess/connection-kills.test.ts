@@ -20,14 +20,16 @@ import { CycleEngine, type CycleRecord, type Lock, type PaperOrder, type StateSt
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
 import { Decimal, dec } from '../../src/decimal';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { ENGINE_PROCESS, killAll, spawnScript, type Child } from '../support/child-processes';
+import { cycleProblems } from '../support/engine-runs';
+import { venueFills } from '../support/limit-ledger-checks';
 import { HttpExchange } from '../support/http-exchange';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 import { RUN_ID, withPostgresAndRedis } from '../support/services';
 
 const SEED = Number(process.env.MP_SEED ?? 20261124);
-const ENGINE = path.join(ROOT, 'test/support/fenced-engine-process.ts');
+const ENGINE = ENGINE_PROCESS;
 const SYMBOLS = ['KAA/USDT', 'KBB/USDT', 'KCC/USDT', 'KDD/USDT'];
 const PROCESSES = 3;
 const STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1 };
@@ -44,7 +46,7 @@ type Counters = {
   cas: { written: number; refused: number; failed: number };
   poolErrors: number;
   redisErrors: number;
-  engineErrors: number;
+  errors: number;
   errorSamples: string[];
 };
 
@@ -69,39 +71,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-/** Per symbol, orders must go start, rebuy*, sell, start, …: never two starts in one cycle. */
-function cycleProblems(orders: readonly PaperOrder[]): string[] {
-  const problems: string[] = [];
-  const ids = orders.map((o) => o.clientOrderId);
-  if (new Set(ids).size !== ids.length) problems.push('a client order id was sent twice');
-  for (const symbol of SYMBOLS) {
-    let active = false;
-    let prev: PaperOrder | undefined;
-    for (const o of orders.filter((x) => x.symbol === symbol).sort((a, b) => a.seq - b.seq)) {
-      const at = `${symbol} order ${o.seq} (${o.clientOrderId})`;
-      if (o.status !== 'filled') problems.push(`${at} is ${o.status}`);
-      if (prev?.fill && o.receivedAt < prev.fill.timestamp) problems.push(`${at} arrived while ${prev.clientOrderId} was in flight`);
-      prev = o;
-      const tag = purposeOf(o);
-      if (tag === 'ce-s-' && active) problems.push(`${at}: a second start buy in one cycle`);
-      if (tag !== 'ce-s-' && !active) problems.push(`${at}: ${tag} with no cycle`);
-      active = tag !== 'ce-x-';
-    }
-  }
-  return problems;
-}
 
-/** Base the exchange delivered net of base fees (buys) minus base taken (sells, with base fees). */
-function netBase(orders: readonly PaperOrder[], symbol: string): Decimal {
-  const base = symbol.split('/')[0]!;
-  let net = new Decimal(0);
-  for (const o of orders) {
-    if (o.symbol !== symbol || !o.fill) continue;
-    const fee = o.fill.fee && o.fill.fee.currency === base ? dec(o.fill.fee.amount) : new Decimal(0);
-    net = o.side === 'buy' ? net.plus(dec(o.fill.filledBase)).minus(fee) : net.minus(dec(o.fill.filledBase)).minus(fee);
-  }
-  return net;
-}
 
 function heldBase(record: CycleRecord): Decimal {
   return dec(record.position?.baseVolume ?? '0').plus(dec(record.dust?.baseVolume ?? '0'));
@@ -164,7 +134,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
         spawnScript(ENGINE, [
           '--store', kind, '--lock', kind, '--store-at', storeAt, '--lock-at', lockAt,
           '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `k${i}`, '--tick-ms', '5',
-          '--lock-ttl-ms', '1000', '--strategy', JSON.stringify(STRATEGY), '--app-name', tag,
+          '--lock-ttl-ms', '1000', '--strategy', JSON.stringify(STRATEGY), '--tolerate-errors', '--engine', JSON.stringify({ lockWaitMs: 200 }), '--app-name', tag,
         ]),
       );
       await Promise.all(children.map((c) => c.waitFor('ready')));
@@ -222,7 +192,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
       expect(drainErrors).toEqual([]);
 
       const orders = server.orders();
-      expect(cycleProblems(orders)).toEqual([]);
+      expect(cycleProblems(orders, SYMBOLS)).toEqual([]);
       expect(counters.reduce((s, c) => s + c.submitted.start + c.submitted.rebuy + c.submitted.sell, 0), 'every order sent was one of the engines’').toBe(orders.length);
       const records = await store.list();
       expect(records.map((r) => r.key).sort()).toEqual([...SYMBOLS].sort());
@@ -232,7 +202,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
         expect(r.value.orders, `${r.key}: no order left after the drain`).toEqual([]);
         expect(r.value.orphans, `${r.key}: no orphan fill`).toEqual([]);
         expect(r.value.closedCycles, `${r.key}: closed cycles = sells`).toBe(mine.filter((o) => purposeOf(o) === 'ce-x-').length);
-        expect(heldBase(r.value).toString(), `${r.key}: base at the exchange = position + dust`).toBe(netBase(orders, r.key).toString());
+        expect(heldBase(r.value).toString(), `${r.key}: base at the exchange = position + dust`).toBe(venueFills(r.key, orders).net.toString());
         const lastStart = mine.filter((o) => purposeOf(o) === 'ce-s-').length;
         expect(lastStart - r.value.closedCycles, `${r.key}: open cycles`).toBe(r.value.phase === 'idle' ? 0 : 1);
         expect(r.value.position?.buys ?? 0, `${r.key}: buys of the open cycle`).toBe(
@@ -248,7 +218,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes whose connections are 
           `${orders.length} orders (${sells} sells; ${ordersDuringKills} during the kills, ${afterKills} after the last kill); ` +
           `left in flight for the drain: ${leftInFlight.length ? leftInFlight.join(', ') : 'none'}; ` +
           `cas written/refused/failed ${counters.map((c) => `${c.name}=${c.cas.written}/${c.cas.refused}/${c.cas.failed}`).join(' ')}; ` +
-          `engine errors ${counters.map((c) => `${c.name}=${c.engineErrors}`).join(' ')}; ` +
+          `engine errors ${counters.map((c) => `${c.name}=${c.errors}`).join(' ')}; ` +
           `connection errors ${counters.map((c) => `${c.name}=${c.poolErrors + c.redisErrors}`).join(' ')}`,
       );
       if (counters.some((c) => c.errorSamples.length > 0)) console.info(`[connection-kills] error samples: ${counters.flatMap((c) => c.errorSamples.slice(0, 2)).join(' | ')}`);

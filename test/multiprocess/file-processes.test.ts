@@ -11,12 +11,12 @@ import path from 'node:path';
 import Decimal from 'decimal.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStateStore, type PaperOrder } from 'cycle-engine';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { killAll } from '../support/child-processes';
+import { runEngineProcesses } from '../support/engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 
 const SEED = Number(process.env.MP_SEED ?? 20261124);
-const ENGINE = path.join(ROOT, 'test/support/engine-process.ts');
 const SYMBOLS = ['AAA/USDT', 'BBB/USDT', 'CCC/USDT', 'DDD/USDT', 'EEE/USDT', 'FFF/USDT'];
 const PROCESSES = 4;
 const AMOUNT_STEP = '0.0001';
@@ -60,29 +60,16 @@ beforeEach(async () => {
   });
 });
 
+/** The engines on the shared directory, started together, for `durationMs`. */
+const runEngines = (durationMs: number, strategy: object, during?: (done: () => boolean) => Promise<void>) =>
+  runEngineProcesses<Counters>(PROCESSES, (i) => ['--dir', dir, '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `p${i}`, '--duration-ms', String(durationMs), '--tick-ms', '5', '--strategy', JSON.stringify(strategy)], during);
+
 afterEach(async () => {
   await killAll();
   await server?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Spawns the engines, starts them together, runs `during` meanwhile, and returns their counters. */
-async function runEngines(durationMs: number, strategy: object, during?: (done: () => boolean) => Promise<void>): Promise<Counters[]> {
-  const children: Child[] = Array.from({ length: PROCESSES }, (_, i) =>
-    spawnScript(ENGINE, ['--dir', dir, '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `p${i}`, '--duration-ms', String(durationMs), '--tick-ms', '5', '--strategy', JSON.stringify(strategy), '--wait-go']),
-  );
-  await Promise.all(children.map((c) => c.waitFor('ready')));
-  for (const c of children) c.send('go');
-  let finished = false;
-  const exits = Promise.all(children.map((c) => c.exited)).finally(() => {
-    finished = true;
-  });
-  await Promise.all([exits, during?.(() => finished)]);
-  const results = await exits;
-  results.forEach((r, i) => expect(r, `p${i} exit; stderr: ${children[i]!.stderr}`).toEqual({ code: 0, signal: null }));
-  for (const c of children) expect(c.stderr, 'engine processes report no error').toBe('');
-  return children.map((c) => JSON.parse(c.lines[c.lines.length - 1]!) as Counters);
-}
 
 const netBase = (o: PaperOrder): Decimal => {
   const fill = o.fill!;

@@ -10,13 +10,13 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PaperOrder, StateStore } from 'cycle-engine';
 import { PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisStateStore } from 'cycle-engine/redis';
-import { ROOT, killAll, spawnScript, type Child } from '../support/child-processes';
+import { killAll } from '../support/child-processes';
+import { cycleProblems, runEngineProcesses } from '../support/engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from '../support/fake-exchange-server';
 import { prng, subSeed } from '../support/prng';
 import { withPostgresAndRedis } from '../support/services';
 
 const SEED = Number(process.env.MP_SEED ?? 20261125);
-const ENGINE = path.join(ROOT, 'test/support/service-engine-process.ts');
 const SYMBOLS = ['AAA/USDT', 'BBB/USDT', 'CCC/USDT', 'DDD/USDT', 'EEE/USDT', 'FFF/USDT'];
 const PROCESSES = 4;
 const STRATEGY = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1 };
@@ -39,49 +39,16 @@ beforeEach(async () => {
     defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' },
   });
 });
+/** The engines on these kinds, started together, for `durationMs`. */
+const runEngines = (kinds: { store: Kind; lock: Kind; storeAt: string; lockAt: string }, durationMs: number, during?: (done: () => boolean) => Promise<void>) =>
+  runEngineProcesses<Counters>(PROCESSES, (i) => ['--store', kinds.store, '--lock', kinds.lock, '--store-at', kinds.storeAt, '--lock-at', kinds.lockAt, '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `p${i}`, '--duration-ms', String(durationMs), '--tick-ms', '5', '--strategy', JSON.stringify(STRATEGY)], during);
+
 afterEach(async () => {
   await killAll();
   await server?.close();
 });
 
-async function runEngines(kinds: { store: Kind; lock: Kind; storeAt: string; lockAt: string }, durationMs: number, during?: (done: () => boolean) => Promise<void>): Promise<Counters[]> {
-  const children: Child[] = Array.from({ length: PROCESSES }, (_, i) =>
-    spawnScript(ENGINE, ['--store', kinds.store, '--lock', kinds.lock, '--store-at', kinds.storeAt, '--lock-at', kinds.lockAt, '--url', server.url, '--symbols', symbolsOf(i).join(','), '--name', `p${i}`, '--duration-ms', String(durationMs), '--tick-ms', '5', '--strategy', JSON.stringify(STRATEGY), '--wait-go']),
-  );
-  await Promise.all(children.map((c) => c.waitFor('ready')));
-  for (const c of children) c.send('go');
-  let finished = false;
-  const exits = Promise.all(children.map((c) => c.exited)).finally(() => {
-    finished = true;
-  });
-  await Promise.all([exits, during?.(() => finished)]);
-  const results = await exits;
-  results.forEach((r, i) => expect(r, `p${i} exit; stderr: ${children[i]!.stderr}`).toEqual({ code: 0, signal: null }));
-  for (const c of children) expect(c.stderr, 'engine processes report no error').toBe('');
-  return children.map((c) => JSON.parse(c.lines[c.lines.length - 1]!) as Counters);
-}
 
-/** Per symbol, orders must go start, rebuy*, sell, start, …: never two starts in one cycle. */
-function cycleProblems(orders: readonly PaperOrder[]): string[] {
-  const problems: string[] = [];
-  const ids = orders.map((o) => o.clientOrderId);
-  if (new Set(ids).size !== ids.length) problems.push('a client order id was sent twice');
-  for (const symbol of SYMBOLS) {
-    let active = false;
-    let prev: PaperOrder | undefined;
-    for (const o of orders.filter((x) => x.symbol === symbol).sort((a, b) => a.seq - b.seq)) {
-      const at = `${symbol} order ${o.seq} (${o.clientOrderId})`;
-      if (o.status !== 'filled') problems.push(`${at} is ${o.status}`);
-      if (prev?.fill && o.receivedAt < prev.fill.timestamp) problems.push(`${at} arrived while ${prev.clientOrderId} was in flight`);
-      prev = o;
-      const tag = purposeOf(o);
-      if (tag === 'ce-s-' && active) problems.push(`${at}: a second start buy in one cycle`);
-      if (tag !== 'ce-s-' && !active) problems.push(`${at}: ${tag} with no cycle`);
-      active = tag !== 'ce-x-';
-    }
-  }
-  return problems;
-}
 
 const CONFIGS: ReadonlyArray<{ label: string; store: Kind; lock: Kind }> = [
   { label: 'PostgreSQL state + PostgreSQL lock', store: 'postgres', lock: 'postgres' },
@@ -126,7 +93,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes on shared servers (see
       const counters = await runEngines(kinds, 2_500, drive);
       const orders = server.orders();
       expect(counters.reduce((s, c) => s + c.submitted.start + c.submitted.rebuy + c.submitted.sell, 0)).toBe(orders.length);
-      expect(cycleProblems(orders)).toEqual([]);
+      expect(cycleProblems(orders, SYMBOLS)).toEqual([]);
       const sells = orders.filter((o) => purposeOf(o) === 'ce-x-').length;
       for (const record of await storeOf(kinds.storeAt).list()) {
         expect(asV2(record.value).orders, record.key).toEqual([]);

@@ -30,6 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileStateStore, assertCycleRecord, type CycleRecord, type OrderFill } from 'cycle-engine';
 import { prng, subSeed } from './prng';
+import { runnableScript } from './child-processes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITER_TS = path.join(ROOT, 'test/support/kill-writer.ts');
@@ -109,9 +110,7 @@ export async function runCrashCampaign(options: CrashOptions): Promise<CrashStat
 }
 
 async function bundleWriter(work: string): Promise<{ file: string; args: string[] }> {
-  const { build } = await import('esbuild');
-  const outfile = path.join(work, 'kill-writer.mjs');
-  await build({ entryPoints: [WRITER_TS], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error' });
+  const outfile = await runnableScript(WRITER_TS, work);
   return { file: outfile, args: [outfile] };
 }
 

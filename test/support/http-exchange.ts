@@ -1,19 +1,22 @@
 /**
- * The client of the fake exchange server: an {@link Exchange} over global fetch. Error bodies are
- * mapped back: `ORDER_REJECTED` → OrderRejectedError; for an order, anything else (5xx, a network
- * error, an aborted request, an unreadable answer) → OrderOutcomeUnknownError, since it may have
- * executed.
+ * The client of the fake exchange server: an {@link Exchange} over global fetch, MARKET and LIMIT
+ * orders and cancels by client order id. Error bodies are mapped back: `ORDER_REJECTED` →
+ * OrderRejectedError; for an order or a cancel, anything else (5xx, a network error, an aborted
+ * request, an unreadable answer) → OrderOutcomeUnknownError, since it may have landed.
  */
 import {
   CycleEngineError,
   OrderOutcomeUnknownError,
   OrderRejectedError,
   type Exchange,
+  type CancelOrderQuery,
   type FindOrderQuery,
+  type LimitOrderRequest,
   type MarketOrderRequest,
   type MarketRules,
   type OpenOrder,
   type OrderFill,
+  type OrderState,
 } from 'cycle-engine';
 
 export class HttpExchange implements Exchange {
@@ -32,16 +35,31 @@ export class HttpExchange implements Exchange {
 
   async placeMarketOrder(request: MarketOrderRequest): Promise<OrderFill> {
     const { signal, ...body } = request;
-    try {
-      return (await this.#call('/order', body, signal)) as OrderFill;
-    } catch (error) {
-      if (error instanceof OrderRejectedError || error instanceof OrderOutcomeUnknownError) throw error;
-      throw new OrderOutcomeUnknownError(`${this.id}: ${(error as Error)?.message ?? String(error)}`, { clientOrderId: request.clientOrderId, cause: error });
-    }
+    return (await this.#send('/order', body, request.clientOrderId, signal)) as OrderFill;
   }
 
-  async findOrder(query: FindOrderQuery): Promise<OrderFill | OpenOrder | null> {
-    return ((await this.#call('/find', query)) as { order: OrderFill | OpenOrder | null }).order;
+  async placeLimitOrder(request: LimitOrderRequest): Promise<OrderState> {
+    const { signal, ...body } = request;
+    return (await this.#send('/limit', body, request.clientOrderId, signal)) as OrderState;
+  }
+
+  async cancelOrder(query: CancelOrderQuery): Promise<OrderState | null> {
+    const { signal, ...body } = query;
+    return ((await this.#send('/cancel', body, query.clientOrderId, signal)) as { order: OrderState | null }).order;
+  }
+
+  async findOrder(query: FindOrderQuery): Promise<OrderState | OrderFill | OpenOrder | null> {
+    return ((await this.#call('/find', query)) as { order: OrderState | OrderFill | OpenOrder | null }).order;
+  }
+
+  /** A call that may have landed whatever went wrong, unless the venue refused it. */
+  async #send(path: string, body: unknown, clientOrderId: string, signal?: AbortSignal): Promise<unknown> {
+    try {
+      return await this.#call(path, body, signal);
+    } catch (error) {
+      if (error instanceof OrderRejectedError || error instanceof OrderOutcomeUnknownError) throw error;
+      throw new OrderOutcomeUnknownError(`${this.id}: ${(error as Error)?.message ?? String(error)}`, { clientOrderId, cause: error });
+    }
   }
 
   async #call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {

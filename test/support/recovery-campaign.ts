@@ -2,11 +2,11 @@
  * The crash-recovery campaign shared by `test/crash/engine-kill-recovery.test.ts` and
  * `scripts/recovery-soak.ts`.
  *
- * The test process starts the latency exchange server on 127.0.0.1 (orders take a seeded 20–120 ms,
+ * The test process starts the fake exchange server on 127.0.0.1 (orders take a seeded 20–120 ms,
  * and execute even when their sender is gone) and moves its prices with a seeded mean-reverting
  * walk, so that cycles start, rebuy and sell. Then, per lane (its own FileStateStore + FileLock
  * directory and its own symbols; one engine process per lane at a time), `kills` times: spawn the
- * engine process (`recovering-engine.ts`) on the lane's directory — its `engine.start()` recovers
+ * engine process (`engine-process.ts`) on the lane's directory — its `engine.start()` recovers
  * what the previous one left — and SIGKILL it:
  *
  * - `order` kills (a seeded share): right after the server receives one of the lane's orders, with
@@ -31,18 +31,18 @@
  * - every engine process was alive when killed, wrote nothing to stderr, and the final one exited 0.
  */
 import { asV2 } from './records';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FileStateStore, assertCycleRecord, type CycleRecord } from 'cycle-engine';
 import { Decimal } from '../../src/decimal';
-import { startLatencyExchangeServer, type JournalEntry, type LatencyExchangeServer } from './latency-exchange-server';
-import { prng, subSeed, type Prng } from './prng';
+import { startFakeExchangeServer, type FakeExchangeServer, type JournalEntry } from './fake-exchange-server';
+import { prng, subSeed } from './prng';
+import { walkPrices } from './price-walk';
+import { ENGINE_PROCESS, killAndWait, runnableScript, spawnScript } from './child-processes';
+import { drainingEngine } from './engine-runs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD_TS = path.join(ROOT, 'test/support/recovering-engine.ts');
 const VERSION_RE = /^v(\d+)\.json$/;
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH', 'III', 'JJJ', 'KKK', 'LLL'];
 const AMOUNT_STEP = '0.0001';
@@ -149,20 +149,22 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-recovery-'));
   const children = new Set<ChildProcess>();
-  let server: LatencyExchangeServer | undefined;
+  let server: FakeExchangeServer | undefined;
   let stopPrices = () => {};
   try {
-    const runner = options.runner === 'tsx' ? ['--import', 'tsx', CHILD_TS] : [await bundleChild(work)];
-    server = await startLatencyExchangeServer({
+    const script = await runnableScript(ENGINE_PROCESS, work, options.runner);
+    server = await startFakeExchangeServer({
       seed: subSeed(options.seed, 1),
-      latencyMs: latency,
-      paper: {
-        prices: Object.fromEntries(allSymbols.map((s) => [s, '100'])),
-        balances: { USDT: '1000000000', ...Object.fromEntries(allSymbols.map((s) => [s.split('/')[0]!, '1000000000'])) },
-        defaultRules: { amountStep: AMOUNT_STEP, priceTick: '0.01', minNotional: '5' },
-      },
+      orderLatencyMs: latency,
+      prices: Object.fromEntries(allSymbols.map((s) => [s, '100'])),
+      balances: { USDT: '1000000000', ...Object.fromEntries(allSymbols.map((s) => [s.split('/')[0]!, '1000000000'])) },
+      defaultRules: { amountStep: AMOUNT_STEP, priceTick: '0.01', minNotional: '5' },
     });
-    stopPrices = drivePrices(server, allSymbols, prng(subSeed(options.seed, 2)));
+    const exchange = server.exchange;
+    // A seeded mean-reverting walk of every symbol's price, one step every 10 ms (up to ±0.6 %).
+    stopPrices = walkPrices(allSymbols, prng(subSeed(options.seed, 2)), { everyMs: 10, swing: 0.012, min: 50, max: 200 }, (prices) => {
+      for (const [s, p] of Object.entries(prices)) exchange.setPrice(s, p);
+    });
     const srv = server;
     /** Orders still executing at the server when their sender was killed. */
     const executingAtKill = new Set<JournalEntry>();
@@ -175,7 +177,9 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
         const symbols = laneSymbols[lane]!;
         const symbolSet = new Set(symbols);
         const rand = prng(subSeed(options.seed, 3, lane));
-        const args = ['--dir', dir, '--url', srv.url, '--symbols', symbols.join(','), '--tick-ms', '5', '--order-timeout-ms', String(orderTimeoutMs), '--landing-window-ms', String(landingWindowMs), '--strategy', JSON.stringify(STRATEGY)];
+        // Only one process runs at a time: an intent without an outcome that is not ours is a dead one's.
+        const engine = { workerGraceMs: 20, landingWindowMs, lookupBackoff: { initialMs: 10, maxMs: 60 }, retryBackoff: { initialMs: 5, maxMs: 40 } };
+        const args = ['--dir', dir, '--url', srv.url, '--symbols', symbols.join(','), '--tick-ms', '5', '--lock-ttl-ms', '2000', '--order-timeout-ms', String(orderTimeoutMs), '--engine', JSON.stringify(engine), '--strategy', JSON.stringify(STRATEGY), '--events'];
         let lastKillAt = 0;
         for (let k = 0; k < kills; k++) {
           if (stopOnProblem && stats.problems.length > 0) return;
@@ -184,7 +188,8 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
           const fraction = rand.next();
           const randomDelay = Math.round(randomKillMs[0] + fraction * (randomKillMs[1] - randomKillMs[0]));
           const where = `lane ${lane} kill ${k} (seed ${options.seed}, ${aimAtOrder ? `at an order + ${(fraction * 100).toFixed(0)}% of its latency` : `after ${randomDelay} ms`})`;
-          const child = spawnChild(runner, args, children);
+          const child = spawnScript(script, args);
+          children.add(child.proc);
           try {
             await child.waitFor('up', 30_000);
             let delay = randomDelay;
@@ -231,22 +236,9 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
         // The final process: recovers, trades a little, drains past every landing deadline, stops.
         const f0 = Date.now();
         const notBefore = lastKillAt + orderTimeoutMs + landingWindowMs + 50;
-        const final = spawnChild(runner, [...args, '--final', '--not-before', String(notBefore), '--max-drain-ms', '20000'], children);
-        try {
-          await final.waitFor('started', 30_000);
-          await sleep(options.finalTradeMs ?? 300);
-          final.send('drain');
-          const exit = await Promise.race([final.exited, sleep(30_000).then(() => 'timeout' as const)]);
-          if (exit === 'timeout') stats.problems.push(`lane ${lane}: the final engine process did not stop within 30 s of the drain`);
-          else if (exit.code !== 0) stats.problems.push(`lane ${lane}: the final engine process exited ${exit.code ?? exit.signal}: ${final.stderr.trim().slice(0, 1000)}`);
-        } catch (error) {
-          stats.problems.push(`lane ${lane}: the final engine process failed: ${(error as Error).message}`);
-        } finally {
-          if (final.proc.exitCode === null && final.proc.signalCode === null) final.proc.kill('SIGKILL');
-        }
-        await final.exited;
+        const { child: final, problems } = await drainingEngine(script, args, notBefore, { label: `lane ${lane}: `, tradeMs: options.finalTradeMs ?? 300, track: children });
+        stats.problems.push(...problems);
         stats.finalRunMs = Math.max(stats.finalRunMs, Date.now() - f0);
-        if (final.stderr) stats.problems.push(`lane ${lane}: final engine process stderr: ${final.stderr.trim().slice(0, 2000)}`);
         countEvents(final.lines, stats);
       }),
     );
@@ -274,8 +266,7 @@ export async function runRecoveryCampaign(options: RecoveryOptions): Promise<Rec
     }
   } finally {
     stopPrices();
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all([...children].map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    await killAndWait(children);
     await server?.close();
     fs.rmSync(work, { recursive: true, force: true });
     stats.elapsedMs = Date.now() - t0;
@@ -394,74 +385,6 @@ async function verifyLane(dir: string, symbols: readonly string[], journal: read
 
 // ------------------------------------------------------------------------------------------ plumbing
 
-interface Child {
-  readonly proc: ChildProcess;
-  readonly lines: string[];
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  waitFor(line: string, timeoutMs: number): Promise<void>;
-  send(line: string): void;
-}
-
-function spawnChild(runner: string[], args: string[], live: Set<ChildProcess>): Child {
-  const proc = spawn(process.execPath, [...runner, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(proc);
-  const lines: string[] = [];
-  const waiters: Array<{ line: string; resolve: () => void }> = [];
-  let buffer = '';
-  const child: Child = {
-    proc,
-    lines,
-    stderr: '',
-    exited: new Promise((resolve) => {
-      proc.once('exit', (code, signal) => {
-        live.delete(proc);
-        resolve({ code, signal });
-      });
-    }),
-    waitFor(line, timeoutMs) {
-      if (lines.includes(line)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`pid ${proc.pid}: no "${line}" within ${timeoutMs} ms; stderr: ${child.stderr}`)), timeoutMs);
-        waiters.push({
-          line,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-        void child.exited.then(({ code, signal }) => {
-          clearTimeout(timer);
-          reject(new Error(`pid ${proc.pid} exited (${code ?? signal}) before "${line}"; stderr: ${child.stderr}`));
-        });
-      });
-    },
-    send(line) {
-      proc.stdin!.write(`${line}\n`);
-    },
-  };
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (w.line === line) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    child.stderr += chunk;
-  });
-  proc.stdin!.on('error', () => {}); // a killed child does not read its stdin
-  return child;
-}
-
 function countEvents(lines: readonly string[], stats: RecoveryStats): void {
   for (const line of lines) {
     if (!line.startsWith('{')) continue;
@@ -482,7 +405,7 @@ function countEvents(lines: readonly string[], stats: RecoveryStats): void {
 }
 
 /** The next order of these symbols to arrive at the server, or null after `timeoutMs`. */
-function nextOrder(server: LatencyExchangeServer, symbols: ReadonlySet<string>, timeoutMs: number): Promise<JournalEntry | null> {
+function nextOrder(server: FakeExchangeServer, symbols: ReadonlySet<string>, timeoutMs: number): Promise<JournalEntry | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       off();
@@ -495,27 +418,6 @@ function nextOrder(server: LatencyExchangeServer, symbols: ReadonlySet<string>, 
       resolve(entry);
     });
   });
-}
-
-/** A seeded mean-reverting walk of every symbol's price, one step every 10 ms; returns the stop. */
-function drivePrices(server: LatencyExchangeServer, symbols: readonly string[], rand: Prng): () => void {
-  const prices = new Map(symbols.map((s) => [s, 100]));
-  const timer = setInterval(() => {
-    for (const s of symbols) {
-      const p = prices.get(s)!;
-      const next = Math.min(200, Math.max(50, p * (1 + (rand.next() - 0.5) * 0.012) + (100 - p) * 0.01));
-      prices.set(s, next);
-      server.exchange.setPrice(s, next.toFixed(2));
-    }
-  }, 10);
-  return () => clearInterval(timer);
-}
-
-async function bundleChild(work: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const outfile = path.join(work, 'recovering-engine.mjs');
-  await build({ entryPoints: [CHILD_TS], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error' });
-  return outfile;
 }
 
 function sleep(ms: number): Promise<void> {
