@@ -18,6 +18,9 @@
  *   --intrabar ohlc|close the path inside a candle: open → low/high in bar order → close (default), or
  *                        open → close; orders go at the levels crossed along it (examples/support/replay.ts)
  *   --quiet              no per-event lines, only the header and the summary
+ *   --limit              also run the same candles with the take-profit and the next two safety buys
+ *                        resting on the exchange as LIMIT orders (a second session in DIR/limit), and
+ *                        print both summaries side by side
  *   --help               this text
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,13 +42,15 @@ import {
 import { DEMO_DATA, DEMO_FEE_RATE, demoStrategy } from './support/demo-setup';
 import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle, type IntrabarMode } from './support/replay';
 
-const USAGE = `usage: npm run demo -- [--candles N] [--fresh] [--dir PATH] [--intrabar ohlc|close] [--quiet]
+const USAGE = `usage: npm run demo -- [--candles N] [--fresh] [--dir PATH] [--intrabar ohlc|close] [--quiet] [--limit]
 
   --candles N            replay N more hourly candles of each series (default 2,000)
   --fresh                forget the saved session (cycles, balances, position in the series) and start over
   --dir PATH             where the session lives (default .cycle-engine/demo under the working directory)
   --intrabar ohlc|close  path inside a candle: open → low/high in bar order → close (default), or open → close
-  --quiet                print only the header and the summary, not one line per engine event`;
+  --quiet                print only the header and the summary, not one line per engine event
+  --limit                also replay the same candles with a LIMIT take-profit and LIMIT safety buys resting on
+                         the exchange (a second session in DIR/limit), and print both summaries side by side`;
 
 const FEE_RATE = DEMO_FEE_RATE;
 const START_BALANCE = '10000'; // USDT
@@ -59,6 +64,7 @@ interface Flags {
   quiet: boolean;
   fresh: boolean;
   dir: string;
+  limit: boolean;
 }
 
 function readFlags(): Flags {
@@ -71,6 +77,7 @@ function readFlags(): Flags {
         quiet: { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         dir: { type: 'string', default: '.cycle-engine/demo' },
+        limit: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -92,7 +99,7 @@ function readFlags(): Flags {
   if (values.intrabar !== 'ohlc' && values.intrabar !== 'close') {
     usageError(`--intrabar expects ohlc or close, got ${JSON.stringify(values.intrabar)}`);
   }
-  return { candles, intrabar: values.intrabar, quiet: values.quiet, fresh: values.fresh, dir: values.dir };
+  return { candles, intrabar: values.intrabar, quiet: values.quiet, fresh: values.fresh, dir: values.dir, limit: values.limit };
 }
 
 function usageError(message: string): never {
@@ -113,20 +120,71 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** What a session's summary says, for the side-by-side comparison of `--limit`. */
+interface SessionFigures {
+  mode: 'market' | 'limit';
+  replayed: number;
+  orders: number;
+  buysFilled: number;
+  sellsFilled: number;
+  closed: number;
+  rebuys: number;
+  pnl: Decimal;
+  averageGainPct: Decimal | null;
+  openPositions: number;
+  invested: Decimal;
+  unrealised: Decimal;
+  fees: Decimal;
+  checksOk: boolean;
+}
+
 async function main(): Promise<void> {
-  const t0 = performance.now();
   const flags = readFlags();
   const symbols = Object.keys(DATA) as Array<keyof typeof DATA>;
-  const candles: Record<string, Candle[]> = {};
-  for (const symbol of symbols) candles[symbol] = await loadCandles(DATA[symbol]);
+  const all: Record<string, Candle[]> = {};
+  for (const symbol of symbols) all[symbol] = await loadCandles(DATA[symbol]);
+  const dir = resolve(flags.dir);
+  if (flags.fresh) rmSync(dir, { recursive: true, force: true });
+  const market = await runSession('market', dir, flags, symbols, all);
+  if (!flags.limit || market === null) return;
+  console.log('');
+  const limit = await runSession('limit', join(dir, 'limit'), { ...flags, quiet: true }, symbols, all);
+  if (limit !== null) printSideBySide(market, limit);
+}
+
+/** The two summaries of `--limit` in columns. */
+function printSideBySide(a: SessionFigures, b: SessionFigures): void {
+  const rows: Array<[string, string, string]> = [
+    ['candles replayed', int(a.replayed), int(b.replayed)],
+    ['orders sent', int(a.orders), int(b.orders)],
+    ['buys / sells filled', `${int(a.buysFilled)} / ${int(a.sellsFilled)}`, `${int(b.buysFilled)} / ${int(b.sellsFilled)}`],
+    ['cycles closed', int(a.closed), int(b.closed)],
+    ['rebuys', int(a.rebuys), int(b.rebuys)],
+    ['realised PnL (USDT)', signed(a.pnl, 4), signed(b.pnl, 4)],
+    ['average close gain', a.averageGainPct === null ? '-' : `${signed(a.averageGainPct, 3)}%`, b.averageGainPct === null ? '-' : `${signed(b.averageGainPct, 3)}%`],
+    ['fees paid (USDT equiv.)', money(a.fees, 4), money(b.fees, 4)],
+    ['open positions', `${a.openPositions} (${money(a.invested)} invested)`, `${b.openPositions} (${money(b.invested)} invested)`],
+    ['unrealised at the last price', signed(a.unrealised), signed(b.unrealised)],
+    ['checks', a.checksOk ? 'all pass' : 'MISMATCH (see above)', b.checksOk ? 'all pass' : 'MISMATCH (see above)'],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max('MARKET orders'.length, ...rows.map((r) => r[1].length));
+  console.log('');
+  console.log('── market vs limit, same candles ──────────────────────────────────────────');
+  console.log(`${''.padEnd(w0)}  ${'MARKET orders'.padStart(w1)}  LIMIT take-profit + 2 resting safety buys`);
+  for (const [name, x, y] of rows) console.log(`${name.padEnd(w0)}  ${x.padStart(w1)}  ${y}`);
+}
+
+/** One paper-trading session in `dir`: replays the next candles, prints its summary, returns its figures (null when nothing was left to replay). */
+async function runSession(mode: 'market' | 'limit', dir: string, flags: Flags, symbols: ReadonlyArray<keyof typeof DATA>, all: Readonly<Record<string, Candle[]>>): Promise<SessionFigures | null> {
+  const t0 = performance.now();
+  const candles: Record<string, Candle[]> = { ...all };
   const available = Math.min(...symbols.map((s) => candles[s]!.length));
 
   // ── The store ───────────────────────────────────────────────────────────────────────────────
   // The embedded default: cycle records and per-symbol locks in files, durable across crashes and
   // safe for several processes on this host. A bot on several hosts puts a shared PostgreSQL or
   // Redis store here instead; nothing else in this file changes.
-  const dir = resolve(flags.dir);
-  if (flags.fresh) rmSync(dir, { recursive: true, force: true });
   const store: StateStore = new FileStateStore({ dir: join(dir, 'cycles') });
   const lock: Lock = new FileLock({ dir: join(dir, 'locks') });
   const session = loadSession(join(dir, 'session.json'));
@@ -137,7 +195,7 @@ async function main(): Promise<void> {
   if (toReplay === 0) {
     console.log(`cycle-engine demo: the saved session in ${relative(process.cwd(), dir)}/ has replayed all ${int(available)} candles.`);
     console.log('Run `npm run demo -- --fresh` to start over.');
-    return;
+    return null;
   }
   for (const symbol of symbols) candles[symbol] = candles[symbol]!.slice(startAt, startAt + toReplay);
 
@@ -148,7 +206,7 @@ async function main(): Promise<void> {
   // saved copy, so the paper account also holds a reserve of each base asset: a sell the cycle
   // records say is possible is never refused for want of base the last save did not see.
   const exchange = new PaperExchange({ balances: session?.balances ?? { USDT: START_BALANCE, ETH: '1', BTC: '0.1' }, feeRate: FEE_RATE, clock });
-  const strategy = demoStrategy(); // start 10 USDT, rebuys every -2% (×1.5 volume, at most 5), take profit +1.5%
+  const strategy = demoStrategy(mode); // start 10 USDT, rebuys every -2% (×1.5 volume, at most 5), take profit +1.5%
   const engine = new CycleEngine({ exchange, store, lock, symbols, strategy, clock });
 
   // What the summary needs, from the engine's events.
@@ -158,6 +216,8 @@ async function main(): Promise<void> {
   let buysLogged = 0;
   let pnl = new Decimal(0);
   let closedAtLoss = 0;
+  let gainPctSum = new Decimal(0);
+  let fees = new Decimal(0);
   const closedBySymbol = new Map<string, number>();
   const errors: CycleEngineError[] = [];
   engine.on('lock:released', (e) => lockHolds.push(e.heldMs));
@@ -171,6 +231,7 @@ async function main(): Promise<void> {
     closedBySymbol.set(e.symbol, (closedBySymbol.get(e.symbol) ?? 0) + 1);
     pnl = pnl.plus(e.pnlQuote); // decimal arithmetic: never a float sum of money
     if (new Decimal(e.pnlQuote).isNeg()) closedAtLoss++;
+    if (new Decimal(e.investedQuote).gt(0)) gainPctSum = gainPctSum.plus(new Decimal(e.pnlQuote).div(e.investedQuote).mul(100));
   });
   engine.on('error', (e) => {
     errors.push(e);
@@ -181,14 +242,14 @@ async function main(): Promise<void> {
   const path =
     (flags.intrabar === 'ohlc' ? 'open → low/high in bar order → close' : 'open → close') +
     `; orders at the levels crossed along it, MARKET fills ${DEFAULT_SLIPPAGE_PCT}% against the bot`;
-  console.log('cycle-engine demo: paper trading, DCA cycles on replayed Binance hourly candles');
+  console.log(`cycle-engine demo: paper trading, DCA cycles on replayed Binance hourly candles${mode === 'limit' ? ' — LIMIT take-profit and safety buys resting on the exchange' : ''}`);
   console.log(`  symbols   ${symbols.join(', ')}`);
   console.log(`  data      ${symbols.map((s) => relative(process.cwd(), DATA[s])).join(', ')}`);
   console.log(`  window    ${day(first[0]![0])} → ${day(first[toReplay - 1]![0])} UTC: candles ${int(startAt + 1)}–${int(startAt + toReplay)} of ${int(available)} each`);
   console.log(`  replay    simulated clock; ${path}`);
   console.log(`  exchange  PaperExchange: ${session ? 'balances from the saved session' : `${int(Number(START_BALANCE))} USDT`}, fee ${new Decimal(FEE_RATE).mul(100).toFixed()}%, no latency`);
   const o = strategy.options;
-  console.log(`  strategy  dca: start ${o.startQuote} USDT, rebuy every -${o.rebuyDropPct}% (step ×${o.rebuyStepScale}, volume ×${o.rebuyVolumeScale}), max ${o.maxRebuys} rebuys, take profit +${o.takeProfitPct}%`);
+  console.log(`  strategy  dca: start ${o.startQuote} USDT, rebuy every -${o.rebuyDropPct}% (step ×${o.rebuyStepScale}, volume ×${o.rebuyVolumeScale}), max ${o.maxRebuys} rebuys, take profit +${o.takeProfitPct}%${mode === 'limit' ? `; take-profit ${o.takeProfitOrder}, safety buys ${o.rebuyOrders} (${o.activeRebuys} resting)` : ''}`);
   console.log(`  store     ${storeLabel}`);
   console.log('');
 
@@ -237,6 +298,12 @@ async function main(): Promise<void> {
   const recordedPnl = cycles.reduce((sum, c) => sum.plus(c.realizedPnlQuote), new Decimal(0));
   const holds = [...lockHolds].sort((a, b) => a - b);
   const fee = new Decimal(FEE_RATE);
+  let invested = new Decimal(0);
+  let unrealisedTotal = new Decimal(0);
+  for (const o of filled) {
+    const f = o.fill ?? (o.state ? { fee: o.state.fees[0] ?? null, avgPrice: o.state.avgPrice ?? '0' } : null);
+    if (f?.fee) fees = fees.plus(f.fee.currency === 'USDT' ? f.fee.amount : new Decimal(f.fee.amount).mul(f.avgPrice));
+  }
 
   console.log('');
   console.log('── summary ──────────────────────────────────────────────────────────────');
@@ -256,6 +323,8 @@ async function main(): Promise<void> {
     const last = exchange.getPrice(c.symbol);
     // Marked at the last price, net of the sell fee: what selling now would realise.
     const unrealised = last === undefined ? null : new Decimal(p.baseVolume).mul(last).mul(new Decimal(1).minus(fee)).minus(p.investedQuote);
+    invested = invested.plus(p.investedQuote);
+    if (unrealised !== null) unrealisedTotal = unrealisedTotal.plus(unrealised);
     console.log(
       `${i === 0 ? 'open positions     ' : '                   '}${c.symbol}: ${p.buys} buy${p.buys === 1 ? '' : 's'}, invested ${money(p.investedQuote)} USDT, avg price ${money(p.avgPrice)}` +
         (unrealised === null ? '' : `, last ${money(last!)}, unrealised ${signed(unrealised)} USDT`),
@@ -274,6 +343,11 @@ async function main(): Promise<void> {
   console.log(`elapsed            ${((performance.now() - t0) / 1000).toFixed(2)} s (replay ${(replayMs / 1000).toFixed(2)} s)`);
   const left = available - (startAt + result.candles);
   console.log(left > 0 ? `next               run \`npm run demo\` again to continue with the next ${int(Math.min(left, flags.candles))} candles (${int(left)} left)` : 'next               the series is done; `npm run demo -- --fresh` starts over');
+  return {
+    mode, replayed: result.candles, orders: orders.length, buysFilled, sellsFilled, closed, rebuys, pnl,
+    averageGainPct: closed === 0 ? null : gainPctSum.div(closed), openPositions: open.length, invested, unrealised: unrealisedTotal, fees,
+    checksOk: errors.length === 0 && checks.every((c) => !c.startsWith('MISMATCH')),
+  };
 }
 
 /** Where the replay stopped and the paper balances. */

@@ -16,9 +16,14 @@ export const DEMO_DATA = {
   'BTC/USDT': fileURLToPath(new URL('../../data/btc-usdt-1h.json', import.meta.url)),
 } as const;
 
-/** The demo's DCA strategy. */
-export function demoStrategy(): DcaStrategy {
+/**
+ * The demo's DCA strategy. `limit`: the take-profit and the next two safety buys rest on the
+ * exchange as LIMIT orders (`npm run demo -- --limit`); `market` (default): MARKET orders when the
+ * price gets there.
+ */
+export function demoStrategy(mode: 'market' | 'limit' = 'market'): DcaStrategy {
   return dca({
+    ...(mode === 'limit' ? { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } : {}),
     startQuote: 10, // USDT per start buy
     rebuyDropPct: 2, // first rebuy 2% below the start buy, each next one 2% below the previous buy
     rebuyStepScale: 1,

@@ -184,7 +184,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     // The first open makes the symbol a market of a paper exchange that had no price for it yet.
     if (count > 0) exchange.setPrice(symbol, String(s[0]![1]));
     const w = new Walker(symbol, strategy, await exchange.getMarket(symbol));
-    w.refresh((await engine.getCycle(symbol))?.position ?? null);
+    const record = await engine.getCycle(symbol);
+    w.refresh(record?.position ?? null, record?.orders ?? []);
     walkers.push(w);
   }
   let ticks = 0;
@@ -204,7 +205,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     await engine.idle();
     ticks++;
     for (const w of walkers) {
-      w.refresh(w === level || written.has(w.symbol) ? ((await engine.getCycle(w.symbol))?.position ?? null) : undefined);
+      if (w !== level && !written.has(w.symbol)) w.refresh(undefined);
+      else {
+        const record = await engine.getCycle(w.symbol);
+        w.refresh(record?.position ?? null, record?.orders ?? []);
+      }
     }
   };
   try {

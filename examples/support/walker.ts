@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { MarketRules, Position, Strategy } from 'cycle-engine';
+import type { OrderSlot, MarketRules, Position, Strategy } from 'cycle-engine';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
 /** Where along the current leg the strategy would first act. */
@@ -39,6 +39,8 @@ export function samePosition(a: Position | null, b: Position | null): boolean {
 export class Walker {
   /** The position of the cycle record as last read. */
   position: Position | null = null;
+  /** The cycle's resting LIMIT orders as last read: crossing one's limit is a level too (it fills there). */
+  resting: ReadonlyArray<{ side: 'buy' | 'sell'; price: number; id: string }> = [];
   /** An action the engine was given the chance to take and did not: not looked for again on this leg. */
   blocked: string | null = null;
   readonly #tick: number;
@@ -144,11 +146,16 @@ export class Walker {
    * After a tick: takes the position read again (or undefined when the engine did not write the
    * record) and notes whether the engine acted on what was expected.
    */
-  refresh(position: Position | null | undefined): void {
+  refresh(position: Position | null | undefined, orders?: readonly OrderSlot[]): void {
     let changed = false;
     if (position !== undefined) {
       changed = !samePosition(this.position, position);
       this.position = position;
+    }
+    if (orders !== undefined) {
+      const resting = orders.filter((o) => o.type === 'limit' && o.state === 'open').map((o) => ({ side: o.side, price: Number(o.price), id: o.intentId }));
+      if (resting.map((o) => o.id).join() !== this.resting.map((o) => o.id).join()) changed = true;
+      this.resting = resting;
     }
     const acting = this.#acting;
     this.#acting = null;
@@ -190,8 +197,11 @@ export class Walker {
     } catch {
       return null;
     }
-    if (decision === null || typeof decision !== 'object') return null;
-    const action = (decision as { action?: unknown }).action;
-    return typeof action === 'string' ? action : null;
+    const action = decision !== null && typeof decision === 'object' ? (decision as { action?: unknown }).action : undefined;
+    if (typeof action === 'string') return action;
+    // A resting LIMIT order fills where the price reaches its limit: the engine ticks there to see it.
+    const price = u / this.#pow;
+    for (const o of this.resting) if (o.side === 'buy' ? price <= o.price : price >= o.price) return `resting:${o.id}`;
+    return null;
   }
 }
