@@ -38,7 +38,7 @@ import { closeIfEmpty, observe, openIntent, recordOrphan, resync, withEstimatedF
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
   | { kind: 'none' }
-  | { kind: 'write'; purpose: 'intent' | 'outcome' | 'park'; build: (r: CycleRecord) => Transition | null; settles?: string }
+  | { kind: 'write'; purpose: 'intent' | 'outcome' | 'park'; build: (r: CycleRecord) => Transition | null; settles?: string; lookups?: OrderSlot[] }
   | { kind: 'lookup'; slots: OrderSlot[] };
 
 /** A record as read, upgraded to schema 2 (`upgraded`: it was stored as schema 1). */
@@ -440,10 +440,9 @@ export class CycleEngine extends GuardedEmitter {
       this.#report(error, symbol);
       return 'skipped';
     }
-    if (plan.kind === 'lookup') {
-      for (const slot of plan.slots) this.#lookUp(key, symbol, slot, market, price); // read-only calls: no lock
-      return 'skipped';
-    }
+    const lookups = plan.kind === 'lookup' ? plan.slots : plan.kind === 'write' ? (plan.lookups ?? []) : [];
+    for (const slot of lookups) this.#lookUp(key, symbol, slot, market, price); // read-only calls: no lock
+    if (plan.kind === 'lookup') return 'skipped';
     if (plan.kind !== 'none') return market;
     return record !== null && record.orders.length > 0 ? 'skipped' : 'none';
   }
@@ -469,12 +468,12 @@ export class CycleEngine extends GuardedEmitter {
       const fresh = await this.#read(key);
       const again = this.#plan(key, symbol, fresh ?? null, price, market, now);
       let transition: Transition | null = null;
+      const lookups = again.kind === 'lookup' ? again.slots : again.kind === 'write' ? (again.lookups ?? []) : [];
+      for (const slot of lookups) this.#lookUp(key, symbol, slot, market, price);
       if (again.kind === 'write') {
         transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
         purpose = again.purpose;
         settled = again.settles;
-      } else if (again.kind === 'lookup') {
-        for (const slot of again.slots) this.#lookUp(key, symbol, slot, market, price);
       }
       if (transition === null) purpose = 'none';
       else {
@@ -550,7 +549,15 @@ export class CycleEngine extends GuardedEmitter {
       // or on the look-up backoff while the venue says it does not know it.
       if (this.#reconciler.isSuspect(slot.intentId) ? !this.#reconciler.isWaiting(slot.intentId) : this.#openCheckDue(slot, price)) lookups.push(slot);
     }
-    if (lookups.length > 0) return { kind: 'lookup', slots: lookups };
+    // Look-ups are read-only and run beside the write: a cycle whose resting orders are due for a
+    // look-up on every tick must still be closed, decided and reconciled.
+    const write = this.#planWrite(key, symbol, record, price, market, now);
+    if (lookups.length === 0) return write;
+    return write.kind === 'write' ? { ...write, lookups } : { kind: 'lookup', slots: lookups };
+  }
+
+  /** What to write for a record whose slots need nothing themselves: close it, decide, reconcile its resting orders. */
+  #planWrite(key: string, symbol: string, record: CycleRecord | null, price: number | undefined, market: MarketRules, now: number): Plan {
     if (record !== null) {
       const closed = closeIfEmpty(record, { market, now, cooldownMs: this.#o.cooldownMs });
       if (closed !== null) return { kind: 'write', purpose: 'outcome', build: (r) => closeIfEmpty(r, { market, now, cooldownMs: this.#o.cooldownMs }) };
@@ -604,7 +611,7 @@ export class CycleEngine extends GuardedEmitter {
     const mono = this.#mono();
     let check = this.#checks.get(slot.intentId);
     if (check === undefined) {
-      // First sighting here: judged from the record's checkedAt when this engine has none.
+      // First sighting here: looked up at once if never checked; else its window starts now (start() looked everything up).
       check = { at: mono, low: price ?? Number.POSITIVE_INFINITY, high: price ?? Number.NEGATIVE_INFINITY };
       this.#checks.set(slot.intentId, check);
       if (this.#checks.size > 100_000) this.#checks.delete(this.#checks.keys().next().value as string);
