@@ -103,6 +103,8 @@ export class RaceWorld {
   /** What the schedule exercised, for the run's summary. */
   readonly seen = { lookups: 0, replaced: 0, closed: 0, orphans: 0, lateAnswers: 0 };
   readonly #s: fc.Scheduler;
+  /** Client order ids looked up since the last drain round began. */
+  readonly #lookedUp = new Set<string>();
   readonly #running: Promise<unknown>[] = [];
   #inFlightClock = 0;
 
@@ -149,11 +151,12 @@ export class RaceWorld {
   }
 
   /** A call whose answer reaches the caller when the scheduler says (its effect happens at once). */
-  #answerLater<A extends unknown[], T>(label: string, fn: (...args: A) => Promise<T>) {
+  #answerLater<A extends unknown[], T>(label: string | ((...args: A) => string), fn: (...args: A) => Promise<T>) {
     return (...args: A): Promise<T> => {
       const effect = fn(...args);
       effect.catch(() => undefined); // answered (or failed) when released below
-      return this.#s.schedule(Promise.resolve(), label).then(() => effect); // the report holds labels, not records
+      // The report holds labels, not records: fast-check prints what a released task resolved with.
+      return this.#s.schedule(Promise.resolve(), typeof label === 'string' ? label : label(...args)).then(() => effect);
     };
   }
 
@@ -175,7 +178,11 @@ export class RaceWorld {
       getMarket: (symbol) => x.getMarket(symbol),
       fetchPrices: this.#answerLater(`${id} prices`, (symbols: readonly string[]) => x.fetchPrices(symbols)),
       fetchBalances: this.#answerLater(`${id} balances`, (assets: readonly string[]) => x.fetchBalances(assets)),
-      findOrder: this.#answerLater(`${id} find`, (q: Parameters<Exchange['findOrder']>[0]) => (this.seen.lookups++, x.findOrder(q))),
+      findOrder: this.#answerLater((q) => `${id} find ${q.clientOrderId}`, (q: Parameters<Exchange['findOrder']>[0]) => {
+        this.seen.lookups++;
+        this.#lookedUp.add(q.clientOrderId);
+        return x.findOrder(q);
+      }),
       placeMarketOrder: this.#sendLater((r) => `${id} market ${r.side} ${r.clientOrderId}`, (r: Parameters<Exchange['placeMarketOrder']>[0]) => x.placeMarketOrder(r)),
       placeLimitOrder: this.#sendLater((r) => `${id} limit ${r.side} ${r.baseAmount}@${r.price} ${r.clientOrderId}`, (r: Parameters<NonNullable<Exchange['placeLimitOrder']>>[0]) => x.placeLimitOrder(r)),
       cancelOrder: this.#sendLater((q) => `${id} cancel ${q.clientOrderId}`, (q: Parameters<NonNullable<Exchange['cancelOrder']>>[0]) => x.cancelOrder(q)),
@@ -312,9 +319,9 @@ export class RaceWorld {
 
   /**
    * Brings everything to rest: faults cleared, then rounds of (clock +100 s, every engine ticks and
-   * goes idle) until a round writes nothing, places or cancels nothing, and leaves every slot simply
-   * open. The clock step is past the polling budget, so such a round looked every resting order up
-   * and found nothing new: the ledger has caught up with the venue.
+   * goes idle) until a round writes nothing, places or cancels nothing, leaves every slot simply
+   * open, and looked every one of them up (the clock step is past the polling budget; an engine
+   * seeing a slot for the first time may wait a round): the ledger has caught up with the venue.
    */
   async drain(): Promise<CycleRecord | undefined> {
     this.log.push('drain');
@@ -322,6 +329,7 @@ export class RaceWorld {
     await this.quiesce();
     for (let round = 0; round < DRAIN_ROUNDS; round++) {
       const before = await this.#venueAndVersion();
+      this.#lookedUp.clear();
       this.clock.advance(DRAIN_STEP_MS);
       for (const e of this.engines) {
         await this.#s.waitFor(e.tick().catch(() => undefined));
@@ -330,7 +338,9 @@ export class RaceWorld {
       await this.quiesce();
       this.assertNoViolation();
       const record = await this.record();
-      if ((await this.#venueAndVersion()) === before && (record?.orders ?? []).every((o) => o.state === 'open')) return record;
+      const slots = record?.orders ?? [];
+      const quiet = (await this.#venueAndVersion()) === before;
+      if (quiet && slots.every((o) => o.state === 'open' && this.#lookedUp.has(o.clientOrderId))) return record;
     }
     throw new Error(`not settled after ${DRAIN_ROUNDS} drain rounds: ${JSON.stringify(await this.record())}\n${this.story()}`);
   }
