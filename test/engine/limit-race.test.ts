@@ -81,7 +81,7 @@ describe('limit modes under races: resting fills vs cancels, replacements and lo
       { numRuns: RUNS, seed: SEED, ...(PATH !== undefined ? { path: PATH, endOnFailure: true } : {}) },
     );
     console.log(`[limit-race] ${RUNS} schedules (seed ${SEED}) exercised: ${[...totals].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  });
+  }, Math.max(120_000, RUNS * 120)); // a correctness bound on a shared 2-core machine, not a speed target
 
   it('a schedule reads as a story (what a failure prints)', () => {
     expect(describeAction({ kind: 'fault', fault: { kind: 'restingPartialFill', ratio: '0.5' }, side: 'sell' })).toBe('fault restingPartialFill(0.5) on sells');
