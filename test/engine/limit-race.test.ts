@@ -8,10 +8,16 @@
  * polling budget and the landing window.
  *
  * Checked after every effect at the venue: at most one resting take-profit and `activeRebuys`
- * resting buys; no sell refused for lack of base; no negative balance; no client order id executed
- * (or accepted) twice. After every schedule, once drained: the ledger is the venue's book, the
- * record's base (position + dust) is the venue's net base exactly, and its invested quote minus
- * realized PnL is the venue's net quote spent exactly (every fill applied once).
+ * resting buys; no sell refused for lack of base (by the venue or by the engine's own check); no
+ * negative balance; no client order id executed (or accepted) twice; no engine error but a lapsed
+ * lease or a retried write. After every schedule, once drained: the ledger is the venue's book,
+ * the record's base (position + dust) is the venue's net base exactly, its invested quote minus
+ * realized PnL is the venue's net quote spent exactly (every fill applied once), and an active
+ * cycle's take-profit rests for its whole sellable position.
+ *
+ * The manual clock moves at most 25 s while calls are in flight (longer jumps wait for quiet):
+ * the engine's own call timeouts run on the wall clock, and a long jump mid-call would model a
+ * process frozen between an intent and its request, which nothing at the venue can fence.
  *
  * A failure prints fast-check's `seed` and `path`: replay with LIMIT_RACE_SEED=… LIMIT_RACE_PATH=….
  */

@@ -25,6 +25,7 @@ import { readCycle } from './records';
 
 export const SYMBOL = 'ETH/USDT';
 export const ACTIVE_REBUYS = 2;
+const TAKE_PROFIT_PCT = 1.5;
 const START_USDT = '100000';
 const AMOUNT_STEP = '0.0001';
 const PRICE_TICK = '0.01';
@@ -107,7 +108,7 @@ export class RaceWorld {
   readonly violations: string[] = [];
   readonly errors: string[] = [];
   /** What the schedule exercised, for the run's summary. */
-  readonly seen = { lookups: 0, replaced: 0, closed: 0, orphans: 0, lateAnswers: 0 };
+  readonly seen = { lookups: 0, replaced: 0, closed: 0, orphans: 0 };
   readonly #s: fc.Scheduler;
   /** Client order ids looked up since the last drain round began. */
   readonly #lookedUp = new Set<string>();
@@ -133,7 +134,7 @@ export class RaceWorld {
       store: this.#storeFor(id),
       lock: this.#lockFor(id),
       symbols: [SYMBOL],
-      strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: ACTIVE_REBUYS }),
+      strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: TAKE_PROFIT_PCT, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: ACTIVE_REBUYS }),
       clock: this.clock,
       instanceId: id,
       lockWaitMs: 0, // a busy lock never makes a worker wait on the wall clock
@@ -147,9 +148,6 @@ export class RaceWorld {
     engine.on('takeProfit:replaced', () => this.seen.replaced++);
     engine.on('cycle:closed', () => this.seen.closed++);
     engine.on('order:orphaned', () => this.seen.orphans++);
-    engine.on('order:reconciled', (e) => {
-      if (e.result === 'late-response') this.seen.lateAnswers++;
-    });
     engine.on('cycle:positionMismatch', (e) => this.violations.push(`${id}: position mismatch ${JSON.stringify(e)}`));
     engine.on('order:rejected', (e) => {
       if (e.reason === 'INSUFFICIENT_FUNDS') this.violations.push(`${id}: ${e.side} ${e.clientOrderId} refused for lack of funds: ${e.message}`);
@@ -390,7 +388,7 @@ export class RaceWorld {
     const position = record?.phase === 'active' ? record.position : null;
     if (position) {
       const whole = dec(position.baseVolume).div(AMOUNT_STEP).floor().mul(AMOUNT_STEP);
-      const target = dec(position.avgPrice).mul(1.015).div(PRICE_TICK).ceil().mul(PRICE_TICK);
+      const target = dec(position.avgPrice).mul(1 + TAKE_PROFIT_PCT / 100).div(PRICE_TICK).ceil().mul(PRICE_TICK);
       const tp = slots.find((o) => o.purpose === 'takeProfit');
       if (whole.mul(target).gte(MIN_NOTIONAL) && (tp === undefined || !dec(tp.baseAmount).minus(tp.applied.base).eq(whole))) {
         return `the active cycle holds ${position.baseVolume} but its take-profit rests for ${tp === undefined ? 'nothing' : dec(tp.baseAmount).minus(tp.applied.base).toFixed()}`;
