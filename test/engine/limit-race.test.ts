@@ -30,6 +30,8 @@ import { FAULTS, PRICES, RaceWorld, describeAction, exercised, type Action, type
 const SEED = Number(process.env.LIMIT_RACE_SEED ?? 20261130);
 const RUNS = Number(process.env.LIMIT_RACE_RUNS ?? 1000);
 const PATH = process.env.LIMIT_RACE_PATH;
+/** Longer schedules reach deeper states, slower (e.g. LIMIT_RACE_MAX_ACTIONS=40 to hunt). */
+const MAX_ACTIONS = Number(process.env.LIMIT_RACE_MAX_ACTIONS ?? 18);
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('tick' as const), engine: fc.nat({ max: 2 }), wait: fc.constantFrom('none' as const, 'tick' as const, 'idle' as const) }) },
@@ -54,7 +56,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 const schedule: fc.Arbitrary<Schedule> = fc.record({
   engines: fc.integer({ min: 2, max: 3 }),
   random: fc.integer(),
-  actions: fc.array(action, { minLength: 4, maxLength: 18 }),
+  actions: fc.array(action, { minLength: 4, maxLength: MAX_ACTIONS, size: 'max' }),
 });
 
 /** Runs one schedule: a warm-up (the first cycle's orders resting), the actions, the drain; throws on the first broken invariant. */
