@@ -118,9 +118,9 @@ describe('limit modes under races: resting fills vs cancels, replacements and lo
     // Seed 20261130, path 10:0:1:0:0:2:2:2:6:7:7:7 (with a drain ticking each engine once per
     // 100 s round): after a take-profit ends NOT_FOUND (its placement was lost), the record backs
     // off and nothing places it again while every tick finds a safety buy due for its look-up —
-    // #planFor returns the look-ups alone, before closeIfEmpty, decide and reconcileResting.
-    // With ticks spaced ≥ openOrderCheckMs that is every tick: the active cycle holds its position
-    // with no take-profit, for ever (invariant 11). The drain above ticks twice per round.
+    // #planFor returned the look-ups alone, before closeIfEmpty, decide and reconcileResting.
+    // With ticks spaced ≥ openOrderCheckMs that was every tick: the active cycle held its position
+    // with no take-profit, for ever (invariant 11). Fixed: look-ups now run beside the write.
     const lostTakeProfit = async (tickEveryMs: number) => {
       const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 }, openOrderCheckMs: 5_000 });
       s.exchange.injectFault('unknown-before', { side: 'sell' }); // the first take-profit never reaches the venue
@@ -139,8 +139,8 @@ describe('limit modes under races: resting fills vs cancels, replacements and lo
       expect(takeProfits(s)).toHaveLength(1);
     });
 
-    // Engine bug, left for the lead (cycle-engine.ts #planFor): flip to it() once fixed.
-    it.fails('ticks 100 s apart (each past openOrderCheckMs): the take-profit is placed again once its backoff ends', async () => {
+    // The regression of the bug this test found (look-ups due on a tick kept #planFor from reconciling).
+    it('ticks 100 s apart (each past openOrderCheckMs): the take-profit is placed again once its backoff ends', async () => {
       const s = await lostTakeProfit(100_000);
       expect((await s.engine.getCycle('ETH/USDT'))?.position).not.toBeNull();
       expect(takeProfits(s)).toHaveLength(1); // today: none rests after 4 ticks, 400 s
