@@ -4,8 +4,7 @@
  * realised PnL as gauges.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CycleEngine } from '../engine/cycle-engine';
-import type { CycleEngineEvents } from '../events';
+import type { CycleRecord } from '../ports/record';
 import { tapEvents } from '../logging/tap';
 import { MONEY_EVENTS, NO_MONEY, applyMoneyEvent, moneyFromRecord, type SymbolMoney } from './money';
 
@@ -50,6 +49,23 @@ const ORDER_OUTCOMES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
+ * What {@link collectMetrics} needs of an engine: a `CycleEngine` fits. Structural on purpose, so
+ * that an engine of any build of this package (ESM or CommonJS, root entry or a bundle) is
+ * accepted by this entry's declarations.
+ * @public
+ */
+export interface MetricsEngine {
+  /** The symbols traded. */
+  readonly symbols: readonly string[];
+  /** Adds an event listener (typed loosely: any typed emitter's `on` fits). */
+  on(event: never, listener: never): unknown;
+  /** Removes an event listener. */
+  off(event: never, listener: never): unknown;
+  /** The cycle record of a symbol. */
+  getCycle(symbol: string): Promise<CycleRecord | undefined>;
+}
+
+/**
  * Registers the engine's metrics in `registry` and keeps them current from its events.
  *
  * | metric (after the prefix) | type | labels |
@@ -84,7 +100,7 @@ const ORDER_OUTCOMES: ReadonlyArray<readonly [string, string]> = [
  * @returns a handle to stop listening
  * @public
  */
-export function collectMetrics(engine: CycleEngine, options: CollectMetricsOptions): MetricsHandle {
+export function collectMetrics(engine: MetricsEngine, options: CollectMetricsOptions): MetricsHandle {
   const { registry } = options;
   const prefix = options.prefix ?? 'cycle_engine_';
   const registers = [registry];
@@ -123,7 +139,7 @@ export function collectMetrics(engine: CycleEngine, options: CollectMetricsOptio
   const listeners: Array<readonly [string, (e: never) => void]> = [];
   const listen = (name: string, fn: (e: Record<string, unknown>) => void) => {
     listeners.push([name, fn as (e: never) => void]);
-    engine.on(name as keyof CycleEngineEvents, fn as never);
+    engine.on(name as never, fn as never);
   };
   const label = (value: unknown) => (typeof value === 'string' ? value : 'unknown');
   for (const [name, outcome] of ORDER_OUTCOMES) listen(name, (e) => orders.inc({ symbol: label(e.symbol), purpose: label(e.purpose), outcome }));
@@ -160,7 +176,7 @@ export function collectMetrics(engine: CycleEngine, options: CollectMetricsOptio
     if (!attached) return;
     attached = false;
     untap();
-    for (const [name, fn] of listeners) engine.off(name as keyof CycleEngineEvents, fn as never);
+    for (const [name, fn] of listeners) engine.off(name as never, fn as never);
   };
   return {
     ready,

@@ -6,4 +6,4 @@
  * @module cycle-engine/metrics
  */
 export { collectMetrics } from './collect-metrics';
-export type { CollectMetricsOptions, MetricsHandle } from './collect-metrics';
+export type { CollectMetricsOptions, MetricsHandle, MetricsEngine } from './collect-metrics';
