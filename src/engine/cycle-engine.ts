@@ -5,14 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { Decimal } from '../decimal';
 import {
   CycleEngineError,
-  InvalidExchangeResponseError,
   isCorruptStateError,
   isCallTimeoutError,
   isCycleEngineError,
   isWriteUnknownError,
-  isInvalidExchangeResponseError,
-  isOrderOutcomeUnknownError,
-  isOrderRejectedError,
 } from '../errors';
 import type { EngineStoppedEvent } from '../events';
 import type { MarketRules, OrderFill, OrderState } from '../ports/exchange';
@@ -25,13 +21,15 @@ import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { decide } from './decision';
 import { checkDesired, reconcileResting } from './desired';
 import { checkFill } from './fill';
-import { deltaOf, fillToState, type Observation } from './ledger';
+import { fillToState, type Observation } from './ledger';
 import { checkOrderState } from './lookup';
 import { GuardedEmitter } from './guarded-emitter';
 import { checkMarketRules } from './market-rules';
 import { checkPrices } from './prices';
 import { newId } from './ids';
 import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from './options';
+import { callOrder, OrderNotKnown } from './order-call';
+import { PollingBudget } from './polling';
 import { Reconciler } from './reconciler';
 import { closeIfEmpty, observe, openIntent, recordOrphan, resync, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
 
@@ -93,12 +91,7 @@ export class CycleEngine extends GuardedEmitter {
   /** Observations a worker could not persist (store down), by intent; retried by ticks and `idle()`. */
   readonly #unpersisted = new Map<string, { key: string; obs: Observation }>();
   /** Per resting slot: when this engine last looked (monotonic) and the price range seen since. */
-  readonly #checks = new Map<string, { at: number; low: number; high: number }>();
-  /** The last batched look at every resting order (`fetchOpenOrders`): when it was sent (monotonic) and what it found, by client order id. */
-  #sweep: { at: number; found: Map<string, OrderState> } | null = null;
-  #sweepAt = Number.NEGATIVE_INFINITY;
-  /** Symbols whose records held resting orders at their last scan. */
-  readonly #openSymbols = new Set<string>();
+  readonly #polling: PollingBudget;
   /** Last price seen per symbol (desired orders are reconciled with it after a write). */
   readonly #lastPrice = new Map<string, number>();
   /** Records whose resting orders matched what the strategy answered (that answer, by identity). */
@@ -133,7 +126,13 @@ export class CycleEngine extends GuardedEmitter {
     this.#o = { ...resolved, exchange: boundExchange(resolved.exchange, ms), store: boundStore(resolved.store, ms), lock: boundLock(resolved.lock, ms) };
     const clock = this.#o.clock;
     this.#mono = typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
-    this.#sweepAt = this.#mono(); // the first batched look at resting orders comes openOrderCheckMs after construction
+    this.#polling = new PollingBudget({
+      exchange: this.#o.exchange,
+      openOrderCheckMs: this.#o.openOrderCheckMs,
+      monotonic: this.#mono,
+      market: (symbol) => this.#markets.get(symbol),
+      report: (error, symbol) => this.#report(error, symbol),
+    });
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     this.#reconciler = new Reconciler({
       options: this.#o,
@@ -313,7 +312,7 @@ export class CycleEngine extends GuardedEmitter {
     } catch (cause) {
       priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
-    await this.#sweepOpenOrders();
+    await this.#polling.sweep();
     const now = this.#o.clock.now();
     // Phase 1, without the lock: read every record and decide. Most symbols stop here.
     const due: Array<{ symbol: string; market: MarketRules }> = [];
@@ -431,8 +430,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     const record = snap?.value ?? null;
     if (this.#untracked.has(symbol) && (record === null || record.orders.length === 0)) this.#untracked.delete(symbol);
-    if (record !== null && record.orders.some((o) => o.state === 'open')) this.#openSymbols.add(symbol);
-    else this.#openSymbols.delete(symbol);
+    this.#polling.noteSymbol(symbol, record !== null && record.orders.some((o) => o.state === 'open'));
     let plan: Plan;
     try {
       plan = this.#plan(key, symbol, snap ?? null, price, market, now);
@@ -547,7 +545,7 @@ export class CycleEngine extends GuardedEmitter {
       }
       // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs —
       // or on the look-up backoff while the venue says it does not know it.
-      if (this.#reconciler.isSuspect(slot.intentId) ? !this.#reconciler.isWaiting(slot.intentId) : this.#openCheckDue(slot, price)) lookups.push(slot);
+      if (this.#reconciler.isSuspect(slot.intentId) ? !this.#reconciler.isWaiting(slot.intentId) : !this.#reconciler.isRunning(slot.intentId) && this.#polling.due(slot, price)) lookups.push(slot);
     }
     // Look-ups are read-only and run beside the write: a cycle whose resting orders are due for a
     // look-up on every tick must still be closed, decided and reconciled.
@@ -600,74 +598,9 @@ export class CycleEngine extends GuardedEmitter {
     }
   }
 
-  /**
-   * Polling budget: a resting slot is due for a look-up when the price crossed its limit since its
-   * last check, or `openOrderCheckMs` passed. With `fetchOpenOrders`, the periodic check is one
-   * batched call for every resting order (see #sweepOpenOrders): a slot found there unchanged counts
-   * as checked, and only one that changed or is missing (it ended) is looked up on its own.
-   */
-  #openCheckDue(slot: OrderSlot, price: number | undefined): boolean {
-    if (this.#reconciler.isRunning(slot.intentId)) return false;
-    const mono = this.#mono();
-    let check = this.#checks.get(slot.intentId);
-    if (check === undefined) {
-      // First sighting here: looked up at once if never checked; else its window starts now (start() looked everything up).
-      check = { at: mono, low: price ?? Number.POSITIVE_INFINITY, high: price ?? Number.NEGATIVE_INFINITY };
-      this.#checks.set(slot.intentId, check);
-      if (this.#checks.size > 100_000) this.#checks.delete(this.#checks.keys().next().value as string);
-      if (slot.checkedAt === null) return true;
-    }
-    if (price !== undefined) {
-      check.low = Math.min(check.low, price);
-      check.high = Math.max(check.high, price);
-    }
-    const limit = Number(slot.price);
-    if (slot.side === 'buy' ? check.low <= limit : check.high >= limit) return true;
-    const every = this.#o.openOrderCheckMs;
-    if (typeof this.#o.exchange.fetchOpenOrders !== 'function') return mono - check.at >= every;
-    const sweep = this.#sweep;
-    if (sweep !== null && sweep.at >= check.at) {
-      const seen = sweep.found.get(slot.clientOrderId);
-      const delta = seen === undefined ? null : deltaOf(slot.applied, seen);
-      if (seen !== undefined && delta !== null && delta.base.isZero() && delta.quote.isZero()) {
-        check.at = sweep.at; // resting, unchanged: checked
-        return false;
-      }
-      return true; // changed, or missing from the open orders: it ended
-    }
-    return mono - check.at >= 2 * every; // sweeps failing: fall back to looking it up on its own
-  }
-
-  /** Every `openOrderCheckMs`, one batched look at every resting order (when the exchange can). */
-  async #sweepOpenOrders(): Promise<void> {
-    const fetchOpenOrders = this.#o.exchange.fetchOpenOrders;
-    const mono = this.#mono();
-    if (typeof fetchOpenOrders !== 'function' || this.#openSymbols.size === 0 || mono - this.#sweepAt < this.#o.openOrderCheckMs) return;
-    this.#sweepAt = mono;
-    const symbols = [...this.#openSymbols];
-    try {
-      const states = await fetchOpenOrders.call(this.#o.exchange, symbols);
-      if (!Array.isArray(states)) throw new InvalidExchangeResponseError(`${this.#o.exchange.id} fetchOpenOrders answered ${typeof states}, expected an array`);
-      const found = new Map<string, OrderState>();
-      for (const raw of states as unknown[]) {
-        const r = raw as Partial<OrderState> | null;
-        const market = typeof r?.symbol === 'string' ? this.#markets.get(r.symbol) : undefined;
-        if (market === undefined || typeof r?.clientOrderId !== 'string' || (r.side !== 'buy' && r.side !== 'sell')) continue; // not one of ours
-        try {
-          found.set(r.clientOrderId, checkOrderState(raw, { clientOrderId: r.clientOrderId, side: r.side, type: 'limit' }, market, 'fetchOpenOrders answer'));
-        } catch (error) {
-          this.#report(error, market.symbol); // that order is looked up on its own instead
-        }
-      }
-      this.#sweep = { at: mono, found };
-    } catch (error) {
-      this.#report(error);
-    }
-  }
-
   /** Starts a look-up; a resting slot's check window restarts. */
   #lookUp(key: string, symbol: string, slot: OrderSlot, market: MarketRules, price: number | undefined): void {
-    if (slot.state === 'open') this.#checks.set(slot.intentId, { at: this.#mono(), low: price ?? Number.POSITIVE_INFINITY, high: price ?? Number.NEGATIVE_INFINITY });
+    this.#polling.looked(slot, price);
     this.#reconciler.lookUp(key, symbol, slot, market);
   }
 
@@ -758,7 +691,7 @@ export class CycleEngine extends GuardedEmitter {
     for (const [intentId] of was) {
       if (!after.orders.some((o) => o.intentId === intentId)) {
         this.#reconciler.forget(intentId);
-        this.#checks.delete(intentId);
+        this.#polling.forget(intentId);
       }
     }
     return started;
@@ -819,7 +752,7 @@ export class CycleEngine extends GuardedEmitter {
     if (typeof cancel !== 'function') obs = { kind: 'unknown', reason: 'UNSUPPORTED', message: `${this.#o.exchange.id} cannot cancel orders`, recordedAt: at() };
     else {
       const answer = await this.#answer(slot, market, (signal) => cancel.call(this.#o.exchange, { symbol, clientOrderId: slot.clientOrderId, signal }), (raw) => {
-        if (raw === null) throw new NotKnown();
+        if (raw === null) throw new OrderNotKnown();
         return checkOrderState(raw, slot, market, 'cancelOrder answer');
       });
       obs = answer.kind === 'rejected' ? { kind: 'unknown', reason: 'CANCEL_REFUSED', message: answer.message, recordedAt: answer.recordedAt } : answer;
@@ -828,54 +761,19 @@ export class CycleEngine extends GuardedEmitter {
     await this.#persistObservation(key, symbol, slot.intentId, obs);
   }
 
-  /**
-   * Runs one order call within `orderTimeoutMs` and classifies what happened: a clean answer is a
-   * state; a sure refusal is rejected; anything else (a timeout, an unknown outcome, a malformed
-   * answer) is unknown — the order is then looked up.
-   */
-  async #answer(slot: OrderSlot, market: MarketRules, call: (signal: AbortSignal) => Promise<unknown>, check: (raw: unknown) => OrderState, late?: (answer: unknown) => void): Promise<Observation> {
-    const at = () => this.#o.clock.now();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#o.orderTimeoutMs);
-      timer.unref(); // a pending order must not keep a process alive on its own
-    });
-    try {
-      const placed = Promise.resolve().then(() => call(controller.signal));
-      placed.catch(() => undefined); // a late failure after a timeout is not unhandled
-      const result = await Promise.race([placed, timeout]);
-      if (result === 'timeout') {
-        controller.abort();
-        if (late) placed.then(late, () => undefined);
-        return { kind: 'unknown', reason: 'TIMEOUT', message: `no answer within ${this.#o.orderTimeoutMs} ms`, recordedAt: at() };
-      }
-      const state = check(result);
-      if (state.feePending && new Decimal(state.filledBase).gt(slot.applied.base)) {
-        this.#reconciler.noteFill(slot.intentId, state); // it executed: never given up as not found
-        return { kind: 'unknown', reason: 'FEE_PENDING', message: `filled, but ${this.#o.exchange.id} has not reported its fee yet`, recordedAt: at() };
-      }
-      return { kind: 'state', state, recordedAt: at() };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof NotKnown) return { kind: 'unknown', reason: 'NOT_KNOWN', message: `${this.#o.exchange.id} does not know the order`, recordedAt: at() };
-      if (isOrderRejectedError(error)) {
-        const reason = error.reason ?? 'REJECTED';
-        if (slot.side === 'sell' && reason === 'INSUFFICIENT_FUNDS') {
-          const free = await this.#freeBase(market);
-          return { kind: 'rejected', reason, message, recordedAt: at(), ...(free !== undefined ? { heldPerVenue: free } : {}) };
-        }
-        return { kind: 'rejected', reason, message, recordedAt: at() };
-      }
-      if (isInvalidExchangeResponseError(error)) {
-        this.#report(error, market.symbol);
-        return { kind: 'unknown', reason: 'INVALID_RESPONSE', message, recordedAt: at() };
-      }
-      const reason = isOrderOutcomeUnknownError(error) ? 'EXCHANGE_UNKNOWN' : 'UNEXPECTED_ERROR';
-      return { kind: 'unknown', reason, message, recordedAt: at() };
-    } finally {
-      clearTimeout(timer);
-    }
+  /** One order call, classified (see callOrder). */
+  #answer(slot: OrderSlot, market: MarketRules, call: (signal: AbortSignal) => Promise<unknown>, check: (raw: unknown) => OrderState, late?: (answer: unknown) => void): Promise<Observation> {
+    return callOrder(
+      {
+        venue: this.#o.exchange.id,
+        orderTimeoutMs: this.#o.orderTimeoutMs,
+        now: () => this.#o.clock.now(),
+        noteFill: (intentId, state) => this.#reconciler.noteFill(intentId, state),
+        freeBase: (m) => this.#freeBase(m),
+        report: (error, symbol) => this.#report(error, symbol),
+      },
+      { slot, market, call, check, ...(late ? { late } : {}) },
+    );
   }
 
   /** Free base per the venue, when the exchange can read balances (undefined otherwise or on failure). */
@@ -1173,9 +1071,6 @@ async function raceWait(work: Promise<unknown>, ms: number, signal: AbortSignal 
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
-
-/** A cancel the venue answered with "I do not know this order". */
-class NotKnown extends Error {}
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -48,6 +48,7 @@ export function fillToState(fill: OrderFill): OrderState {
 /** The cumulative state as a fill, for events and orphans (fees of one currency summed; the first currency kept). @internal */
 export function stateToFill(state: OrderState): OrderFill {
   const fee = state.fees.length === 0 ? null : state.fees[0]!;
+  const more = state.fees.length > 1 ? { fees: state.fees.map((f) => ({ currency: f.currency, amount: f.amount })) } : {};
   return {
     orderId: state.orderId,
     clientOrderId: state.clientOrderId,
@@ -58,6 +59,7 @@ export function stateToFill(state: OrderState): OrderFill {
     costQuote: state.costQuote,
     avgPrice: state.avgPrice ?? '0',
     fee,
+    ...more,
     ...(state.feePending ? { feePending: true } : {}),
     ...(state.feeEstimated ? { feeEstimated: true } : {}),
     timestamp: state.timestamp,
@@ -72,23 +74,38 @@ function feeMap(fees: readonly OrderFee[]): Map<string, Decimal> {
 }
 
 /**
- * What an observation adds to what is applied: null when it is stale (any cumulative amount below
- * what is applied) — a stale observation is ignored whole.
+ * What an observation adds to what is applied: null when it is stale (its executed base or quote
+ * below what is applied) — a stale observation is ignored whole. Fees: what was reported beyond
+ * the applied ones; a fee the observation reports lower (or not at all) is not taken back — unless
+ * the applied fees were estimated, which the first real report replaces (the difference, up or
+ * down, is the correction).
  * @internal
  */
-export function deltaOf(applied: AppliedAmounts, state: OrderState): { base: Decimal; quote: Decimal; fees: Map<string, Decimal> } | null {
+export function deltaOf(applied: AppliedAmounts, state: OrderState): { base: Decimal; quote: Decimal; fees: Map<string, Decimal>; appliedFees: OrderFee[]; estimated: boolean } | null {
   const base = new Decimal(state.filledBase).minus(applied.base);
   const quote = new Decimal(state.costQuote).minus(applied.quote);
   if (base.lt(0) || quote.lt(0)) return null;
   const before = feeMap(applied.fees);
   const after = feeMap(state.fees);
   const fees = new Map<string, Decimal>();
-  for (const [c, was] of before) if ((after.get(c) ?? new Decimal(0)).lt(was)) return null;
-  for (const [c, now] of after) {
-    const d = now.minus(before.get(c) ?? 0);
-    if (!d.isZero()) fees.set(c, d);
+  const replace = applied.feesEstimated === true && !state.feePending && state.feeEstimated !== true;
+  const merged = new Map<string, Decimal>(replace ? after : before);
+  if (replace) {
+    for (const c of new Set([...before.keys(), ...after.keys()])) {
+      const d = (after.get(c) ?? new Decimal(0)).minus(before.get(c) ?? 0);
+      if (!d.isZero()) fees.set(c, d);
+    }
+  } else {
+    for (const [c, now] of after) {
+      const d = now.minus(before.get(c) ?? 0);
+      if (d.gt(0)) {
+        fees.set(c, d);
+        merged.set(c, now);
+      }
+    }
   }
-  return { base, quote, fees };
+  const appliedFees = [...merged].filter(([, a]) => !a.isZero()).map(([currency, a]) => ({ currency, amount: str(a) }));
+  return { base, quote, fees, appliedFees, estimated: replace ? false : applied.feesEstimated === true || state.feeEstimated === true };
 }
 
 /** The position's fees with a delta's added. */
@@ -141,7 +158,7 @@ export function applyState(record: CycleRecord, slot: OrderSlot, state: OrderSta
   if (delta === null) return null; // stale
   const ids = slotIds(record, slot);
   const events: EngineEvent[] = [];
-  const filled = delta.base.gt(0) || delta.quote.gt(0);
+  const filled = delta.base.gt(0) || delta.quote.gt(0) || delta.fees.size > 0;
   let next: CycleRecord = record;
   let sold: SoldNote | null = null;
   if (filled) {
@@ -150,7 +167,7 @@ export function applyState(record: CycleRecord, slot: OrderSlot, state: OrderSta
     sold = moved.sold;
     events.push(...moved.events);
   }
-  const applied: AppliedAmounts = { base: state.filledBase, quote: state.costQuote, fees: state.fees.map((f) => ({ currency: f.currency, amount: f.amount })) };
+  const applied: AppliedAmounts = { base: state.filledBase, quote: state.costQuote, fees: delta.appliedFees, ...(delta.estimated ? { feesEstimated: true } : {}) };
   if (terminal) {
     next = { ...withSlot(next, slot.intentId, null), ...(new Decimal(state.filledBase).gt(0) ? { recent: remember(next, slot.clientOrderId) } : {}) };
     if (new Decimal(state.filledBase).gt(0)) events.unshift(['order:filled', { ...ids, fill: stateToFill(state) }]);
@@ -171,7 +188,7 @@ export function applyState(record: CycleRecord, slot: OrderSlot, state: OrderSta
     if (!filled && !acknowledging && slot.state === moved.state) return null; // nothing new
     next = withSlot(next, slot.intentId, moved);
     if (acknowledging) events.unshift(['order:placed', { ...ids, price: slot.price ?? state.price ?? '0', baseAmount: slot.baseAmount ?? state.amountBase ?? '0', ...(slot.level !== undefined ? { level: slot.level } : {}), state }]);
-    if (filled) events.splice(acknowledging ? 1 : 0, 0, ['order:partiallyFilled', { ...ids, deltaBase: str(delta.base), deltaQuote: str(delta.quote), filledBase: state.filledBase, state }]);
+    if (filled && delta.base.gt(0)) events.splice(acknowledging ? 1 : 0, 0, ['order:partiallyFilled', { ...ids, deltaBase: str(delta.base), deltaQuote: str(delta.quote), filledBase: state.filledBase, state }]);
   }
   return { record: { ...next, updatedAt: input.now }, events, sold };
 }
@@ -204,16 +221,17 @@ function applyBuy(record: CycleRecord, slot: OrderSlot, state: OrderState, delta
   const held = record.position;
   const baseVolume = new Decimal(held.baseVolume).plus(base);
   const invested = new Decimal(held.investedQuote).plus(spent);
-  const firstFill = new Decimal(slot.applied.base).isZero();
+  const firstFill = new Decimal(slot.applied.base).isZero() && delta.base.gt(0);
   const position: Position = {
     ...held,
-    lastBuyPrice: price,
+    lastBuyPrice: delta.base.gt(0) ? price : held.lastBuyPrice,
     avgPrice: str(invested.div(baseVolume).toSignificantDigits(AVG_DIGITS)),
     baseVolume: str(baseVolume),
     investedQuote: str(invested),
     buys: held.buys + (firstFill ? 1 : 0),
     fees: addFees(held.fees, delta.fees),
   };
+  if (delta.base.isZero()) return { record: { ...record, position }, events: [] }; // a fee correction only
   const p = new Decimal(price);
   return {
     record: { ...record, position },

@@ -4,12 +4,12 @@
  */
 import { Decimal, floorToStep, str } from '../decimal';
 import type { CycleEngineEvents } from '../events';
-import type { MarketRules, OrderFill } from '../ports/exchange';
+import type { MarketRules, OrderFee, OrderFill } from '../ports/exchange';
 import type { CycleRecord, OrderSlot, Position } from '../ports/record';
 import type { StrategyDecision } from '../strategy/strategy';
 import { PositionMismatchError } from '../errors';
 import { clientOrderIdFor } from './ids';
-import { applyState, AVG_DIGITS, remember, slotIds, stateToFill, withSlot, type Observation } from './ledger';
+import { applyState, AVG_DIGITS, slotIds, stateToFill, withSlot, type Observation } from './ledger';
 
 /**
  * An event to emit after a write wins: its name and payload.
@@ -100,13 +100,19 @@ export function backoffMs(rejections: number, initialMs: number, maxMs: number):
 
 const ORPHANS = 20;
 
-/** What a buy fill adds to a position: base net of a base-asset fee, quote spent including a quote fee. */
+/** Every fee of a fill (`fees` when the venue charged several currencies, else `fee`). */
+function feesOf(fill: OrderFill): readonly OrderFee[] {
+  return fill.fees ?? (fill.fee === null ? [] : [fill.fee]);
+}
+
+/** The sum of a fill's fees in one currency. */
+function feeIn(fill: OrderFill, currency: string): Decimal {
+  return feesOf(fill).reduce((sum, f) => (f.currency === currency ? sum.plus(f.amount) : sum), new Decimal(0));
+}
+
+/** What a buy fill adds to a position: base net of base-asset fees, quote spent including quote fees. */
 function buyAmounts(fill: OrderFill, market: MarketRules): { base: Decimal; spent: Decimal } {
-  let base = new Decimal(fill.filledBase);
-  let spent = new Decimal(fill.costQuote);
-  if (fill.fee && fill.fee.currency === market.base) base = base.minus(fill.fee.amount);
-  if (fill.fee && fill.fee.currency === market.quote) spent = spent.plus(fill.fee.amount);
-  return { base, spent };
+  return { base: new Decimal(fill.filledBase).minus(feeIn(fill, market.base)), spent: new Decimal(fill.costQuote).plus(feeIn(fill, market.quote)) };
 }
 
 /**
@@ -365,10 +371,8 @@ export function recordOrphan(record: CycleRecord, fill: OrderFill, input: Orphan
       accountedAs = 'dust';
     }
   } else {
-    let sold = new Decimal(fill.filledBase);
-    let proceeds = new Decimal(fill.costQuote);
-    if (fill.fee && fill.fee.currency === market.quote) proceeds = proceeds.minus(fill.fee.amount);
-    if (fill.fee && fill.fee.currency === market.base) sold = sold.plus(fill.fee.amount);
+    const sold = new Decimal(fill.filledBase).plus(feeIn(fill, market.base));
+    const proceeds = new Decimal(fill.costQuote).minus(feeIn(fill, market.quote));
     const pool = record.position ?? record.dust;
     if (pool !== null && sold.lte(pool.baseVolume)) {
       const left = new Decimal(pool.baseVolume).minus(sold);

@@ -85,6 +85,11 @@ export interface OrderFill {
   /** The fee, or null when none was charged (or it was charged elsewhere, e.g. BNB). */
   readonly fee: OrderFee | null;
   /**
+   * Every fee, when the venue charged more than one currency (e.g. BNB until it ran out, then the
+   * base): when present it is what counts, and `fee` is its first entry.
+   */
+  readonly fees?: readonly OrderFee[] | undefined;
+  /**
    * True when the venue has not reported the fee yet (ccxt: the order is found by its client id
    * but its trades are not listed yet); `fee` is then null and means nothing. The engine never
    * applies such a fill as fee-free: it looks again and, after `feeLookupTimeoutMs`, applies it

@@ -46,6 +46,8 @@ export interface AppliedAmounts {
   readonly quote: string;
   /** Fees charged, cumulative per currency. */
   readonly fees: readonly OrderFee[];
+  /** True when `fees` were estimated (the venue had not reported them in time): the first real report replaces them. */
+  readonly feesEstimated?: boolean;
 }
 
 /**
@@ -269,6 +271,7 @@ function checkFill(f: unknown): string | undefined {
   for (const k of ['filledBase', 'costQuote', 'avgPrice'] as const) if (!isAmount(f[k])) return `fill.${k} is not a decimal string ≥ 0`;
   if (f.fee !== null && (!isObj(f.fee) || !isStr(f.fee.currency) || !isAmount(f.fee.amount))) return 'fill.fee is malformed';
   for (const k of ['feePending', 'feeEstimated'] as const) if (f[k] !== undefined && typeof f[k] !== 'boolean') return `fill.${k} is not a boolean`;
+  if (f.fees !== undefined && !checkFees(f.fees)) return 'fill.fees is malformed';
   if (!isNum(f.timestamp)) return 'fill.timestamp is not a number';
   return undefined;
 }
@@ -337,7 +340,7 @@ function checkSlot(o: unknown, i: number): string | undefined {
   if (o.orderId !== undefined && !isStr(o.orderId)) return `${at}.orderId is malformed`;
   if (o.acknowledged !== undefined && typeof o.acknowledged !== 'boolean') return `${at}.acknowledged is malformed`;
   const a = o.applied;
-  if (!isObj(a) || !isAmount(a.base) || !isAmount(a.quote) || !checkFees(a.fees)) return `${at}.applied is malformed`;
+  if (!isObj(a) || !isAmount(a.base) || !isAmount(a.quote) || !checkFees(a.fees) || (a.feesEstimated !== undefined && typeof a.feesEstimated !== 'boolean')) return `${at}.applied is malformed`;
   if (o.checkedAt !== null && !isNum(o.checkedAt)) return `${at}.checkedAt is malformed`;
   if (o.cancelAt !== undefined && !isNum(o.cancelAt)) return `${at}.cancelAt is malformed`;
   if (o.cancelReason !== undefined && typeof o.cancelReason !== 'string') return `${at}.cancelReason is malformed`;

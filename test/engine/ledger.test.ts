@@ -53,10 +53,19 @@ describe('deltaOf', () => {
     ['the same cumulative amounts: nothing new', { filledBase: '0.05', costQuote: '5.08', fees: [{ currency: 'USDT', amount: '0.00508' }] }, '0/0'],
     ['more filled: the difference', { filledBase: '0.0999', costQuote: '10.14984', fees: [{ currency: 'USDT', amount: '0.01014984' }] }, '0.0499/5.06984'],
     ['less filled: stale, ignored whole', { filledBase: '0.04', costQuote: '4.064', fees: [] }, null],
-    ['a fee that went down: stale', { filledBase: '0.06', costQuote: '6.096', fees: [{ currency: 'USDT', amount: '0.001' }] }, null],
+    ['a fee reported lower (or missing): the fill applies, the fee is not taken back', { filledBase: '0.06', costQuote: '6.096', fees: [{ currency: 'USDT', amount: '0.001' }] }, '0.01/1.016 fees '],
   ])('%s', (_case, over, expected) => {
     const d = deltaOf(applied, state(tp(), over));
-    expect(d === null ? null : `${d.base.toFixed()}/${d.quote.toFixed()}`).toBe(expected);
+    expect(d === null ? null : `${d.base.toFixed()}/${d.quote.toFixed()}`).toBe(expected === null ? null : expected.split(' ')[0]);
+    if (d !== null && _case.startsWith('a fee reported lower')) expect(d.appliedFees).toEqual([{ currency: 'USDT', amount: '0.00508' }]); // the higher report is kept
+  });
+
+  it('estimated fees are replaced by the first real report: the difference, up or down, is the correction', () => {
+    const estimated = { base: '0.05', quote: '5.08', fees: [{ currency: 'USDT', amount: '0.00508' }], feesEstimated: true };
+    const d = deltaOf(estimated, state(tp(), { filledBase: '0.05', costQuote: '5.08', fees: [{ currency: 'BNB', amount: '0.00002' }] }))!;
+    expect([...d.fees].map(([c, a]) => `${c} ${a.toFixed()}`).sort()).toEqual(['BNB 0.00002', 'USDT -0.00508']);
+    expect(d.appliedFees).toEqual([{ currency: 'BNB', amount: '0.00002' }]);
+    expect(d.estimated).toBe(false);
   });
 });
 
