@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { limitModelProperty, modelProperty } from '../support/model';
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 500);
-const LIMIT_RUNS = Number(process.env.MODEL_LIMIT_RUNS ?? 300);
+const LIMIT_RUNS = Number(process.env.MODEL_LIMIT_RUNS ?? 200);
 const SEED = Number(process.env.MODEL_SEED ?? 424242);
 
 describe('model-based: ticks, prices, faults, crashes, restarts and engines joining', () => {

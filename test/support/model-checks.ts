@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { CycleRecord } from 'cycle-engine';
 import { Decimal } from '../../src/decimal';
-import { isResting, restingLeft, RULES, type Real } from './model-real';
+import { isResting, restingLeft, RULES, START_QUOTE, type Real } from './model-real';
 
 const tag = (clientOrderId: string) => clientOrderId.slice(0, 5);
 
@@ -67,6 +67,13 @@ export async function checkAlways(real: Real): Promise<void> {
   assert.equal(new Set(executed.map((o) => o.clientOrderId)).size, executed.length, 'a client order id executed twice');
   if (real.mode.takeProfitOrder === 'market' && real.mode.rebuyOrders === 'market') checkMarketSequence(real);
   checkPerCycle(real);
+  // The venue refuses only what a fault told it to — never an order the engine should not have sent
+  // (a sell of base it does not hold, a price off the tick, an amount off the step, a client id in use);
+  // base sold by hand may leave a sell short (or, sold down to what is left, under the minimum notional).
+  const allowed = real.handSold.isZero() ? ['INJECTED_FAULT'] : ['INJECTED_FAULT', 'INSUFFICIENT_FUNDS', 'MIN_NOTIONAL'];
+  for (const o of real.exchange.orders) {
+    if (o.rejectReason !== undefined) assert.ok(allowed.includes(o.rejectReason), `the venue refused ${o.clientOrderId} (${o.side} ${o.baseAmount ?? o.quoteAmount}${o.price ? ` @ ${o.price}` : ''}): ${o.rejectReason}`);
+  }
   if (record) assert.ok(record.orders.length === 0 || record.phase !== 'idle', 'an idle record with an order');
   if (record) {
     const tps = record.orders.filter((o) => o.purpose === 'takeProfit' && o.type === 'limit');
@@ -116,6 +123,10 @@ export async function checkSettled(real: Real): Promise<void> {
   const venue = real.venueBase();
   if (real.handSold.isZero()) {
     assert.equal(held.toFixed(), venue.toFixed(), 'base held at the exchange (free + in resting sells) ≠ the record’s position + dust');
+    // Quote: what left the account is what the record holds invested, less the profit it booked.
+    const spent = new Decimal(START_QUOTE).minus(real.venueQuote());
+    const invested = new Decimal(record.position?.investedQuote ?? 0).plus(record.dust?.investedQuote ?? 0).minus(record.realizedPnlQuote);
+    assert.equal(invested.toFixed(), spent.toFixed(), `quote spent at the venue (${spent}) ≠ the record's invested quote less its realised PnL (${invested})`);
     // Every sell closes a cycle, except a partial one that left a sellable rest.
     const sells = executed.filter((o) => o.side === 'sell').length;
     assert.ok(record.closedCycles <= sells + real.emptied, 'more closed cycles than executed sells (and cycles emptied without one)');

@@ -31,6 +31,7 @@ import {
 import { Decimal } from '../../src/decimal';
 
 export const SYMBOL = 'ETH/USDT';
+export const START_QUOTE = '1000000';
 export const RULES = { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' } as const;
 const never = <T>() => new Promise<T>(() => {});
 
@@ -76,7 +77,7 @@ export class Real {
   readonly clock = new ManualClock(Date.UTC(2025, 0, 1));
   readonly exchange = new PaperExchange({
     prices: { [SYMBOL]: '100' },
-    balances: { USDT: '1000000' },
+    balances: { USDT: START_QUOTE },
     clock: this.clock,
     defaultRules: RULES,
   });
@@ -252,6 +253,12 @@ export class Real {
   venueBase(): Decimal {
     const locked = this.exchange.orders.filter((o) => isResting(o) && o.side === 'sell').reduce((sum, o) => sum.plus(restingLeft(o)), new Decimal(0));
     return new Decimal(this.exchange.balance('ETH')).plus(locked);
+  }
+
+  /** Quote the account holds: free, plus what resting buys still hold (their limit × what is left). */
+  venueQuote(): Decimal {
+    const locked = this.exchange.orders.filter((o) => isResting(o) && o.side === 'buy').reduce((sum, o) => sum.plus(restingLeft(o).mul(o.price ?? 0)), new Decimal(0));
+    return new Decimal(this.exchange.balance('USDT')).plus(locked);
   }
 
   async record(): Promise<CycleRecord | undefined> {
