@@ -121,8 +121,9 @@ export async function checkSettled(real: Real): Promise<void> {
   assert.deepEqual(record.orphans, [], 'orphan fills');
   const held = new Decimal(record.position?.baseVolume ?? 0).plus(record.dust?.baseVolume ?? 0);
   const venue = real.venueBase();
+  assert.equal(venue.toFixed(), real.netFills().minus(real.handSold).toFixed(), 'the paper account ≠ its own fills (a harness fault)');
   if (real.handSold.isZero()) {
-    assert.equal(held.toFixed(), venue.toFixed(), 'base held at the exchange (free + in resting sells) ≠ the record’s position + dust');
+    assert.equal(held.toFixed(), real.netFills().toFixed(), 'the record’s position + dust ≠ the venue’s net fills');
     // Quote: what left the account is what the record holds invested, less the profit it booked.
     const spent = new Decimal(START_QUOTE).minus(real.venueQuote());
     const invested = new Decimal(record.position?.investedQuote ?? 0).plus(record.dust?.investedQuote ?? 0).minus(record.realizedPnlQuote);

@@ -255,6 +255,18 @@ export class Real {
     return new Decimal(this.exchange.balance('ETH')).plus(locked);
   }
 
+  /** What the venue's fills put in the account, in base: buys net of their base fees, less sells. */
+  netFills(): Decimal {
+    let net = new Decimal(0);
+    for (const o of this.exchange.orders) {
+      const filled = o.state?.filledBase ?? o.fill?.filledBase ?? '0';
+      const fees = o.state?.fees ?? (o.fill?.fee ? [o.fill.fee] : []);
+      const baseFees = fees.filter((f) => f.currency === 'ETH').reduce((sum, f) => sum.plus(f.amount), new Decimal(0));
+      net = o.side === 'buy' ? net.plus(filled).minus(baseFees) : net.minus(filled).minus(baseFees);
+    }
+    return net;
+  }
+
   /** Quote the account holds: free, plus what resting buys still hold (their limit × what is left). */
   venueQuote(): Decimal {
     const locked = this.exchange.orders.filter((o) => isResting(o) && o.side === 'buy').reduce((sum, o) => sum.plus(restingLeft(o).mul(o.price ?? 0)), new Decimal(0));
