@@ -78,6 +78,9 @@ export async function checkAlways(real: Real): Promise<void> {
   if (record) {
     const tps = record.orders.filter((o) => o.purpose === 'takeProfit' && o.type === 'limit');
     assert.ok(tps.length <= 1, `two take-profit slots in the ledger: ${tps.map((o) => o.clientOrderId).join(', ')}`);
+    const buys = record.orders.filter((o) => o.purpose === 'rebuy' && o.type === 'limit');
+    assert.ok(buys.length <= real.mode.activeRebuys, `${buys.length} safety buys in the ledger (activeRebuys ${real.mode.activeRebuys})`);
+    assert.ok(record.orders.filter((o) => o.type === 'market').length <= 1, 'two MARKET orders in the ledger');
   }
 }
 
