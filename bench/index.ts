@@ -8,6 +8,8 @@
  *    naive per-symbol lock → read → structuredClone → release loop over the same 10,000 records
  * c. replay of 10,000 ETH/USDT hourly candles through the engine (close only, and low/high/close)
  * d. import time of the built root entry `dist/index.js` in fresh node processes, beside a trivial module
+ * e. the polling budget: exchange requests per cycle per tick over 1,000 cycles with resting
+ *    orders and prices that cross nothing, beside the naive "look up every open order every tick"
  *
  * @packageDocumentation
  */
@@ -28,6 +30,7 @@ import { loadCandles, replay, type Candle, type IntrabarMode } from '../examples
 import { emptyRecord } from '../src/ports/record';
 import { fileStoreRows } from './file-store';
 import { serviceRows } from './services';
+import { pollingRows } from './polling';
 import { ensureBuilt, measureImport } from './import-time';
 import { median, percentile, table, timeMs, type Row } from './stats';
 
@@ -255,6 +258,7 @@ async function main(): Promise<void> {
     }
   }
 
+  rows.push(...(await pollingRows(log)));
   rows.push(...(await fileStoreRows(log)));
   rows.push(...(await serviceRows(log)));
 

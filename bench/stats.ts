@@ -28,7 +28,7 @@ export interface Row {
   /** The figure, in `unit`; NaN when it could not be measured. */
   readonly value: number;
   /** Unit of value and target. */
-  readonly unit: 'ms' | 's' | '×';
+  readonly unit: 'ms' | 's' | '×' | 'req';
   /** The target (an upper bound), or null for a baseline / context figure. */
   readonly target: number | null;
   /** Short remark (sample size, what the baseline is). */

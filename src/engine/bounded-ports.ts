@@ -3,7 +3,7 @@
  * `placeMarketOrder`, which has `orderTimeoutMs` and its own unknown-outcome handling).
  */
 import { WriteUnknownError, isCallTimeoutError } from '../errors';
-import type { Exchange } from '../ports/exchange';
+import type { CancelOrderQuery, Exchange, LimitOrderRequest } from '../ports/exchange';
 import type { Lock, LockLease } from '../ports/lock';
 import type { StateStore } from '../ports/state-store';
 import { bounded } from './bounded';
@@ -17,6 +17,7 @@ export function boundExchange(exchange: Exchange, ms: number): Exchange {
   const fetchBalances = exchange.fetchBalances;
   const placeLimitOrder = exchange.placeLimitOrder;
   const cancelOrder = exchange.cancelOrder;
+  const fetchOpenOrders = exchange.fetchOpenOrders;
   return {
     id,
     fetchPrices: (symbols) => bounded(`${id}.fetchPrices`, ms, () => exchange.fetchPrices(symbols)),
@@ -27,8 +28,11 @@ export function boundExchange(exchange: Exchange, ms: number): Exchange {
       ? { fetchBalances: (assets: readonly string[]) => bounded(`${id}.fetchBalances`, ms, () => fetchBalances.call(exchange, assets)) }
       : {}),
     // Placing and cancelling have the engine's orderTimeoutMs and their own unknown-outcome handling.
-    ...(typeof placeLimitOrder === 'function' ? { placeLimitOrder: placeLimitOrder.bind(exchange) } : {}),
-    ...(typeof cancelOrder === 'function' ? { cancelOrder: cancelOrder.bind(exchange) } : {}),
+    ...(typeof placeLimitOrder === 'function' ? { placeLimitOrder: (request: LimitOrderRequest) => exchange.placeLimitOrder!(request) } : {}),
+    ...(typeof cancelOrder === 'function' ? { cancelOrder: (query: CancelOrderQuery) => exchange.cancelOrder!(query) } : {}),
+    ...(typeof fetchOpenOrders === 'function'
+      ? { fetchOpenOrders: (symbols: readonly string[]) => bounded(`${id}.fetchOpenOrders`, ms, () => exchange.fetchOpenOrders!(symbols)) }
+      : {}),
   };
 }
 

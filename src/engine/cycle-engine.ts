@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Decimal } from '../decimal';
 import {
   CycleEngineError,
+  InvalidExchangeResponseError,
   isCorruptStateError,
   isCallTimeoutError,
   isCycleEngineError,
@@ -24,7 +25,7 @@ import { boundExchange, boundLock, boundStore } from './bounded-ports';
 import { decide } from './decision';
 import { checkDesired, reconcileResting } from './desired';
 import { checkFill } from './fill';
-import { fillToState, type Observation } from './ledger';
+import { deltaOf, fillToState, type Observation } from './ledger';
 import { checkOrderState } from './lookup';
 import { GuardedEmitter } from './guarded-emitter';
 import { checkMarketRules } from './market-rules';
@@ -93,8 +94,15 @@ export class CycleEngine extends GuardedEmitter {
   readonly #unpersisted = new Map<string, { key: string; obs: Observation }>();
   /** Per resting slot: when this engine last looked (monotonic) and the price range seen since. */
   readonly #checks = new Map<string, { at: number; low: number; high: number }>();
+  /** The last batched look at every resting order (`fetchOpenOrders`): when it was sent (monotonic) and what it found, by client order id. */
+  #sweep: { at: number; found: Map<string, OrderState> } | null = null;
+  #sweepAt = Number.NEGATIVE_INFINITY;
+  /** Symbols whose records held resting orders at their last scan. */
+  readonly #openSymbols = new Set<string>();
   /** Last price seen per symbol (desired orders are reconciled with it after a write). */
   readonly #lastPrice = new Map<string, number>();
+  /** Records whose resting orders matched what the strategy answered (that answer, by identity). */
+  readonly #quiet = new WeakMap<CycleRecord, { raw: unknown; canPlace: boolean }>();
   /** Upgraded copies of schema-1 records read (by the stored object). */
   readonly #upgrades = new WeakMap<object, CycleRecord>();
   /** Keys whose record was reported corrupt (reported once until it reads well again). */
@@ -125,6 +133,7 @@ export class CycleEngine extends GuardedEmitter {
     this.#o = { ...resolved, exchange: boundExchange(resolved.exchange, ms), store: boundStore(resolved.store, ms), lock: boundLock(resolved.lock, ms) };
     const clock = this.#o.clock;
     this.#mono = typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
+    this.#sweepAt = this.#mono(); // the first batched look at resting orders comes openOrderCheckMs after construction
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     this.#reconciler = new Reconciler({
       options: this.#o,
@@ -237,11 +246,13 @@ export class CycleEngine extends GuardedEmitter {
 
   /**
    * Stops ticking and waits for the current tick and every order in flight to finish and be
-   * recorded — at most `stopTimeoutMs`: then it resolves anyway, and `engine:stopped` lists the
-   * orders left without an outcome (the next start looks them up). After it resolves the loop
-   * runs no tick and sends no order. Safe to call twice, and during `start()` (stop wins).
+   * recorded — at most `stopTimeoutMs`, or until `options.signal` aborts: then it resolves anyway,
+   * and `engine:stopped` (with `timedOut: true`) lists the orders left without an outcome (the next
+   * start looks them up). After it resolves the loop runs no tick and sends no order. Safe to call
+   * twice, and during `start()` (stop wins).
+   * @param options - `signal`: stop waiting early (the engine is stopped all the same)
    */
-  async stop(): Promise<void> {
+  async stop(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
     this.#generation++;
     this.#running = false;
     this.#wakeLoop?.();
@@ -253,16 +264,16 @@ export class CycleEngine extends GuardedEmitter {
       this.#loop = null;
       await this.#drainWorkers();
     })();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      work.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.#o.stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const timedOut = await raceWait(work, this.#o.stopTimeoutMs, options.signal);
     if (timedOut) this.#epoch++;
     this.emit('engine:stopped', { timedOut, leftBehind: this.#leftBehind() });
+  }
+
+  /**
+   * `await using engine = new CycleEngine(…)`: leaving the scope calls {@link CycleEngine.stop}.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
   }
 
   #leftBehind(): EngineStoppedEvent['leftBehind'] {
@@ -302,6 +313,7 @@ export class CycleEngine extends GuardedEmitter {
     } catch (cause) {
       priceError = isCycleEngineError(cause) ? cause : new CycleEngineError(`Could not fetch prices from ${this.#o.exchange.id}`, { cause });
     }
+    await this.#sweepOpenOrders();
     const now = this.#o.clock.now();
     // Phase 1, without the lock: read every record and decide. Most symbols stop here.
     const due: Array<{ symbol: string; market: MarketRules }> = [];
@@ -328,8 +340,26 @@ export class CycleEngine extends GuardedEmitter {
    * Resolves when no order of this engine is in flight and every outcome has been applied to its
    * cycle (retrying outcomes the store refused), including look-ups and late answers in progress.
    * A parked order waiting for its next look-up does not hold it: that look-up comes with a tick.
+   * @param options - `signal`: stop waiting (the promise rejects with the signal's reason; the work goes on)
+   * @throws the signal's reason when `options.signal` aborts first
    */
-  async idle(): Promise<void> {
+  async idle(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal === undefined) return this.#idle();
+    signal.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#idle(), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  async #idle(): Promise<void> {
     for (;;) {
       await this.#drainWorkers();
       if (this.#unpersisted.size === 0) return;
@@ -401,6 +431,8 @@ export class CycleEngine extends GuardedEmitter {
     }
     const record = snap?.value ?? null;
     if (this.#untracked.has(symbol) && (record === null || record.orders.length === 0)) this.#untracked.delete(symbol);
+    if (record !== null && record.orders.some((o) => o.state === 'open')) this.#openSymbols.add(symbol);
+    else this.#openSymbols.delete(symbol);
     let plan: Plan;
     try {
       plan = this.#plan(key, symbol, snap ?? null, price, market, now);
@@ -514,8 +546,9 @@ export class CycleEngine extends GuardedEmitter {
         if (!this.#reconciler.isWaiting(slot.intentId)) lookups.push(slot);
         continue;
       }
-      // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs.
-      if (this.#openCheckDue(slot, price)) lookups.push(slot);
+      // Open and resting: looked up only when the price crossed its limit, or every openOrderCheckMs —
+      // or on the look-up backoff while the venue says it does not know it.
+      if (this.#reconciler.isSuspect(slot.intentId) ? !this.#reconciler.isWaiting(slot.intentId) : this.#openCheckDue(slot, price)) lookups.push(slot);
     }
     if (lookups.length > 0) return { kind: 'lookup', slots: lookups };
     if (record !== null) {
@@ -544,18 +577,28 @@ export class CycleEngine extends GuardedEmitter {
   #reconcileResting(record: CycleRecord, market: MarketRules, price: number, now: number, canPlace: boolean): Transition | null {
     const strategy = this.#o.strategy;
     if (strategy.restingOrders === undefined || record.phase !== 'active') return null;
-    let desired;
+    let raw: unknown;
     try {
-      const raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
-      desired = checkDesired(record.symbol, raw, market);
+      raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
+      // The hot path of an idle tick: the same record and the same answer as last time, found in order then, need nothing.
+      const quiet = this.#quiet.get(record);
+      if (quiet !== undefined && quiet.raw === raw && quiet.canPlace === canPlace) return null;
+      const desired = checkDesired(record.symbol, raw, market);
+      const t = reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
+      if (t === null) this.#quiet.set(record, { raw, canPlace });
+      return t;
     } catch (error) {
       this.#report(isCycleEngineError(error) ? error : new CycleEngineError(`${record.symbol}: restingOrders() threw`, { cause: error }), record.symbol);
       return null;
     }
-    return reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
   }
 
-  /** Polling budget: a resting slot is due when the price crossed its limit since the last look, or `openOrderCheckMs` passed. */
+  /**
+   * Polling budget: a resting slot is due for a look-up when the price crossed its limit since its
+   * last check, or `openOrderCheckMs` passed. With `fetchOpenOrders`, the periodic check is one
+   * batched call for every resting order (see #sweepOpenOrders): a slot found there unchanged counts
+   * as checked, and only one that changed or is missing (it ended) is looked up on its own.
+   */
   #openCheckDue(slot: OrderSlot, price: number | undefined): boolean {
     if (this.#reconciler.isRunning(slot.intentId)) return false;
     const mono = this.#mono();
@@ -572,8 +615,47 @@ export class CycleEngine extends GuardedEmitter {
       check.high = Math.max(check.high, price);
     }
     const limit = Number(slot.price);
-    const crossed = slot.side === 'buy' ? check.low <= limit : check.high >= limit;
-    return crossed || mono - check.at >= this.#o.openOrderCheckMs;
+    if (slot.side === 'buy' ? check.low <= limit : check.high >= limit) return true;
+    const every = this.#o.openOrderCheckMs;
+    if (typeof this.#o.exchange.fetchOpenOrders !== 'function') return mono - check.at >= every;
+    const sweep = this.#sweep;
+    if (sweep !== null && sweep.at >= check.at) {
+      const seen = sweep.found.get(slot.clientOrderId);
+      const delta = seen === undefined ? null : deltaOf(slot.applied, seen);
+      if (seen !== undefined && delta !== null && delta.base.isZero() && delta.quote.isZero()) {
+        check.at = sweep.at; // resting, unchanged: checked
+        return false;
+      }
+      return true; // changed, or missing from the open orders: it ended
+    }
+    return mono - check.at >= 2 * every; // sweeps failing: fall back to looking it up on its own
+  }
+
+  /** Every `openOrderCheckMs`, one batched look at every resting order (when the exchange can). */
+  async #sweepOpenOrders(): Promise<void> {
+    const fetchOpenOrders = this.#o.exchange.fetchOpenOrders;
+    const mono = this.#mono();
+    if (typeof fetchOpenOrders !== 'function' || this.#openSymbols.size === 0 || mono - this.#sweepAt < this.#o.openOrderCheckMs) return;
+    this.#sweepAt = mono;
+    const symbols = [...this.#openSymbols];
+    try {
+      const states = await fetchOpenOrders.call(this.#o.exchange, symbols);
+      if (!Array.isArray(states)) throw new InvalidExchangeResponseError(`${this.#o.exchange.id} fetchOpenOrders answered ${typeof states}, expected an array`);
+      const found = new Map<string, OrderState>();
+      for (const raw of states as unknown[]) {
+        const r = raw as Partial<OrderState> | null;
+        const market = typeof r?.symbol === 'string' ? this.#markets.get(r.symbol) : undefined;
+        if (market === undefined || typeof r?.clientOrderId !== 'string' || (r.side !== 'buy' && r.side !== 'sell')) continue; // not one of ours
+        try {
+          found.set(r.clientOrderId, checkOrderState(raw, { clientOrderId: r.clientOrderId, side: r.side, type: 'limit' }, market, 'fetchOpenOrders answer'));
+        } catch (error) {
+          this.#report(error, market.symbol); // that order is looked up on its own instead
+        }
+      }
+      this.#sweep = { at: mono, found };
+    } catch (error) {
+      this.#report(error);
+    }
   }
 
   /** Starts a look-up; a resting slot's check window restarts. */
@@ -1062,6 +1144,26 @@ export class CycleEngine extends GuardedEmitter {
       this.#corrupt.add(key);
     }
     this.emit('error', e);
+  }
+}
+
+/** Waits for `work` at most `ms`, or until `signal` aborts: true when it stopped waiting early. */
+async function raceWait(work: Promise<unknown>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return true;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), ms);
+        onAbort = () => resolve(true);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -25,15 +25,15 @@ export interface CycleEngineOptions {
   /** What to do at each price: `dca({...})` or your own. */
   readonly strategy: Strategy;
   /** Pause between ticks of `start()`'s loop, \> 0 (default 1,000 ms). */
-  readonly tickIntervalMs?: number;
+  readonly tickIntervalMs?: number | undefined;
   /** An order call running longer than this is abandoned and its outcome is unknown (default 30,000 ms). */
-  readonly orderTimeoutMs?: number;
+  readonly orderTimeoutMs?: number | undefined;
   /**
    * An intent without an outcome whose sender is not this engine is taken as abandoned (its worker
    * crashed or its engine is gone) once it is older than `orderTimeoutMs + workerGraceMs`
    * (default 5,000 ms); it is then parked as unknown.
    */
-  readonly workerGraceMs?: number;
+  readonly workerGraceMs?: number | undefined;
   /**
    * An order not found by its client order id is treated as rejected only once it can no longer
    * land: `orderTimeoutMs + landingWindowMs` after its intent (default 60,000 ms: Binance drops
@@ -43,71 +43,71 @@ export interface CycleEngineOptions {
    * exchange adapter says it needs (`Exchange.minLandingWindowMs`, e.g. its receive window) is
    * refused with an `InvalidOptionsError`: an order could land after being given up.
    */
-  readonly landingWindowMs?: number;
+  readonly landingWindowMs?: number | undefined;
   /** Backoff between look-ups of a parked order: `initialMs · 2^(n−1)` with ±20% jitter, capped (defaults 1,000 and 15,000 ms; `maxMs` ≥ `initialMs`). */
-  readonly lookupBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly lookupBackoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined;
   /** Lease length of the per-symbol lock (default 5,000 ms; holds last about a millisecond). */
-  readonly lockTtlMs?: number;
+  readonly lockTtlMs?: number | undefined;
   /**
    * How long a worker waits for the lock before writing an outcome with compare-and-set alone
    * (default 1,000 ms). Ticks never wait: a busy symbol is looked at again on the next tick.
    */
-  readonly lockWaitMs?: number;
+  readonly lockWaitMs?: number | undefined;
   /** Backoff after a rejected order: `initialMs · 2^(n−1)` for the n-th rejection in a row, capped (defaults 1,000 and 60,000 ms; `maxMs` ≥ `initialMs`). */
-  readonly retryBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly retryBackoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined;
   /** Wait after a sell before the next cycle starts; defaults to the strategy's `cooldownMs`, else 0. */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
   /** Prefix of store and lock keys (e.g. an account name), so several accounts share one store. */
-  readonly keyPrefix?: string;
+  readonly keyPrefix?: string | undefined;
   /** Symbols read and decided at once in a tick, without the lock (default 32; matters for remote stores). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /**
    * Symbols whose transition (lock, read, write) runs at once (default 1). Keep 1 for in-process
    * and file stores: each lock hold then lasts only its own calls. Raise it for a remote store,
    * where a transition is mostly waiting on round trips.
    */
-  readonly transitionConcurrency?: number;
+  readonly transitionConcurrency?: number | undefined;
   /** Id of this engine instance, recorded as the owner of its intents: a non-empty string (default: random). */
-  readonly instanceId?: string;
+  readonly instanceId?: string | undefined;
   /** Time source (default: the wall clock). */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /**
    * Bound on every port call but `placeMarketOrder` (`fetchPrices`, `getMarket`, `findOrder`,
    * `fetchBalances`, the store's and the lock's calls): a call still pending after this fails with
    * a `CallTimeoutError` for that call only (default 30,000 ms).
    */
-  readonly callTimeoutMs?: number;
+  readonly callTimeoutMs?: number | undefined;
   /**
    * `stop()` resolves within this even when a call hangs, and reports (`engine:stopped`) the
    * orders it left without an outcome (default 35,000 ms).
    */
-  readonly stopTimeoutMs?: number;
+  readonly stopTimeoutMs?: number | undefined;
   /**
    * What to do when a sell is refused because the account holds less base than the position
    * says: `'halt'` (default) — the cycle sends nothing until `engine.resyncCycle(symbol)`;
    * `'adopt'` — the position shrinks to what the account holds (never grows) and the sell is
    * retried for that.
    */
-  readonly onPositionMismatch?: 'halt' | 'adopt';
+  readonly onPositionMismatch?: 'halt' | 'adopt' | undefined;
   /**
    * A fill whose fee the venue has not reported yet is looked up again; after this long it is
    * applied with a fee estimated from the market's taker rate, flagged `feeEstimated`
    * (default 600,000 ms).
    */
-  readonly feeLookupTimeoutMs?: number;
+  readonly feeLookupTimeoutMs?: number | undefined;
   /**
    * After an order is given up as not found (it could no longer land), it is looked up again this
    * long after, once per entry, in case it landed after all: a fill found then is recorded as an
    * orphan, accounted and announced (default `[60_000, 600_000, 3_600_000]`: 1 min, 10 min, 1 h;
    * `[]` turns it off). Kept in memory: a restart forgets them.
    */
-  readonly lateLookupsMs?: readonly number[];
+  readonly lateLookupsMs?: readonly number[] | undefined;
   /**
    * A resting (open) order is looked up when the price crossed its limit since its last check, or
    * when this long has passed since (default 60,000 ms) — never on every tick, so an idle cycle
    * with resting orders costs no request per tick.
    */
-  readonly openOrderCheckMs?: number;
+  readonly openOrderCheckMs?: number | undefined;
 }
 
 /** @internal */

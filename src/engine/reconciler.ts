@@ -40,6 +40,8 @@ interface LookupState {
   count: number;
   nextAt: number;
   feePendingSince: number | null;
+  /** Monotonic time an acknowledged order was first not found (a found answer resets it). */
+  notFoundSince?: number | null;
 }
 
 /** An order given up as not found, looked up again later in case it landed after all. */
@@ -110,6 +112,11 @@ export class Reconciler {
   isWaiting(intentId: string): boolean {
     if (this.#running.has(intentId)) return true;
     return this.#host.monotonic() < (this.#state.get(intentId)?.nextAt ?? Number.NEGATIVE_INFINITY);
+  }
+
+  /** True for an acknowledged order the venue said it did not know, until it is found again or ended. */
+  isSuspect(intentId: string): boolean {
+    return (this.#state.get(intentId)?.notFoundSince ?? null) !== null;
   }
 
   /** True when this intent is being looked up right now. */
@@ -211,6 +218,7 @@ export class Reconciler {
     const seenFill = this.#seenFills.get(order.intentId);
     if (seenFill !== undefined && (checked.status !== 'found' || new Decimal(checked.state.filledBase).lt(seenFill.filledBase))) checked = { status: 'found', state: seenFill };
     if (checked.status === 'found') {
+      state.notFoundSince = null;
       let found = checked.state;
       const fills = new Decimal(found.filledBase).gt(order.applied.base);
       if (found.feePending && fills) {
@@ -238,6 +246,15 @@ export class Reconciler {
     // Can no longer land: judged from the writer's createdAt AND from our own first sighting.
     const window = o.orderTimeoutMs + o.landingWindowMs;
     const age = Math.min(sentAt - order.createdAt, seenFor);
+    if (order.acknowledged || new Decimal(order.applied.base).gt(0)) {
+      // The venue acknowledged it once: one "not found" may be a flaky look-up. Only one that keeps
+      // saying so for a whole landing window ends it (some venues archive cancelled orders that filled nothing).
+      state.notFoundSince ??= this.#host.monotonic();
+      if (this.#host.monotonic() - state.notFoundSince < o.landingWindowMs) {
+        again(state.notFoundSince + o.landingWindowMs);
+        return;
+      }
+    }
     if (age >= window) {
       if (order.acknowledged || new Decimal(order.applied.base).gt(0)) {
         // The venue acknowledged it once and no longer knows it (some archive cancelled orders that

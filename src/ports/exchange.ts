@@ -26,9 +26,9 @@ export interface MarketRules {
    * Taker fee rate as a decimal fraction (e.g. `0.001` for 0.1 %), when known: used to estimate
    * the fee of a fill whose fee the venue has not reported within `feeLookupTimeoutMs`.
    */
-  readonly takerFeeRate?: string;
+  readonly takerFeeRate?: string | undefined;
   /** Maker fee rate as a decimal fraction, when known (a resting LIMIT order that fills pays it). */
-  readonly makerFeeRate?: string;
+  readonly makerFeeRate?: string | undefined;
 }
 
 /**
@@ -41,13 +41,13 @@ export interface MarketOrderRequest {
   /** `buy` or `sell`. */
   readonly side: OrderSide;
   /** Quote to spend (buys), decimal string. */
-  readonly quoteAmount?: string;
+  readonly quoteAmount?: string | undefined;
   /** Base to sell (sells), decimal string, already rounded down to the amount step. */
-  readonly baseAmount?: string;
+  readonly baseAmount?: string | undefined;
   /** Client order id derived from the persisted intent (≤ 36 chars of `[.A-Z:/a-z0-9_-]`). */
   readonly clientOrderId: string;
   /** Aborted when the engine stops waiting (its `orderTimeoutMs`): the order may still land. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -75,7 +75,7 @@ export interface OrderFill {
   /** `buy` or `sell`. */
   readonly side: OrderSide;
   /** Optional tag telling a fill from an {@link OpenOrder}. */
-  readonly status?: 'filled';
+  readonly status?: 'filled' | undefined;
   /** Base amount executed (gross, before any base-asset fee), decimal string. */
   readonly filledBase: string;
   /** Quote amount exchanged (spent on a buy, received on a sell, before quote fees), decimal string. */
@@ -90,9 +90,9 @@ export interface OrderFill {
    * applies such a fill as fee-free: it looks again and, after `feeLookupTimeoutMs`, applies it
    * with a fee estimated from the market's taker rate (`feeEstimated: true`).
    */
-  readonly feePending?: boolean;
+  readonly feePending?: boolean | undefined;
   /** Set by the engine on a fill whose fee it estimated (see `feePending`). */
-  readonly feeEstimated?: boolean;
+  readonly feeEstimated?: boolean | undefined;
   /** Execution time, Unix ms. */
   readonly timestamp: number;
 }
@@ -133,7 +133,7 @@ export interface LimitOrderRequest {
   /** Client order id derived from the persisted intent (≤ 36 chars of `[.A-Z:/a-z0-9_-]`). */
   readonly clientOrderId: string;
   /** Aborted when the engine stops waiting for the answer: the order may still land. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -146,7 +146,7 @@ export interface CancelOrderQuery {
   /** The client order id the order was sent with. */
   readonly clientOrderId: string;
   /** Aborted when the engine stops waiting for the answer: the cancel may still land. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -176,9 +176,9 @@ export interface OrderState {
   /** Where the order stands. */
   readonly status: OrderStatus;
   /** Limit price, decimal string (LIMIT orders). */
-  readonly price?: string;
+  readonly price?: string | undefined;
   /** Base amount ordered, decimal string, when known. */
-  readonly amountBase?: string;
+  readonly amountBase?: string | undefined;
   /** Base executed so far (gross, before any base-asset fee), decimal string. */
   readonly filledBase: string;
   /** Quote exchanged so far (before quote fees), decimal string. */
@@ -191,9 +191,9 @@ export interface OrderState {
    * True when the venue has not reported the fees of what filled yet: the engine does not apply
    * the fill until it has (or estimates them after `feeLookupTimeoutMs`).
    */
-  readonly feePending?: boolean;
+  readonly feePending?: boolean | undefined;
   /** Set by the engine on a state whose fees it estimated (see `feePending`). */
-  readonly feeEstimated?: boolean;
+  readonly feeEstimated?: boolean | undefined;
   /** Time of the last change the venue reports, Unix ms. */
   readonly timestamp: number;
 }
@@ -232,7 +232,7 @@ export interface Exchange {
    * venue may still execute it, in ms (e.g. the receive window the adapter sends). The engine
    * refuses a `landingWindowMs` below it, since an order could land after being given up.
    */
-  readonly minLandingWindowMs?: number;
+  readonly minLandingWindowMs?: number | undefined;
   /** Last prices of the given symbols (a missing symbol means "no price now"). */
   fetchPrices(symbols: readonly string[]): Promise<Record<string, number>>;
   /** Trading rules of one market. */
@@ -262,6 +262,13 @@ export interface Exchange {
    * @throws `OrderOutcomeUnknownError` when the cancel may or may not have landed.
    */
   cancelOrder?(query: CancelOrderQuery): Promise<OrderState | null>;
+  /**
+   * Optional: every open (resting) order of the account in these markets, with cumulative fills
+   * and fees, in as few requests as the venue allows. With it, the engine checks all its resting
+   * orders with one call every `openOrderCheckMs` instead of one look-up per order; an order
+   * missing from the answer (it ended) is then looked up by its client order id.
+   */
+  fetchOpenOrders?(symbols: readonly string[]): Promise<OrderState[]>;
   /**
    * Optional: free amounts of the given assets. Lets the engine tell a sell refused for lack of
    * balance from another rejection, say how much the account really holds, and never ask to sell

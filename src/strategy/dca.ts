@@ -18,32 +18,32 @@ export interface DcaOptions {
   /** Drop in percent below the last buy price that triggers the first rebuy. Must be \> 0. */
   readonly rebuyDropPct: DecimalLike;
   /** Each later rebuy needs a drop this many times the previous one (default 1). Must be \> 0. */
-  readonly rebuyStepScale?: DecimalLike;
+  readonly rebuyStepScale?: DecimalLike | undefined;
   /** Rebuy *k* buys `startQuote · rebuyVolumeScale^k` (default 1). Must be \> 0. */
-  readonly rebuyVolumeScale?: DecimalLike;
+  readonly rebuyVolumeScale?: DecimalLike | undefined;
   /** Most rebuys in one cycle (an integer ≥ 0). */
   readonly maxRebuys: number;
   /** Sell everything at this gain in percent over the average price. Must be \> 0. */
   readonly takeProfitPct: DecimalLike;
   /** Wait this long after a sell before the next cycle starts (default 0). */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
   /** No buy may take the cycle's invested quote above this (optional). */
-  readonly maxInvestedQuote?: DecimalLike;
+  readonly maxInvestedQuote?: DecimalLike | undefined;
   /**
    * `market` (default): sell with a MARKET order when the price reaches the take-profit. `limit`:
    * a LIMIT sell for the whole sellable position rests at `avgPrice × (1 + takeProfitPct / 100)`,
    * rounded up to the tick, and is replaced whenever a buy changes the position.
    */
-  readonly takeProfitOrder?: 'market' | 'limit';
+  readonly takeProfitOrder?: 'market' | 'limit' | undefined;
   /**
    * `market` (default): rebuy with a MARKET order when the price reaches the next level. `limit`:
    * safety buys rest at their levels, computed ahead from the start fill (level k = level k−1 ×
    * (1 − rebuyDropPct·rebuyStepScale^(k−1) / 100), level 0 the start price), prices rounded down to
    * the tick, amounts (`startQuote · rebuyVolumeScale^k` / price) down to the step.
    */
-  readonly rebuyOrders?: 'market' | 'limit';
+  readonly rebuyOrders?: 'market' | 'limit' | undefined;
   /** With `rebuyOrders: 'limit'`: how many safety buys rest at once (default 1, an integer ≥ 1). */
-  readonly activeRebuys?: number;
+  readonly activeRebuys?: number | undefined;
 }
 
 /**
@@ -265,10 +265,12 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
     let committed = new Decimal(position.investedQuote);
     for (const o of live) {
       const kept = levelOrder(position, o.level as number, p, market);
-      if (kept !== null) {
-        out.push({ purpose: 'rebuy', price: kept.price, baseAmount: kept.baseAmount, level: kept.level as number });
-        if (new Decimal(o.applied.base).isZero()) committed = committed.plus(kept.quote);
-      }
+      if (kept === null) continue;
+      // A live safety buy is wanted for what it still has to buy: a partly filled one is left resting.
+      const rest = floorToStep(Decimal.max(new Decimal(o.baseAmount ?? kept.baseAmount).minus(o.applied.base), 0), new Decimal(market.amountStep));
+      if (rest.lte(0)) continue;
+      out.push({ purpose: 'rebuy', price: kept.price, baseAmount: str(rest), level: kept.level as number });
+      committed = committed.plus(rest.mul(kept.price));
     }
     let count = live.length;
     for (let k = position.buys + unfilled.length; count < p.activeRebuys && k <= p.maxRebuys; k++) {
@@ -302,6 +304,7 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
 export function dca(options: DcaOptions): DcaStrategy {
   const p = parseDcaOptions(options);
   const cache = new WeakMap<Position, Thresholds>();
+  const resting = new WeakMap<Position, { orders: readonly OrderSlot[]; market: MarketRules; out: readonly DesiredOrder[] }>();
   return {
     name: 'dca',
     cooldownMs: p.cooldownMs,
@@ -324,7 +327,18 @@ export function dca(options: DcaOptions): DcaStrategy {
       return decideDca(p, ctx.position, ctx.price, cache);
     },
     ...(p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit'
-      ? { restingOrders: (ctx: RestingContext): DesiredOrder[] => restingDca(p, ctx.position, ctx.orders, ctx.market) }
+      ? {
+          restingOrders: (ctx: RestingContext): readonly DesiredOrder[] => {
+            // Pure in (position, orders, market): the same objects give the same (frozen) answer.
+            const position = ctx.position;
+            if (position === null) return [];
+            const hit = resting.get(position);
+            if (hit !== undefined && hit.orders === ctx.orders && hit.market === ctx.market) return hit.out;
+            const out = Object.freeze(restingDca(p, position, ctx.orders, ctx.market));
+            resting.set(position, { orders: ctx.orders, market: ctx.market, out });
+            return out;
+          },
+        }
       : {}),
   };
 }

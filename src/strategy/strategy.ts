@@ -55,7 +55,7 @@ export interface DesiredOrder {
   /** Base amount, decimal string. */
   readonly baseAmount: string;
   /** For a safety buy: its level (1, 2, …); one resting order per level. */
-  readonly level?: number;
+  readonly level?: number | undefined;
 }
 
 /**
@@ -68,7 +68,7 @@ export interface Strategy {
   /** A short name for logs. */
   readonly name: string;
   /** Wait this long after a sell before the next cycle starts (the engine's `cooldownMs` overrides it). */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
   /** The decision for this context, or null. Must not throw. */
   decide(context: StrategyContext): StrategyDecision | null;
   /**
@@ -80,5 +80,5 @@ export interface Strategy {
    */
   restingOrders?(context: RestingContext): readonly DesiredOrder[];
   /** True when the strategy rests LIMIT orders (checked against the exchange at construction). */
-  readonly usesLimitOrders?: boolean;
+  readonly usesLimitOrders?: boolean | undefined;
 }

@@ -131,6 +131,15 @@ describe('the DCA strategy at rest (worked by hand)', () => {
     ]);
   });
 
+  it('a partly filled safety buy is wanted for what it still has to buy: left resting, not replaced', () => {
+    const after: Position = { ...position, buys: 2 };
+    const part = slot({ purpose: 'rebuy', price: '98', baseAmount: '0.204', level: 1 }, { applied: { base: '0.1', quote: '9.8', fees: [] } });
+    const wanted = restingDca(p, after, [part], market).filter((o) => o.purpose === 'rebuy');
+    expect(wanted[0]).toEqual({ purpose: 'rebuy', price: '98', baseAmount: '0.104', level: 1 });
+    expect(isStale(part, wanted[0]!, market)).toBe(false);
+    expect(wanted.map((o) => o.level)).toEqual([1, 2]); // level 1 counts once (buys − 1 already has it)
+  });
+
   it('no level beyond maxRebuys, none beyond maxInvestedQuote, and none once a level rounds below the minimum notional', () => {
     // Each level buys 10: 10 + 9.996 (L1) + 9.99776 (L2) ≤ 30 < … + 9.99448 (L3).
     const capped = parseDcaOptions({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, rebuyOrders: 'limit', activeRebuys: 3, maxInvestedQuote: 30 });

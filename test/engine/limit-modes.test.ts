@@ -5,8 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange } from 'cycle-engine';
+import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange, type PaperExchange } from 'cycle-engine';
 import { setup, step, type Setup } from '../support/setup';
+
+/** The paper exchange without `fetchOpenOrders`: resting orders are then looked up one by one. */
+function withoutOpenOrders(paper: PaperExchange): Exchange {
+  return {
+    id: paper.id,
+    fetchPrices: (x) => paper.fetchPrices(x),
+    getMarket: (x) => paper.getMarket(x),
+    placeMarketOrder: (r) => paper.placeMarketOrder(r),
+    findOrder: (q) => paper.findOrder(q),
+    placeLimitOrder: (r) => paper.placeLimitOrder(r),
+    cancelOrder: (q) => paper.cancelOrder(q),
+    fetchBalances: (a) => paper.fetchBalances(a),
+  };
+}
 
 const LIMIT = { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
 
@@ -50,6 +64,28 @@ describe('limit take-profit and limit safety buys', () => {
     expect(tp.price).toBe('100.58');
     expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([2, 3]);
     expect(resting(s).filter((o) => o.side === 'sell')).toHaveLength(1); // never two take-profits at the venue
+    expectBaseMatchesVenue(s, r);
+  });
+
+  it('a safety buy filled in part stays resting for the rest, and the take-profit follows each part', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT } });
+    await step(s);
+    await step(s);
+    const l1 = s.exchange.orders.find((o) => o.type === 'limit' && o.side === 'buy' && o.price === '98')!;
+    s.exchange.injectFault({ kind: 'restingPartialFill', ratio: 0.5 }, { clientOrderId: l1.clientOrderId });
+    s.exchange.setPrice('ETH/USDT', '97.99');
+    for (let i = 0; i < 3; i++) await step(s);
+    let r = await cycle(s);
+    const slot = r.orders.find((o) => o.clientOrderId === l1.clientOrderId);
+    expect(slot).toMatchObject({ state: 'open', applied: { base: '0.051' } });
+    expect(s.of('order:partiallyFilled')).toHaveLength(1);
+    expect(r.orders.find((o) => o.purpose === 'takeProfit')?.baseAmount).toBe(new Decimal(r.position!.baseVolume).toDecimalPlaces(4, Decimal.ROUND_DOWN).toFixed());
+    expect(s.of('order:cancelled').filter((e) => e.purpose === 'rebuy')).toEqual([]); // never cancelled as stale
+    s.exchange.setPrice('ETH/USDT', '97.98'); // the rest fills
+    for (let i = 0; i < 3; i++) await step(s);
+    r = await cycle(s);
+    expect(r.position?.buys).toBe(2);
+    expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([2, 3]);
     expectBaseMatchesVenue(s, r);
   });
 
@@ -103,27 +139,94 @@ describe('limit take-profit and limit safety buys', () => {
     expect(r.orders[0]?.baseAmount).toBe('0.2018'); // the whole position 0.2018979, down to the step
   });
 
-  it('a resting order is looked up only when the price crossed its limit or every openOrderCheckMs, never every tick', async () => {
+  for (const batched of [true, false]) {
+    it(`resting orders are looked at only when the price crossed a limit or every openOrderCheckMs, never every tick (${batched ? 'one fetchOpenOrders for all' : 'one findOrder each'})`, async () => {
+      const s = setup({
+        dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT },
+        openOrderCheckMs: 60_000,
+        ...(batched ? {} : { wrapExchange: withoutOpenOrders }),
+      });
+      await step(s);
+      await step(s);
+      const calls = { findOrder: 0, fetchOpenOrders: 0 };
+      const find = s.exchange.findOrder.bind(s.exchange);
+      const open = s.exchange.fetchOpenOrders.bind(s.exchange);
+      s.exchange.findOrder = async (q) => (calls.findOrder++, find(q));
+      s.exchange.fetchOpenOrders = async (x) => (calls.fetchOpenOrders++, open(x));
+      for (let i = 0; i < 59; i++) {
+        s.clock.advance(1_000);
+        await step(s);
+      }
+      expect(calls).toEqual({ findOrder: 0, fetchOpenOrders: 0 }); // 59 ticks, nothing crossed: no request
+      for (let i = 0; i < 10; i++) {
+        s.clock.advance(1_000);
+        await step(s);
+      }
+      // At 60 s: the 3 resting orders are checked, once.
+      expect(calls).toEqual(batched ? { findOrder: 0, fetchOpenOrders: 1 } : { findOrder: 3, fetchOpenOrders: 0 });
+      s.exchange.setPrice('ETH/USDT', '99'); // crosses nothing
+      await step(s);
+      expect(calls).toEqual(batched ? { findOrder: 0, fetchOpenOrders: 1 } : { findOrder: 3, fetchOpenOrders: 0 });
+      s.exchange.setPrice('ETH/USDT', '97.9'); // crosses level 1 (98): that one is looked up at once
+      await step(s);
+      expect(calls.findOrder).toBe(batched ? 1 : 4);
+    });
+  }
+
+  it('a resting order filled between ticks (a wick no tick saw) is found by the periodic check', async () => {
     const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT }, openOrderCheckMs: 60_000 });
     await step(s);
     await step(s);
-    let lookups = 0;
-    const find = s.exchange.findOrder.bind(s.exchange);
-    s.exchange.findOrder = async (q) => (lookups++, find(q));
-    for (let i = 0; i < 59; i++) {
-      s.clock.advance(1_000);
-      await step(s);
-    }
-    expect(lookups).toBe(0); // 59 ticks, nothing crossed: no request
-    for (let i = 0; i < 10; i++) {
-      s.clock.advance(1_000);
-      await step(s);
-    }
-    expect(lookups).toBe(3); // each of the 3 resting orders once, at 60 s
-    lookups = 0;
-    s.exchange.setPrice('ETH/USDT', '99'); // crosses nothing
+    s.exchange.setPrice('ETH/USDT', '97'); // level 1 fills at the venue…
+    s.exchange.setPrice('ETH/USDT', '100'); // …and the price is back before the next tick
     await step(s);
-    expect(lookups).toBe(0);
+    expect((await cycle(s)).position?.buys).toBe(1);
+    s.clock.advance(60_000);
+    await step(s);
+    await step(s);
+    expect((await cycle(s)).position?.buys).toBe(2);
+  });
+
+  it('an acknowledged order the venue stops knowing: one flaky "not found" changes nothing; a whole landing window of them ends it as cancelled, reported', async () => {
+    const s = setup({ dca: { rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...LIMIT }, landingWindowMs: 30_000, lookupBackoff: { initialMs: 1_000, maxMs: 2_000 } });
+    await step(s);
+    await step(s);
+    const l1 = (await cycle(s)).orders.find((o) => o.level === 1)!;
+    const find = s.exchange.findOrder.bind(s.exchange);
+    let blind = true;
+    s.exchange.findOrder = async (q) => (blind && q.clientOrderId === l1.clientOrderId ? null : find(q));
+    s.exchange.setPrice('ETH/USDT', '98.5'); // no crossing: nothing looked up
+    s.exchange.setPrice('ETH/USDT', '97.99'); // crosses level 1 at the venue, but the venue's look-up is blind
+    await step(s); // the crossing: looked up, "not found"
+    blind = false;
+    for (let i = 0; i < 5; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    expect((await cycle(s)).position?.buys).toBe(2); // found filled once the venue answered: nothing lost
+    // Now one the venue really forgot: cancelled by hand and archived (Binance drops cancelled orders that filled nothing).
+    const l2 = (await cycle(s)).orders.find((o) => o.level === 2)!;
+    await s.exchange.cancelOrder({ symbol: 'ETH/USDT', clientOrderId: l2.clientOrderId });
+    s.exchange.findOrder = async (q) => (q.clientOrderId === l2.clientOrderId ? null : find(q));
+    const before = s.events.length;
+    s.clock.advance(60_000); // the periodic check misses it among the open orders: looked up, "not found"
+    await step(s);
+    for (let i = 0; i < 10; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    expect((await cycle(s)).orders.some((o) => o.intentId === l2.intentId)).toBe(true); // 20 s: still within the 30 s window
+    for (let i = 0; i < 10; i++) {
+      s.clock.advance(2_000);
+      await step(s);
+    }
+    const r = await cycle(s);
+    expect(r.orders.some((o) => o.intentId === l2.intentId)).toBe(false); // ended as cancelled…
+    // A safety buy the venue ended without filling is not placed again (someone cancelled it there):
+    // the ladder goes on with the levels after it.
+    expect(r.orders.filter((o) => o.purpose === 'rebuy').map((o) => o.level)).toEqual([3]);
+    expect(s.events.slice(before).filter(([n, e]) => n === 'error' && String((e as Error).message).includes('no longer knows'))).toHaveLength(1);
+    expectBaseMatchesVenue(s, r);
   });
 
   it('refuses limit modes with an exchange that cannot place or cancel limit orders', () => {

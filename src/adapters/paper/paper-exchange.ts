@@ -230,8 +230,8 @@ export class PaperExchange implements Exchange {
    * Sends a LIMIT order, good till cancelled (see {@link Exchange.placeLimitOrder}). Checked on
    * arrival like Binance's filters (amount a multiple of the step: `LOT_SIZE`; price a multiple of
    * the tick: `PRICE_FILTER`; `MIN_NOTIONAL`; a client id still open: `DUPLICATE_CLIENT_ORDER_ID`).
-   * When it lands (at once, or when the latency ends) it reserves its funds — a buy `price ×
-   * amount` quote, a sell its base; short: `INSUFFICIENT_FUNDS` — then, if it crosses the current
+   * When it lands (at once, or when the latency ends) it reserves its funds — a buy `price × amount`
+   * quote, a sell its base; short: `INSUFFICIENT_FUNDS` — then, if it crosses the current
    * price (buy at or above, sell at or below), executes at the current price as a taker; otherwise
    * it rests (`open`) until {@link PaperExchange.setPrice} crosses it. The order faults
    * (`reject`, `unknown-before`, `unknown-after`, `hang`, `malformed-after`, `partialFill`) apply.
@@ -251,6 +251,14 @@ export class PaperExchange implements Exchange {
    */
   async cancelOrder(query: CancelOrderQuery): Promise<OrderState | null> {
     return this.#limits.cancel(query);
+  }
+
+  /**
+   * Every resting LIMIT order of these markets, with its cumulative fills (see
+   * {@link Exchange.fetchOpenOrders}); one request for all of them.
+   */
+  async fetchOpenOrders(symbols: readonly string[]): Promise<OrderState[]> {
+    return this.#limits.openOrders(symbols);
   }
 
   /**

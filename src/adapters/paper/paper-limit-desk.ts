@@ -154,6 +154,18 @@ export class PaperLimitDesk {
     return state;
   }
 
+  /** The state of every resting order of these markets. */
+  openOrders(symbols: readonly string[]): OrderState[] {
+    const out: OrderState[] = [];
+    for (const symbol of symbols) {
+      for (const order of this.#books.get(symbol)?.keys() ?? []) {
+        const state = this.lookup(order);
+        if (state?.status === 'open') out.push(state);
+      }
+    }
+    return out;
+  }
+
   /**
    * The look-up answer for a LIMIT order: its state (`open` with nothing filled while inside its
    * latency), or undefined when the venue never knew it (refused, lost).
