@@ -41,6 +41,8 @@ export interface Mode {
   readonly rebuyOrders: 'market' | 'limit';
   readonly activeRebuys: number;
   readonly maxRebuys: number;
+  /** Whether the venue lists open orders in one call (`fetchOpenOrders`), or each is looked up on its own. */
+  readonly openOrders?: boolean;
 }
 
 /** 0.1's behaviour: every order a MARKET order. */
@@ -50,7 +52,7 @@ export const isLimit = (m: Mode) => m.takeProfitOrder === 'limit' || m.rebuyOrde
 
 export type CrashPoint = 'before-send' | 'after-send' | 'before-outcome-write' | 'before-cancel' | 'after-cancel';
 /** A call that hangs, as the engine sees it once `callTimeoutMs` bounds it: a timeout, before or after the call took effect. */
-export type Hang = 'find' | 'prices' | 'get' | 'cas-lost' | 'cas-landed';
+export type Hang = 'find' | 'prices' | 'get' | 'cas-lost' | 'cas-landed' | 'open-orders';
 
 interface Node {
   engine: CycleEngine;
@@ -212,6 +214,9 @@ export class Real {
         () => crash('before-cancel'),
         () => crash('after-cancel'),
       ),
+      ...(this.mode.openOrders
+        ? { fetchOpenOrders: gate('open-orders', (x: readonly string[]) => (this.#hangs('open-orders') ? timeout('fetchOpenOrders') : this.exchange.fetchOpenOrders(x))) }
+        : {}),
       fetchBalances: gate('balances', async (assets: readonly string[]) => Object.fromEntries(assets.map((a) => [a, this.exchange.balance(a)]))),
     };
     const clock = skewMs === 0 ? this.clock : { now: () => this.clock.now() + skewMs, monotonic: () => this.clock.monotonic() };

@@ -166,7 +166,7 @@ export const limitCommands = fc.commands(
     fc.tuple(fc.nat(3), fc.constantFrom<CrashPoint>('before-send', 'after-send', 'before-outcome-write', 'before-cancel', 'after-cancel')).map(([p, c]) => new CrashCmd(p, c)),
     join,
     partial,
-    hang,
+    fc.constantFrom<Hang>('find', 'prices', 'get', 'cas-lost', 'cas-landed', 'open-orders').map((h) => new HangCmd(h)),
     handSale,
   ],
   { maxCommands: 40, size: 'large' },
@@ -178,11 +178,12 @@ export const modes: fc.Arbitrary<Mode> = fc
     takeProfitOrder: fc.constantFrom<'market' | 'limit'>('limit', 'limit', 'market'),
     rebuyOrders: fc.constantFrom<'market' | 'limit'>('limit', 'limit', 'market'),
     activeRebuys: fc.integer({ min: 1, max: 3 }),
+    openOrders: fc.boolean(),
   })
   .filter((m) => m.takeProfitOrder === 'limit' || m.rebuyOrders === 'limit')
   .map((m) => ({ ...m, maxRebuys: 3 }));
 
-const modeText = (m: Mode) => `tp=${m.takeProfitOrder} rebuys=${m.rebuyOrders} active=${m.activeRebuys} max=${m.maxRebuys}`;
+const modeText = (m: Mode) => `tp=${m.takeProfitOrder} rebuys=${m.rebuyOrders} active=${m.activeRebuys} max=${m.maxRebuys} openOrders=${m.openOrders ?? false}`;
 
 /** One run: the commands, then time passes with every live engine ticking until all settles. */
 export async function runModel(s: fc.Scheduler, cmds: Iterable<Cmd>, mode: Mode = MARKET): Promise<void> {
