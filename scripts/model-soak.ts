@@ -1,5 +1,6 @@
 /**
- * The model-based test for longer: `npx tsx scripts/model-soak.ts --runs 100000 [--seed N]`.
+ * The model-based test for longer: `npx tsx scripts/model-soak.ts --runs 100000 [--seed N] [--limit]`
+ * (`--limit`: the limit-mode property, order modes drawn per run).
  *
  * Runs are split into batches of 5,000, each in its own process (the scheduler's bookkeeping of
  * thousands of runs, with crashed engines' calls left hanging on purpose, would otherwise fill the
@@ -10,16 +11,16 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { modelProperty } from '../test/support/model';
+import { limitModelProperty, modelProperty } from '../test/support/model';
 
 const BATCH = 5_000;
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '100000' }, seed: { type: 'string' }, batch: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '100000' }, seed: { type: 'string' }, batch: { type: 'boolean', default: false }, limit: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 
 if (values.batch) {
   // One batch, in this process.
-  const result = await fc.check(modelProperty(), { numRuns: runs, seed, endOnFailure: true });
+  const result = await fc.check(values.limit ? limitModelProperty() : modelProperty(), { numRuns: runs, seed, endOnFailure: true });
   if (result.failed) {
     console.log(JSON.stringify({ failed: true, seed, runs: result.numRuns, path: result.counterexamplePath, error: String(result.errorInstance ?? result.error).slice(0, 2000) }));
     process.exit(1);
