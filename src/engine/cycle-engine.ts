@@ -137,7 +137,8 @@ export class CycleEngine extends GuardedEmitter {
     this.#reconciler = new Reconciler({
       options: this.#o,
       monotonic: this.#mono,
-      persistObservation: (key, symbol, intentId, obs, extra) => this.#persistObservation(key, symbol, intentId, obs, extra),
+      persistObservation: (key, symbol, intentId, obs, extra, epoch) => this.#persistObservation(key, symbol, intentId, obs, extra, epoch),
+      epoch: () => this.#epoch,
       resendCancel: (key, symbol, slot, market) => this.#spawnCancel(key, symbol, slot, market),
       persistOrphan: (key, symbol, fill, note) => this.#persistOrphan(key, symbol, fill, note),
       report: (error, symbol) => this.#report(error, symbol),
@@ -559,7 +560,11 @@ export class CycleEngine extends GuardedEmitter {
     if (record !== null) {
       const closed = closeIfEmpty(record, { market, now, cooldownMs: this.#o.cooldownMs });
       if (closed !== null) return { kind: 'write', purpose: 'outcome', build: (r) => closeIfEmpty(r, { market, now, cooldownMs: this.#o.cooldownMs }) };
-      if (record.halted) return NONE; // a position mismatch: nothing until resyncCycle()
+      if (record.halted) {
+        // A position mismatch: nothing is placed until resyncCycle() — and what rests is cancelled (a safety buy must not buy meanwhile).
+        if (!record.orders.some((o) => o.type === 'limit' && o.state === 'open')) return NONE;
+        return { kind: 'write', purpose: 'intent', build: (r) => reconcileResting(r, [], { market, now, owner: this.instanceId, newId: () => newId(now), canPlace: false }) };
+      }
     }
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
     const canPlace = record === null || record.retryAt === null || !this.#waiting(key, record.retryAt, now);
@@ -662,7 +667,11 @@ export class CycleEngine extends GuardedEmitter {
     if (t === null) return null;
     // The take-profit is replaced (and the next level placed) in the write that applies the fill or the cancel.
     const price = this.#lastPrice.get(record.symbol);
-    if (price === undefined || t.record.halted) return t;
+    if (t.record.halted) {
+      const cancels = reconcileResting(t.record, [], { market, now, owner: this.instanceId, newId: () => newId(now), canPlace: false });
+      return cancels === null ? t : { record: cancels.record, events: [...t.events, ...cancels.events] };
+    }
+    if (price === undefined) return t;
     const canPlace = t.record.retryAt === null || t.record.retryAt <= now;
     const rest = this.#reconcileResting(t.record, market, price, now, canPlace);
     return rest === null ? t : { record: rest.record, events: [...t.events, ...rest.events] };
@@ -715,7 +724,7 @@ export class CycleEngine extends GuardedEmitter {
     this.emit('order:submitted', { ...ids, quoteAmount: slot.quoteAmount, baseAmount: slot.baseAmount, price });
     const obs = slot.type === 'limit' ? await this.#sendLimit(key, symbol, slot, market, epoch) : await this.#sendOrder(key, symbol, slot, market, epoch);
     if (obs === null) return; // stop() gave up waiting before it was sent: the next start looks it up
-    await this.#persistObservation(key, symbol, slot.intentId, obs);
+    await this.#persistObservation(key, symbol, slot.intentId, obs, undefined, epoch);
   }
 
   /** Sends a LIMIT order; its answer is an order state (open, or filled when it crossed at once). */
@@ -731,12 +740,16 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (epoch !== this.#epoch) return null;
     const request = { symbol, side: slot.side, baseAmount: slot.baseAmount ?? '0', price: slot.price ?? '0', clientOrderId: slot.clientOrderId };
-    return this.#answer(slot, market, (signal) => place.call(this.#o.exchange, { ...request, signal }), (raw) => checkOrderState(raw, slot, market, 'placeLimitOrder answer'), (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer));
+    return this.#answer(slot, market, (signal) => place.call(this.#o.exchange, { ...request, signal }), (raw) => checkOrderState(raw, slot, market, 'placeLimitOrder answer'), (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer, epoch));
   }
 
   #spawnCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): void {
-    if (this.#workers.has(slot.intentId)) return;
-    const done = this.#runCancel(key, symbol, slot, market)
+    const running = this.#workers.get(slot.intentId);
+    if (running?.kind === 'cancel') return;
+    // Asked for in the write of the order's own sender (its answer made it stale): it runs right after that sender.
+    const epoch = this.#epoch;
+    const done = (running?.done ?? Promise.resolve())
+      .then(() => this.#runCancel(key, symbol, slot, market, epoch))
       .catch((error) => this.#report(error, symbol))
       .finally(() => {
         if (this.#workers.get(slot.intentId)?.done === done) this.#workers.delete(slot.intentId);
@@ -745,7 +758,8 @@ export class CycleEngine extends GuardedEmitter {
   }
 
   /** Sends a persisted cancel; the venue's final state is applied like any observation, a missing answer is looked up. */
-  async #runCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): Promise<void> {
+  async #runCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules, epoch: number): Promise<void> {
+    if (epoch !== this.#epoch) return; // stop() gave up waiting: the cancel stays persisted; the next start looks the order up
     const cancel = this.#o.exchange.cancelOrder;
     const at = () => this.#o.clock.now();
     let obs: Observation;
@@ -758,7 +772,7 @@ export class CycleEngine extends GuardedEmitter {
       obs = answer.kind === 'rejected' ? { kind: 'unknown', reason: 'CANCEL_REFUSED', message: answer.message, recordedAt: answer.recordedAt } : answer;
     }
     if (obs.kind === 'unknown') obs = { ...obs, reason: obs.reason === 'NOT_KNOWN' ? 'CANCEL_NOT_FOUND' : obs.reason, message: `cancel of ${slot.clientOrderId}: ${obs.message}` };
-    await this.#persistObservation(key, symbol, slot.intentId, obs);
+    await this.#persistObservation(key, symbol, slot.intentId, obs, undefined, epoch);
   }
 
   /** One order call, classified (see callOrder). */
@@ -816,7 +830,7 @@ export class CycleEngine extends GuardedEmitter {
       market,
       (signal) => this.#o.exchange.placeMarketOrder({ ...request, signal }),
       (raw) => fillToState(checkFill(raw, slot, market)),
-      (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer),
+      (answer) => this.#reconciler.lateAnswer(key, symbol, slot, market, answer, epoch),
     );
   }
 
@@ -827,14 +841,15 @@ export class CycleEngine extends GuardedEmitter {
    * intent left the ledger meanwhile is recorded as an orphan, never dropped.
    * @param extra - events to emit first if the write wins (e.g. `order:reconciled`)
    */
-  async #persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean> {
+  async #persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[], epoch = this.#epoch): Promise<boolean> {
     const purpose = obs.kind === 'unknown' ? 'park' : 'outcome';
     const result = await this.#write(key, symbol, purpose, (record, market) => this.#observe(record, intentId, obs, market), extra);
     const queued = this.#unpersisted.get(intentId);
     if (result.kind === 'won') {
       if (queued !== undefined) this.#unpersisted.delete(intentId);
       const market = this.#markets.get(symbol);
-      if (market !== undefined) this.#startWorkers(key, result.before, result.record, market, this.#lastPrice.get(symbol), this.#epoch);
+      // Orders and cancels this write asks for leave only if no stop() gave up waiting since the work began.
+      if (market !== undefined) this.#startWorkers(key, result.before, result.record, market, this.#lastPrice.get(symbol), epoch);
       return true;
     }
     if (result.kind === 'moved-on') {
@@ -1003,6 +1018,9 @@ export class CycleEngine extends GuardedEmitter {
     this.#corrupt.delete(key);
     if (value.schema === 2) return value;
     const upgraded = upgradeCycleRecord(value);
+    // A fill an older writer recorded but did not apply is evidence: its look-ups apply it even if the venue no longer lists the order.
+    const held = value.order?.outcome;
+    if (value.order && held?.status === 'filled') this.#reconciler.noteFill(value.order.intentId, fillToState(held.fill));
     this.#upgrades.set(value, upgraded);
     return upgraded;
   }

@@ -39,6 +39,8 @@ export class PollingBudget {
   /** The last batched look: when it was sent (monotonic) and what it found, by client order id. */
   #sweep: { at: number; found: Map<string, OrderState> } | null = null;
   #sweepAt: number;
+  /** True when the last batched look failed: resting slots are then looked up one by one on the plain schedule. */
+  #failed = false;
   /** Symbols whose records held resting orders at their last scan. */
   readonly #openSymbols = new Set<string>();
 
@@ -87,7 +89,9 @@ export class PollingBudget {
       }
       return true; // changed, or missing from the open orders: it ended
     }
-    return mono - check.at >= 2 * every; // sweeps failing: fall back to looking it up on its own
+    // No usable batched look (the last one failed, or none yet): each slot on its own — at once
+    // on the plain schedule when sweeps fail, else after a second interval (a sweep is due first).
+    return mono - check.at >= (this.#failed ? every : 2 * every);
   }
 
   /** A look-up of a resting slot starts: its window restarts. */
@@ -123,7 +127,11 @@ export class PollingBudget {
         }
       }
       this.#sweep = { at: mono, found };
+      this.#failed = false;
     } catch (error) {
+      // An older answer is never reused: it would say "unchanged" for ever.
+      this.#sweep = null;
+      this.#failed = true;
       this.#host.report(error);
     }
   }

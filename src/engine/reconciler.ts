@@ -19,7 +19,9 @@ export interface ReconcilerHost {
   /** Monotonic ms, for every wait inside the process. */
   monotonic(): number;
   /** Persists an observation (and the move it causes); `extra` events are emitted first if it lands. */
-  persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[]): Promise<boolean>;
+  persistObservation(key: string, symbol: string, intentId: string, obs: Observation, extra?: (record: CycleRecord) => EngineEvent[], epoch?: number): Promise<boolean>;
+  /** The engine's stop epoch now: what a look-up started in may send (see CycleEngine.stop). */
+  epoch(): number;
   /** A slot being cancelled was found still open: send its cancel again. */
   resendCancel(key: string, symbol: string, slot: OrderSlot, market: MarketRules): void;
   /** Records a fill whose intent was settled otherwise (once). */
@@ -135,7 +137,7 @@ export class Reconciler {
   }
 
   /** An answer that came after the timeout: a fill (or an order state) is evidence, applied like a found one. */
-  lateAnswer(key: string, symbol: string, order: OrderSlot, market: MarketRules, answer: unknown): void {
+  lateAnswer(key: string, symbol: string, order: OrderSlot, market: MarketRules, answer: unknown, epoch: number): void {
     let state: OrderState;
     try {
       state = order.type === 'limit' ? checkOrderState(answer, order, market) : fillToState(checkFill(answer, order, market));
@@ -145,7 +147,7 @@ export class Reconciler {
     if (state.feePending) return; // the look-ups will find it with its fee
     const lookups = this.#state.get(order.intentId)?.count ?? 0;
     const obs: Observation = { kind: 'state', state, recordedAt: this.#host.options.clock.now() };
-    this.#inBackground(this.#host.persistObservation(key, symbol, order.intentId, obs, (r) => [reconciled(r, order, 'late-response', state, lookups)]), symbol);
+    this.#inBackground(this.#host.persistObservation(key, symbol, order.intentId, obs, (r) => [reconciled(r, order, 'late-response', state, lookups)], epoch), symbol);
   }
 
   /** Runs the late look-ups that are due (called by every tick). */
@@ -185,6 +187,7 @@ export class Reconciler {
 
   async #lookUp(key: string, symbol: string, order: OrderSlot, market: MarketRules): Promise<void> {
     const o = this.#host.options;
+    const epoch = this.#host.epoch(); // what it finds may place or cancel orders only if no stop() gave up meanwhile
     const state = this.#state.get(order.intentId) ?? { count: 0, nextAt: 0, feePendingSince: null };
     state.count++;
     this.#state.set(order.intentId, state);
@@ -232,7 +235,7 @@ export class Reconciler {
       }
       const terminal = found.status !== 'open';
       const obs: Observation = { kind: 'state', state: found, recordedAt: now };
-      await this.#host.persistObservation(key, symbol, order.intentId, obs, terminal || order.state === 'unknown' ? (r) => [reconciled(r, order, terminal ? 'filled' : 'open', found, state.count)] : undefined);
+      await this.#host.persistObservation(key, symbol, order.intentId, obs, terminal || order.state === 'unknown' ? (r) => [reconciled(r, order, terminal ? 'filled' : 'open', found, state.count)] : undefined, epoch);
       if (terminal) {
         this.forget(order.intentId);
         return;
@@ -264,12 +267,12 @@ export class Reconciler {
           orderId: order.orderId ?? order.clientOrderId, clientOrderId: order.clientOrderId, symbol, side: order.side, type: order.type, status: 'cancelled',
           filledBase: order.applied.base, costQuote: order.applied.quote, avgPrice: null, fees: order.applied.fees, timestamp: now,
         };
-        await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'state', state: vanished, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
+        await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'state', state: vanished, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)], epoch);
         this.forget(order.intentId);
         return;
       }
       const message = `not found by its client order id after ${state.count} look-up(s), ${seenFor} ms after this engine first saw it: it can no longer land`;
-      const won = await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)]);
+      const won = await this.#host.persistObservation(key, symbol, order.intentId, { kind: 'rejected', reason: 'NOT_FOUND', message, recordedAt: now }, (r) => [reconciled(r, order, 'not-found', null, state.count)], epoch);
       this.forget(order.intentId);
       if (won) this.#scheduleLateChecks(key, symbol, order, market);
       return;

@@ -273,8 +273,13 @@ function positionMismatch(
     `${record.symbol}: sell ${order.clientOrderId} refused for lack of balance; the record holds ${held.baseVolume}, the venue ${heldPerVenue ?? 'an unknown amount'}`,
     { heldPerRecord: held.baseVolume, ...(heldPerVenue !== null ? { heldPerVenue } : {}) },
   );
-  if (input.onPositionMismatch === 'adopt' && heldPerVenue !== null && new Decimal(heldPerVenue).lt(held.baseVolume)) {
-    const shrunk = shrinkPosition({ ...record, rejections, updatedAt: now }, new Decimal(heldPerVenue), input);
+  // What the venue lacked when the balance was read: the sell's amount less what it held then. The
+  // record may have taken fills since that read; the position shrinks by the shortfall, not to the
+  // (older) balance.
+  const asked = new Decimal(order.baseAmount ?? held.baseVolume);
+  const shortfall = heldPerVenue === null ? null : Decimal.max(asked.minus(heldPerVenue), 0);
+  if (input.onPositionMismatch === 'adopt' && shortfall !== null && shortfall.gt(0)) {
+    const shrunk = shrinkPosition({ ...record, rejections, updatedAt: now }, Decimal.max(new Decimal(held.baseVolume).minus(shortfall), 0), input);
     return { record: shrunk.record, events: [rejected, ['cycle:positionMismatch', { ...base, action: 'adopted' }], ['error', error], ...shrunk.events] };
   }
   const halted = { reason: 'POSITION_MISMATCH' as const, heldPerRecord: held.baseVolume, heldPerVenue, at: now };

@@ -35,7 +35,7 @@ describe('fees estimated for a partly filled resting order', () => {
       const filled = state({ status: 'filled', filledBase: '0.102', costQuote: '9.996', avgPrice: '98', fees });
       const next = applyState(after, s1, filled, { market, now: 2 });
       // Expected: the second half (0.051 ETH for 4.998 USDT) is applied and the slot leaves the ledger.
-      // Actual: null — deltaOf calls the observation stale because a fee currency went down; every later
+      // Before the fix: null — deltaOf calls the observation stale because a fee currency went down; every later
       // observation of this order is ignored, the rest of the fill is lost and the slot stays forever.
       expect(next).not.toBeNull();
     }
