@@ -1,7 +1,6 @@
 /**
  * Regressions found by an adversarial review of the order ledger (issue 10): each test states the
  * behaviour the design asks for, and failed before its fix.
-
  */
 import { describe, expect, it } from 'vitest';
 import { type CycleRecord, type Exchange, type PaperExchange } from 'cycle-engine';
