@@ -37,6 +37,7 @@ export interface Row {
 
 function fmt(value: number, unit: string): string {
   if (!Number.isFinite(value)) return 'n/a';
+  if (value !== 0 && Math.abs(value) < 0.001) return `${value.toExponential(2)} ${unit}`; // tiny figures keep their digits
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : 3;
   return `${value.toFixed(digits)} ${unit}`;
 }
