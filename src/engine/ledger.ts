@@ -130,7 +130,8 @@ export function withSlot(record: CycleRecord, intentId: string, next: OrderSlot 
   return { ...record, orders };
 }
 
-const RECENT = 16;
+/** Enough for several cycles of fills in limit modes (a late answer can come an hour after its order left the ledger). */
+const RECENT = 64;
 
 /** The record's recent client order ids with this one appended (bounded). @internal */
 export function remember(record: CycleRecord, clientOrderId: string): string[] {

@@ -221,7 +221,7 @@ export interface CycleRecord {
   readonly realizedPnlQuote: string;
   /** Dust the last sell left, carried into the next cycle's position; null when none. */
   readonly dust: CarriedDust | null;
-  /** Client order ids of the latest settled orders (newest last, at most 16): a fill seen again is not applied twice. */
+  /** Client order ids of the latest orders that filled and left the ledger (newest last, at most 64): a fill seen again is not applied twice. */
   readonly recent: readonly string[];
   /** Fills that arrived after their cycle moved on (newest last, at most 20). */
   readonly orphans: readonly OrphanFill[];

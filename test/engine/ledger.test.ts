@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import type { MarketRules, OrderState } from '../../src/ports/exchange';
 import type { CycleRecord, OrderSlot, Position } from '../../src/ports/record';
-import { deltaOf, type Observation } from '../../src/engine/ledger';
+import { deltaOf, remember, type Observation } from '../../src/engine/ledger';
 import { observe, newSlot, type SettleInput } from '../../src/engine/transitions';
 
 const market: MarketRules = { symbol: 'ETH/USDT', base: 'ETH', quote: 'USDT', amountStep: '0.0001', priceTick: '0.01', minNotional: '5' };
@@ -159,5 +159,16 @@ describe('a MARKET order', () => {
 describe('an observation of an intent not in the ledger', () => {
   it('changes nothing (the engine keeps a fill of it as an orphan)', () => {
     expect(observe(active([]), 'gone', seen(state(tp(), { status: 'filled', filledBase: '0.0999', costQuote: '10', avgPrice: '100.1' })), input)).toBeNull();
+  });
+});
+
+describe('the recent client order ids', () => {
+  it('keep 64 — several cycles of fills in limit modes — and a repeat moves to the end', () => {
+    let r = active([]);
+    for (let i = 0; i < 70; i++) r = { ...r, recent: remember(r, `ce-${i}`) };
+    expect(r.recent).toHaveLength(64);
+    expect(r.recent[0]).toBe('ce-6');
+    expect(remember(r, 'ce-6').at(-1)).toBe('ce-6');
+    expect(remember(r, 'ce-6')).toHaveLength(64);
   });
 });
