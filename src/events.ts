@@ -278,7 +278,7 @@ export interface CycleClosedEvent {
   readonly buys: number;
   /** From the start buy's fill to the sell's fill, ms. */
   readonly durationMs: number;
-  /** The sell's fill; null when the cycle closed without a sell (`reason: 'emptied'`). */
+  /** The take-profit's fill when its own write closed the cycle; null when the cycle closed without a sell (`reason: 'emptied'`) or with the last cancel of its other orders. */
   readonly fill: OrderFill | null;
   /**
    * Fees charged on the cycle's fills, per currency (decimal strings). A fee in a third currency
@@ -290,9 +290,10 @@ export interface CycleClosedEvent {
 }
 
 /**
- * `cycle:partiallySold`: a MARKET sell filled less than asked (Binance ends it EXPIRED on a thin
- * book). PnL is booked for the part sold; the cycle stays active with the rest, which the next
- * sell decision sells.
+ * `cycle:partiallySold`: a sell filled less than the position — a MARKET sell ended with part of it
+ * (Binance ends it EXPIRED on a thin book), or a part of a resting take-profit. PnL is booked for
+ * the part sold; the cycle stays active with the rest (the resting take-profit keeps selling it,
+ * or the next sell decision does).
  * @public
  */
 export interface CyclePartiallySoldEvent {

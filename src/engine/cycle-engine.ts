@@ -62,9 +62,13 @@ const STORE_RETRIES = 5;
  * Runs dollar-cost-averaging cycles per symbol, safely: under a short per-symbol lock it reads the
  * cycle record, decides, and persists the order intent with a compare-and-set; only after the lock
  * is released does a background worker send the order, and the worker persists the outcome in the
- * same write that moves the cycle. At most one order per cycle is in flight; an order whose outcome
- * is unknown parks its cycle until it is reconciled by a look-up of its client order id, and
- * `start()` first recovers every order a crash or a vanished engine left without an outcome.
+ * same write that moves the cycle. Every order of a cycle is a slot of its ledger (`record.orders`):
+ * at most one MARKET order at a time, and, with a strategy that rests orders (`dca` with
+ * `takeProfitOrder` / `rebuyOrders: 'limit'`), a LIMIT take-profit and safety buys that rest on the
+ * exchange, placed and cancelled through intents too. Every answer of the venue is applied by
+ * cumulative amounts, exactly once. An order whose outcome is unknown is looked up by its client
+ * order id until it is settled, and `start()` first recovers every order a crash or a vanished
+ * engine left behind.
  *
  * @example
  * ```ts
