@@ -80,7 +80,7 @@ export class CcxtExchange implements Exchange {
    * from the answer and is then looked up by its client order id.
    * @throws `CycleEngineError` (redacted) when the venue cannot be asked
    */
-  readonly fetchOpenOrders?: (symbols: readonly string[]) => Promise<OrderState[]>;
+  declare readonly fetchOpenOrders?: (symbols: readonly string[]) => Promise<OrderState[]>;
 
   /**
    * The receive window sent with every order (`receiveWindowMs`): the engine refuses a
