@@ -93,3 +93,52 @@ describe('CcxtExchange.fetchOpenOrders where the venue cannot list open orders',
     expect(states).toEqual([expect.objectContaining({ clientOrderId: 'ce-r-k1', orderId: 'O-ETH/USDT', price: '1900', amountBase: '0.5', filledBase: '0' })]); // no client id: not ours
   });
 });
+
+describe('CcxtExchange.fetchOpenOrders over mocked OKX', () => {
+  it('one GET trade/orders-pending without instId (instType=SPOT) for several markets; engine ids read back with their dashes; fees cumulative from the listing', async () => {
+    const { mock, client } = mockedOkx(server);
+    mock.prices.set('BTC-USDT', new Decimal('30000.1'));
+    mock.prices.set('SOL-USDT', new Decimal('20.1'));
+    const exchange = new CcxtExchange(client);
+    await exchange.placeLimitOrder({ symbol: 'ETH/USDT', side: 'buy', baseAmount: '0.03', price: '1900', clientOrderId: 'ce-r-eth1' });
+    await exchange.placeLimitOrder({ symbol: 'BTC/USDT', side: 'sell', baseAmount: '0.001', price: '31000', clientOrderId: 'ce-x-btc1' });
+    await exchange.placeLimitOrder({ symbol: 'SOL/USDT', side: 'buy', baseAmount: '1', price: '19', clientOrderId: 'ce-r-sol1' });
+    mock.fillResting('cereth1', 0.1);
+    mock.fillResting('cereth1', 0.2);
+    mock.requests.length = 0;
+
+    const got = byId(await exchange.fetchOpenOrders!(['ETH/USDT', 'BTC/USDT']));
+
+    expect(mock.requests).toEqual([{ method: 'GET', path: '/api/v5/trade/orders-pending', params: { instType: 'SPOT', limit: '100' } }]);
+    expect(Object.keys(got).sort()).toEqual(['ce-r-eth1', 'ce-x-btc1']);
+    // 0.003 + 0.006 ETH at 1900 = 17.1 USDT; OKX's fee -0.000009 ETH is a charge of 0.000009.
+    expect(got['ce-r-eth1']).toMatchObject({ symbol: 'ETH/USDT', side: 'buy', status: 'open', price: '1900', amountBase: '0.03', filledBase: '0.009', costQuote: '17.1', fees: [{ currency: 'ETH', amount: '0.000009' }] });
+    expect(got['ce-r-eth1']).not.toHaveProperty('feePending');
+    expect(got['ce-x-btc1']).toMatchObject({ symbol: 'BTC/USDT', side: 'sell', status: 'open', price: '31000', filledBase: '0', fees: [] });
+  });
+});
+
+describe('CcxtExchange.fetchOpenOrders over mocked Bybit', () => {
+  it('one GET /v5/order/realtime with category=spot and no symbol for several markets; partial fills cumulative', async () => {
+    const { mock, client } = mockedBybit(server);
+    mock.prices.set('BTCUSDT', new Decimal('30000.1'));
+    mock.prices.set('SOLUSDT', new Decimal('20.1'));
+    const exchange = new CcxtExchange(client);
+    await exchange.placeLimitOrder({ symbol: 'ETH/USDT', side: 'buy', baseAmount: '0.03', price: '1900', clientOrderId: 'ce-r-eth1' });
+    await exchange.placeLimitOrder({ symbol: 'BTC/USDT', side: 'buy', baseAmount: '0.001', price: '29000', clientOrderId: 'ce-r-btc1' });
+    await exchange.placeLimitOrder({ symbol: 'SOL/USDT', side: 'buy', baseAmount: '1', price: '19', clientOrderId: 'ce-r-sol1' });
+    mock.fillResting('ce-r-eth1', 0.1);
+    mock.fillResting('ce-r-eth1', 0.2);
+    mock.requests.length = 0;
+
+    const got = byId(await exchange.fetchOpenOrders!(['ETH/USDT', 'BTC/USDT']));
+
+    expect(mock.requests.map((r) => r.path)).toEqual(['/v5/order/realtime']);
+    expect(mock.requests[0]!.params).toMatchObject({ category: 'spot', limit: '50' });
+    expect(mock.requests[0]!.params).not.toHaveProperty('symbol');
+    expect(mock.requests[0]!.params).not.toHaveProperty('settleCoin');
+    expect(Object.keys(got).sort()).toEqual(['ce-r-btc1', 'ce-r-eth1']);
+    expect(got['ce-r-eth1']).toMatchObject({ symbol: 'ETH/USDT', side: 'buy', status: 'open', price: '1900', amountBase: '0.03', filledBase: '0.009', costQuote: '17.1' });
+    expect(got['ce-r-btc1']).toMatchObject({ symbol: 'BTC/USDT', filledBase: '0', fees: [] });
+  });
+});
