@@ -139,6 +139,9 @@ describe('CcxtExchange.fetchOpenOrders over mocked Bybit', () => {
     expect(mock.requests[0]!.params).not.toHaveProperty('settleCoin');
     expect(Object.keys(got).sort()).toEqual(['ce-r-btc1', 'ce-r-eth1']);
     expect(got['ce-r-eth1']).toMatchObject({ symbol: 'ETH/USDT', side: 'buy', status: 'open', price: '1900', amountBase: '0.03', filledBase: '0.009', costQuote: '17.1' });
+    // This listing has cumExecFee but no cumFeeDetail (no currency): fees pending, no extra request.
+    expect(got['ce-r-eth1']).toMatchObject({ fees: [], feePending: true });
+    expect(mock.requests.filter((r) => r.path === '/v5/execution/list')).toEqual([]);
     expect(got['ce-r-btc1']).toMatchObject({ symbol: 'BTC/USDT', filledBase: '0', fees: [] });
   });
 });
