@@ -117,7 +117,7 @@ export class CcxtExchange implements Exchange {
     this.#receiveWindowMs = checkReceiveWindow(options.receiveWindowMs);
     this.#expTime = new ExpTimeHeader(exchange, this.#receiveWindowMs);
     this.id = options.id ?? exchange.id;
-    if (exchange.has.fetchOpenOrders && typeof exchange.fetchOpenOrders === 'function') {
+    if (exchange.has?.fetchOpenOrders && typeof exchange.fetchOpenOrders === 'function') {
       this.fetchOpenOrders = (symbols) => this.#guard('fetchOpenOrders', () => this.#fetchOpenOrders(symbols));
     }
   }
