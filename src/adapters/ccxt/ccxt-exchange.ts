@@ -468,11 +468,10 @@ export class CcxtExchange implements Exchange {
       const symbol = order.symbol;
       const venueId = order.clientOrderId;
       if (typeof symbol !== 'string' || !wanted.has(symbol) || typeof venueId !== 'string' || venueId === '' || order.type === 'market') continue;
-      const fees = executed(order).base.isZero() ? [] : (() => {
-        const own = orderFeeParts(order);
-        return own === undefined ? 'pending' as const : feeList(own);
-      })();
       try {
+        // The listing's own fees, else pending: no request per order here (the engine compares executed amounts).
+        const own = executed(order).base.isZero() ? [] : orderFeeParts(order);
+        const fees = own === undefined ? 'pending' as const : feeList(own);
         states.push(toOrderState(order, { clientOrderId: engineClientOrderId(this.#profile, venueId), symbol, side: sideOf(order), type: 'limit' }, fees));
       } catch {
         // An order the listing does not describe well enough is left out: the engine looks it up on its own.
