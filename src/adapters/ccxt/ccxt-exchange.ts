@@ -17,6 +17,7 @@ import { ExpTimeHeader, checkReceiveWindow, receiveWindowParams } from './receiv
 import { redactError, secretsOf } from '../../redact';
 import type { CcxtExchangeLike, CcxtMarketLike, CcxtOrderLike, CcxtTickerLike } from './types';
 import { CCXT_VENUE_PROFILES, NO_CLIENT_ID_VENUES, venueClientOrderId, type CcxtVenueProfile } from './venues';
+import { engineClientOrderId, openOrdersCalls } from './open-orders';
 
 /**
  * Options of {@link CcxtExchange}.
@@ -66,6 +67,22 @@ export class CcxtExchange implements Exchange {
   #markets: Promise<Record<string, CcxtMarketLike>> | undefined;
 
   /**
+   * Every open (resting) LIMIT order of the account in these markets that carries a client order
+   * id, as {@link OrderState}s (cumulative fills from the venue's raw strings; fees from the
+   * listing, else `feePending` when something executed: no per-order request is made here).
+   * Requests: Binance/Binance.US one `GET /api/v3/openOrders` without symbol for all spot markets
+   * (weight 80, versus 6 per symbol; ccxt's `warnOnFetchOpenOrdersWithoutSymbol` warning is
+   * acknowledged on the instance), OKX one `GET /api/v5/trade/orders-pending` (`instType=SPOT`, a
+   * page of up to 100), Bybit one `GET /v5/order/realtime` (`category=spot`, a page of up to 50);
+   * one call per symbol when a single market is asked for. Other venues: one ccxt
+   * `fetchOpenOrders(symbol)` per symbol. Absent (undefined) when ccxt's `has.fetchOpenOrders` is
+   * false: the engine then looks each order up on its own. An order beyond a full page is missing
+   * from the answer and is then looked up by its client order id.
+   * @throws `CycleEngineError` (redacted) when the venue cannot be asked
+   */
+  declare readonly fetchOpenOrders?: (symbols: readonly string[]) => Promise<OrderState[]>;
+
+  /**
    * The receive window sent with every order (`receiveWindowMs`): the engine refuses a
    * `landingWindowMs` below it, since an order could still land after being given up.
    */
@@ -100,6 +117,9 @@ export class CcxtExchange implements Exchange {
     this.#receiveWindowMs = checkReceiveWindow(options.receiveWindowMs);
     this.#expTime = new ExpTimeHeader(exchange, this.#receiveWindowMs);
     this.id = options.id ?? exchange.id;
+    if (exchange.has?.fetchOpenOrders && typeof exchange.fetchOpenOrders === 'function') {
+      this.fetchOpenOrders = (symbols) => this.#guard('fetchOpenOrders', () => this.#fetchOpenOrders(symbols));
+    }
   }
 
   async #loadMarkets(): Promise<Record<string, CcxtMarketLike>> {
@@ -430,6 +450,34 @@ export class CcxtExchange implements Exchange {
       throw new OrderOutcomeUnknownError(`${this.id}: ${clientOrderId} was cancelled but is not found yet`, { clientOrderId });
     }
     return this.#toState(found, { clientOrderId, symbol, side: sideOf(found), type: found.type === 'market' ? 'market' : 'limit' });
+  }
+
+  async #fetchOpenOrders(symbols: readonly string[]): Promise<OrderState[]> {
+    const markets = await this.#loadMarkets();
+    const wanted = new Set(symbols.filter((s) => markets[s] !== undefined));
+    if (wanted.size === 0) return [];
+    const types = Object.fromEntries([...wanted].map((s) => [s, markets[s]!.spot === true ? 'spot' : undefined]));
+    const calls = openOrdersCalls(this.#ccxt.id, [...wanted], types);
+    if (calls.some((c) => c.symbol === undefined) && this.#ccxt.options !== undefined) {
+      // Binance refuses a call without symbol unless its higher weight is acknowledged.
+      this.#ccxt.options.warnOnFetchOpenOrdersWithoutSymbol = false;
+    }
+    const lists = await Promise.all(calls.map((c) => this.#ccxt.fetchOpenOrders(c.symbol, undefined, undefined, { ...c.params })));
+    const states: OrderState[] = [];
+    for (const order of lists.flat()) {
+      const symbol = order.symbol;
+      const venueId = order.clientOrderId;
+      if (typeof symbol !== 'string' || !wanted.has(symbol) || typeof venueId !== 'string' || venueId === '' || order.type === 'market') continue;
+      try {
+        // The listing's own fees, else pending: no request per order here (the engine compares executed amounts).
+        const own = executed(order).base.isZero() ? [] : orderFeeParts(order);
+        const fees = own === undefined ? 'pending' as const : feeList(own);
+        states.push(toOrderState(order, { clientOrderId: engineClientOrderId(this.#profile, venueId), symbol, side: sideOf(order), type: 'limit' }, fees));
+      } catch {
+        // An order the listing does not describe well enough is left out: the engine looks it up on its own.
+      }
+    }
+    return states;
   }
 
   /** Open, then closed and cancelled orders since `since`, searched for a client order id. */

@@ -53,6 +53,8 @@ export interface CcxtOrderLike {
   side?: string | undefined;
   /** Client order id, as the venue echoes it. */
   clientOrderId?: string | undefined;
+  /** Unified symbol (read by `fetchOpenOrders`, which lists several markets). */
+  symbol?: string | undefined;
   /** Order type, e.g. `market` or `limit`. */
   type?: string | undefined;
   /** `open`, `closed`, `canceled`, `expired` or `rejected`. */

@@ -32,7 +32,8 @@ export interface BinanceMockOrder {
 }
 
 const f8 = (d: Decimal) => d.toFixed(8);
-const PAIRS: Record<string, { base: string; quote: string }> = { ETHUSDT: { base: 'ETH', quote: 'USDT' } };
+/** Pairs the mock can list; exchangeInfo lists those with a price in {@link BinanceMock.prices}. */
+const PAIRS: Record<string, { base: string; quote: string }> = { ETHUSDT: { base: 'ETH', quote: 'USDT' }, BTCUSDT: { base: 'BTC', quote: 'USDT' }, SOLUSDT: { base: 'SOL', quote: 'USDT' } };
 
 /** The documented `exchangeInfo` entry of a spot symbol. */
 function symbolInfo(symbol: string) {
@@ -92,7 +93,7 @@ export class BinanceMock {
       http.get(api('ping'), () => HttpResponse.json({})),
       http.get(api('time'), () => HttpResponse.json({ serverTime: Date.now() })),
       http.get(api('exchangeInfo'), () =>
-        HttpResponse.json({ timezone: 'UTC', serverTime: Date.now(), rateLimits: [], exchangeFilters: [], symbols: Object.keys(PAIRS).map(symbolInfo) })),
+        HttpResponse.json({ timezone: 'UTC', serverTime: Date.now(), rateLimits: [], exchangeFilters: [], symbols: [...this.prices.keys()].filter((s) => PAIRS[s] !== undefined).map(symbolInfo) })),
       http.get(api('ticker/price'), ({ request }) => this.#tickers(request, (symbol, p) => ({ symbol, price: f8(p) }))),
       http.get(api('ticker/24hr'), ({ request }) => this.#tickers(request, (symbol, p) => ({
         symbol, priceChange: '0.00000000', priceChangePercent: '0.000', weightedAvgPrice: f8(p), prevClosePrice: f8(p), lastPrice: f8(p),
@@ -103,6 +104,14 @@ export class BinanceMock {
       http.post(api('order'), async ({ request }) => this.#place(await this.#params(request, 'POST'))),
       http.get(api('order'), async ({ request }) => this.#get(await this.#params(request, 'GET'))),
       http.delete(api('order'), async ({ request }) => this.#cancel(await this.#params(request, 'DELETE'))),
+      // GET /api/v3/openOrders: NEW and PARTIALLY_FILLED orders of one symbol, or of every symbol without one.
+      http.get(api('openOrders'), async ({ request }) => {
+        const p = await this.#params(request, 'GET');
+        if (!p.signature || !p.timestamp) return error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+        if (p.symbol !== undefined && !this.prices.has(p.symbol)) return error(400, -1121, 'Invalid symbol.');
+        const open = this.orders.filter((o) => o.type === 'LIMIT' && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED') && (p.symbol === undefined || o.symbol === p.symbol));
+        return HttpResponse.json(open.map((o) => ({ ...this.#limitShape(o), stopPrice: '0.00000000', icebergQty: '0.00000000', time: o.time, updateTime: o.updateTime, isWorking: true, workingTime: o.time, origQuoteOrderQty: '0.00000000' })));
+      }),
       http.get(api('account'), async ({ request }) => {
         await this.#params(request, 'GET');
         return HttpResponse.json({

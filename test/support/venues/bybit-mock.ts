@@ -44,12 +44,13 @@ export class BybitMock {
     const list = (request: Request, path: string, statuses: string[] | null) => {
       const params = Object.fromEntries(new URL(request.url).searchParams);
       this.requests.push({ method: 'GET', path, params });
-      const rows = this.orders.filter((o) => o.symbol === params.symbol && (statuses === null || statuses.includes(o.status)));
-      return ok({ category: 'spot', nextPageCursor: '', list: rows.map((o) => this.#row(o)) });
+      // Without a symbol (order/realtime), every symbol of the category; `limit` a page (default 20), newest first.
+      const rows = this.orders.filter((o) => (params.symbol === undefined || o.symbol === params.symbol) && (statuses === null || statuses.includes(o.status)));
+      return ok({ category: 'spot', nextPageCursor: '', list: rows.reverse().slice(0, Number(params.limit ?? 20)).map((o) => this.#row(o)) });
     };
     return [
       http.get(api('market/instruments-info'), () => ok({ category: 'spot', nextPageCursor: '', list: [...this.prices.keys()].map((symbol) => ({
-        symbol, baseCoin: 'ETH', quoteCoin: 'USDT', innovation: '0', status: 'Trading', marginTrading: 'utaOnly', stTag: '0',
+        symbol, baseCoin: symbol.replace(/USDT$/, ''), quoteCoin: 'USDT', innovation: '0', status: 'Trading', marginTrading: 'utaOnly', stTag: '0',
         lotSizeFilter: { basePrecision: '0.00001', quotePrecision: '0.0000001', minOrderQty: '0.00062', maxOrderQty: '1229.2336343', minOrderAmt: '5', maxOrderAmt: '2000000' },
         priceFilter: { tickSize: '0.01' }, riskParameters: { priceLimitRatioX: '0.05', priceLimitRatioY: '0.05' },
       })) })),

@@ -68,6 +68,13 @@ export class OkxMock {
         this.requests.push({ method: 'POST', path: '/api/v5/trade/cancel-order', params: body });
         return this.#cancel(body);
       }),
+      // GET trade/orders-pending: live and partially filled LIMIT orders, of one instId or of all (newest first, `limit` a page).
+      http.get(api('trade/orders-pending'), ({ request }) => {
+        const params = Object.fromEntries(new URL(request.url).searchParams);
+        this.requests.push({ method: 'GET', path: '/api/v5/trade/orders-pending', params });
+        const open = this.orders.filter((o) => o.ordType === 'limit' && (o.state === 'live' || o.state === 'partially_filled') && (params.instId === undefined || o.instId === params.instId));
+        return ok(open.reverse().slice(0, Number(params.limit ?? 100)).map((o) => this.#limitRow(o)));
+      }),
       http.get(api('trade/order'), ({ request }) => {
         const params = Object.fromEntries(new URL(request.url).searchParams);
         this.requests.push({ method: 'GET', path: '/api/v5/trade/order', params });
@@ -138,7 +145,7 @@ export class OkxMock {
     }
     const order: OkxOrder = {
       instId: b.instId!, ordId: String(this.#nextId++), clOrdId: b.clOrdId ?? '', side: b.side as 'buy', sz: size.toFixed(), tgtCcy: '', accFillSz: '0', avgPx: '',
-      fee: '0', feeCcy: b.side === 'buy' ? 'ETH' : 'USDT', ts: Date.now(), ordType: 'limit', px: px.toFixed(), state: 'live', accFillValue: '0',
+      fee: '0', feeCcy: b.instId!.split('-')[b.side === 'buy' ? 0 : 1]!, ts: Date.now(), ordType: 'limit', px: px.toFixed(), state: 'live', accFillValue: '0',
     };
     this.orders.push(order);
     const market = this.prices.get(b.instId!)!;
