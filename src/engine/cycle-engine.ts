@@ -467,12 +467,12 @@ export class CycleEngine extends GuardedEmitter {
     let won: { transition: Transition; before: CycleRecord | null } | null = null;
     let purpose: 'intent' | 'outcome' | 'park' | 'none' = 'none';
     let settled: string | undefined;
+    let lookups: OrderSlot[] = [];
     try {
       const fresh = await this.#read(key);
       const again = this.#plan(key, symbol, fresh ?? null, price, market, now);
       let transition: Transition | null = null;
-      const lookups = again.kind === 'lookup' ? again.slots : again.kind === 'write' ? (again.lookups ?? []) : [];
-      for (const slot of lookups) this.#lookUp(key, symbol, slot, market, price);
+      lookups = again.kind === 'lookup' ? again.slots : again.kind === 'write' ? (again.lookups ?? []) : [];
       if (again.kind === 'write') {
         transition = again.build(fresh?.value ?? emptyRecord(symbol, now));
         purpose = again.purpose;
@@ -499,6 +499,8 @@ export class CycleEngine extends GuardedEmitter {
     } finally {
       await this.#release(lease, symbol, t0, purpose);
     }
+    // Look-ups are exchange calls: they start once the lock is released, never under it.
+    for (const slot of lookups) this.#lookUp(key, symbol, slot, market, price);
     if (won === null) return 'skipped';
     this.#noteWait(key, won.transition.record);
     this.#emitAll(won.transition.events);
