@@ -3,24 +3,14 @@
  * safety buys at their levels, the take-profit replaced after every buy, cancels as intents, and
  * the polling budget — driven end to end against PaperExchange's resting book.
  */
+import { delegate } from '../support/exchange-wrappers';
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { CycleEngine, InvalidOptionsError, MemoryLock, MemoryStateStore, dca, type CycleRecord, type Exchange, type PaperExchange } from 'cycle-engine';
 import { setup, step, type Setup } from '../support/setup';
 
 /** The paper exchange without `fetchOpenOrders`: resting orders are then looked up one by one. */
-function withoutOpenOrders(paper: PaperExchange): Exchange {
-  return {
-    id: paper.id,
-    fetchPrices: (x) => paper.fetchPrices(x),
-    getMarket: (x) => paper.getMarket(x),
-    placeMarketOrder: (r) => paper.placeMarketOrder(r),
-    findOrder: (q) => paper.findOrder(q),
-    placeLimitOrder: (r) => paper.placeLimitOrder(r),
-    cancelOrder: (q) => paper.cancelOrder(q),
-    fetchBalances: (a) => paper.fetchBalances(a),
-  };
-}
+const withoutOpenOrders = (paper: PaperExchange): Exchange => delegate(paper, { fetchOpenOrders: undefined });
 
 const LIMIT = { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
 

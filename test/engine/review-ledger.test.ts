@@ -2,6 +2,7 @@
  * Regressions found by an adversarial review of the order ledger (issue 10): each test states the
  * behaviour the design asks for, and failed before its fix.
  */
+import { delegate } from '../support/exchange-wrappers';
 import { describe, expect, it } from 'vitest';
 import { type CycleRecord, type Exchange, type PaperExchange } from 'cycle-engine';
 import { setup, step, type Setup } from '../support/setup';
@@ -25,21 +26,7 @@ function gate() {
   return { p, open };
 }
 
-/** The paper exchange with every member forwarded, some overridable. */
-function wrap(paper: PaperExchange, over: Partial<Exchange> = {}): Exchange {
-  return {
-    id: paper.id,
-    fetchPrices: (x) => paper.fetchPrices(x),
-    getMarket: (x) => paper.getMarket(x),
-    placeMarketOrder: (r) => paper.placeMarketOrder(r),
-    findOrder: (q) => paper.findOrder(q),
-    placeLimitOrder: (r) => paper.placeLimitOrder(r),
-    cancelOrder: (q) => paper.cancelOrder(q),
-    fetchBalances: (a) => paper.fetchBalances(a),
-    fetchOpenOrders: (x) => paper.fetchOpenOrders(x),
-    ...over,
-  };
-}
+const wrap = delegate;
 
 describe('polling budget', () => {
   it('R1: once one fetchOpenOrders sweep succeeded, failing sweeps must not stop the periodic check (a wick fill is found)', async () => {

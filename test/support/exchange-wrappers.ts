@@ -2,7 +2,7 @@
  * Exchanges that misbehave the way real venues do, built by wrapping another exchange: for the
  * engine's hardening tests.
  */
-import type { Exchange, FindOrderQuery, OrderFill } from 'cycle-engine';
+import type { Exchange, FindOrderQuery, OrderFill, PaperExchange } from 'cycle-engine';
 
 /** The exchange's own calls, without `fetchBalances` (an adapter that cannot read balances). */
 export function withoutBalances(inner: Exchange): Exchange {
@@ -39,5 +39,27 @@ function wrap(inner: Exchange): Exchange {
     findOrder: (q) => inner.findOrder(q),
   };
   if (inner.fetchBalances) return { ...out, fetchBalances: (a) => inner.fetchBalances!(a) };
+  return out;
+}
+
+/**
+ * The paper exchange with every member forwarded (each call reads the member then, so a test may
+ * still replace one on the paper object), some overridden: `{ fetchOpenOrders: undefined }` takes
+ * a capability away.
+ */
+export function delegate(paper: PaperExchange, over: Partial<Exchange> = {}): Exchange {
+  const out: Exchange = {
+    id: paper.id,
+    fetchPrices: (x) => paper.fetchPrices(x),
+    getMarket: (x) => paper.getMarket(x),
+    placeMarketOrder: (r) => paper.placeMarketOrder(r),
+    findOrder: (q) => paper.findOrder(q),
+    placeLimitOrder: (r) => paper.placeLimitOrder(r),
+    cancelOrder: (q) => paper.cancelOrder(q),
+    fetchBalances: (a) => paper.fetchBalances(a),
+    fetchOpenOrders: (x) => paper.fetchOpenOrders(x),
+    ...over,
+  };
+  for (const k of Object.keys(out) as Array<keyof Exchange>) if (out[k] === undefined) delete out[k];
   return out;
 }
