@@ -443,7 +443,8 @@ export class CycleEngine extends GuardedEmitter {
     });
     if (result.kind === 'error') throw new CycleEngineError(`Could not close the cycle of ${symbol}`, { cause: result.error });
     if (result.kind === 'won') {
-      if (this.#running) this.#startWorkers(key, result.before, result.record, await this.#market(symbol), seen, epoch);
+      // Like a tick, on a started engine or not (a stop() that gave up waiting has moved the epoch on: nothing is sent then).
+      this.#startWorkers(key, result.before, result.record, await this.#market(symbol), seen, epoch);
       return result.record;
     }
     return (await this.#read(key))?.value;
