@@ -55,7 +55,7 @@ describe('stop loss', () => {
   });
 
   it('limit mode: the resting take-profit and safety buys are cancelled before the exit sell; the venue never holds two sells', async () => {
-    const s = setup({ dca: { cooldownMs: 3_600_000, rebuyDropPct: 2, maxRebuys: 2, takeProfitPct: 1.5, stopLossPct: 8, cooldownMs: 3_600_000, ...LIMIT } });
+    const s = setup({ dca: { cooldownMs: 3_600_000, rebuyDropPct: 2, maxRebuys: 2, takeProfitPct: 1.5, stopLossPct: 8, ...LIMIT } });
     await step(s);
     await step(s);
     expect((await cycle(s)).orders.map((o) => o.purpose)).toEqual(['takeProfit', 'rebuy', 'rebuy']);
