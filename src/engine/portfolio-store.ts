@@ -4,19 +4,23 @@
  * any key prefix) enforces one `maxActiveCycles` and one `maxTotalInvestedQuote`.
  *
  * The protocol, and why the sweep fences:
- * 1. An engine reserves **before** it persists the intent that needs the budget (a start, a
- *    rebuy): the reservation is the promise, the intent the spending. Over-reserving is safe
- *    (it only makes others wait); spending without a reservation is what the limits forbid.
- * 2. It releases when the cycle closes (or the start is rejected) — after the record says so.
- * 3. A crash between 1 and the intent, or between the close and 2, leaves a reservation no cycle
- *    holds: the sweep releases those. But an engine that is merely slow looks the same as a dead
- *    one between 1 and its intent's write. So before releasing, the sweep **fences** the cycle
- *    key: a compare-and-set of the record from the version it judged to the same content (or,
- *    when there is none, an empty idle record). The slow engine's write, made against the version
- *    it read before reserving, then fails; its retry plans a new intent for a new cycle id, whose
- *    reservation replaces the swept one (a write the sweep's release, matching cycle and intent
- *    ids, cannot undo). If the fence loses, the cycle moved: the reservation is left for the
- *    next sweep to judge again.
+ * 1. Under the key's lock, an engine reads the cycle record, builds the write, and — when the
+ *    write raises the cycle's claim (a start, a rebuy) — reserves **before** it compare-and-sets
+ *    that write **against the version it read before reserving**. The reservation is the promise,
+ *    the intent the spending: over-reserving only makes others wait; spending without a
+ *    reservation is what the limits forbid.
+ * 2. It releases (`release(key, cycleId)`) once the record says the cycle closed or its start was
+ *    rejected. A rebuy's reservation is not shrunk when the rebuy fails: shrinking outside the
+ *    key's lock could uncover a buy another engine just covered with the same reservation.
+ * 3. A crash between 1's reserve and its write, or between a close and 2, leaves a reservation no
+ *    cycle holds: the sweep releases those. But an engine that is merely slow looks the same as a
+ *    dead one between its reserve and its write. So before releasing, the sweep **fences** the
+ *    cycle key: a compare-and-set of the record from the version it judged to the same content
+ *    (or, when there is none, an empty idle record). The slow engine's write, made against the
+ *    version it read before reserving, then fails; its retry plans a new start with a new cycle
+ *    id, whose reservation replaces the swept one — a write the sweep's release, which matches
+ *    the cycle and intent ids it judged, cannot undo. If the fence loses, the cycle moved: the
+ *    reservation is left for a later sweep to judge again.
  */
 import { StateConflictError, isWriteUnknownError } from '../errors';
 import type { PortfolioRecord, PortfolioReservation } from '../ports/portfolio-record';
@@ -103,7 +107,7 @@ export class PortfolioBook {
 
   /**
    * Drops a key's reservation while it names `cycleId` (and `intentId`, when given): true when
-   * this call dropped it.
+   * this call dropped it (false also when a write of unknown result had dropped it already).
    * @throws {@link StateConflictError} after `maxAttempts` lost compare-and-sets
    */
   async release(key: string, cycleId?: string, intentId?: string): Promise<boolean> {
