@@ -178,6 +178,24 @@ describe('PortfolioBook and unknown writes', () => {
     expect(await book.reserve({ key: 'A', symbol: 'A', cycleId: 'a1', intentId: 'i', claim: '3' })).toEqual({ kind: 'ok', written: true });
     expect((await book.read())!.reservations).toEqual([{ key: 'A', symbol: 'A', cycleId: 'a1', intentId: 'i', quote: '3', at: 7, owner: 'e' }]);
   });
+  it('a sweep never releases a reservation whose cycle it could not read, nor a live one', async () => {
+    const store = new MemoryStateStore();
+    const clock = new ManualClock(1_000);
+    const book = new PortfolioBook({ store, limits: {}, clock, owner: 'e', minAgeMs: 10 });
+    for (const k of ['A', 'B', 'C']) await book.reserve({ key: k, symbol: k, cycleId: `${k}1`, intentId: 'i', claim: '1' });
+    await store.compareAndSet('B', null, starting('B', 'B1', 1_000));
+    clock.advance(10);
+    const boom = new Error('unreadable');
+    const result = await book.sweep(async (key) => {
+      if (key === 'A') throw boom;
+      const snap = await store.get(key);
+      return snap && { version: snap.version, value: snap.value as CycleRecord };
+    });
+    expect(result.errors).toEqual([{ reservation: expect.objectContaining({ key: 'A' }), error: boom }]);
+    expect(result.released.map((r) => r.key)).toEqual(['C']);
+    expect((await book.read())!.reservations.map((r) => r.key)).toEqual(['A', 'B']);
+    expect((await store.get('C'))!.value).toMatchObject({ phase: 'idle', symbol: 'C' }); // the fence created it
+  });
   it('the memory store refuses to write an invalid portfolio record', async () => {
     const bad = { kind: 'portfolio', schema: 1, updatedAt: 1, reservations: [{ key: 'A', symbol: 'A', cycleId: 'c', intentId: 'i', quote: '1', at: 1, owner: 'e' }, { key: 'A', symbol: 'A', cycleId: 'd', intentId: 'i', quote: '1', at: 1, owner: 'e' }] };
     await expect(new MemoryStateStore().compareAndSet('__portfolio', null, bad as never)).rejects.toThrow(/invalid record for `__portfolio`: portfolio record: reservations has two entries/);
