@@ -6,6 +6,7 @@
 import { Decimal, isDecimalString, str } from '../decimal';
 import type { PortfolioRecord, PortfolioReservation } from '../ports/portfolio-record';
 import type { CycleRecord } from '../ports/record';
+import type { Transition } from './transitions';
 
 /**
  * The limits every engine sharing a portfolio record enforces (both optional).
@@ -144,4 +145,20 @@ export function staleReservations(portfolio: PortfolioRecord | null, cycles: (ke
     const other = cycle.phase === 'idle' || cycle.cycleId !== r.cycleId;
     return other && cycle.orders.length === 0;
   });
+}
+
+/**
+ * A write refused its reservation, without its new buys: a start (the cycle was idle) writes
+ * nothing; otherwise the new buy slots are dropped and the rest of the write (a take-profit
+ * replaced, cancels, memory) goes on. Null when nothing else is left to write.
+ * @internal
+ */
+export function withoutNewBuys(before: CycleRecord | null, transition: Transition): Transition | null {
+  if (before === null || before.phase === 'idle') return null;
+  const known = new Set(before.orders.map((o) => o.intentId));
+  const orders = transition.record.orders.filter((o) => o.side !== 'buy' || known.has(o.intentId));
+  const record: CycleRecord = { ...transition.record, orders };
+  const same = (r: CycleRecord) => JSON.stringify({ ...r, updatedAt: 0 });
+  if (same(record) === same(before)) return null;
+  return { record, events: transition.events };
 }
