@@ -450,7 +450,7 @@ export class CycleEngine extends GuardedEmitter {
     const epoch = this.#epoch;
     const result = await this.#write(key, symbol, 'outcome', (record, market) => {
       const now = this.#o.clock.now();
-      return beginExit(record, 'manual', price, { market, now, owner: this.instanceId, newId: () => newId(now) });
+      return beginExit(record, 'manual', price, { market, now, owner: this.instanceId, newId: () => newId(now), price: seen, cooldownMs: this.#o.cooldownMs });
     });
     if (result.kind === 'error') throw new CycleEngineError(`Could not close the cycle of ${symbol}`, { cause: result.error });
     if (result.kind === 'won') {
@@ -654,7 +654,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (record?.exiting) {
       // An exit under way: no decision, nothing placed; cancel what rests, then sell what is held.
-      const input = { market, now, owner: this.instanceId, newId: () => newId(now) };
+      const input = { market, now, owner: this.instanceId, newId: () => newId(now), price, cooldownMs: this.#o.cooldownMs };
       return exitStep(record, input) === null ? NONE : { kind: 'write', purpose: 'intent', build: (r) => exitStep(r, input) };
     }
     if (record?.paused) return NONE; // paused: no new order (resting orders stay, fills are still applied)
@@ -667,7 +667,7 @@ export class CycleEngine extends GuardedEmitter {
     if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
     const build = (r: CycleRecord): Transition | null => {
-      const intent = decision === null ? null : applyDecision(r, { decision, market, price, now, owner, newId: () => newId(now) });
+      const intent = decision === null ? null : applyDecision(r, { decision, market, price, now, owner, newId: () => newId(now), cooldownMs: this.#o.cooldownMs });
       const base = intent?.record ?? r;
       const rest = base.exiting ? null : this.#reconcileResting(base, market, price, now, canPlace);
       if (intent === null) return rest;
@@ -767,7 +767,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (t.record.exiting) {
       // The fill or cancel that ends the last live slot of an exit sends its sell in the same write.
-      const step = exitStep(t.record, { market, now, owner: this.instanceId, newId: () => newId(now) });
+      const step = exitStep(t.record, { market, now, owner: this.instanceId, newId: () => newId(now), price: this.#lastPrice.get(record.symbol), cooldownMs: o.cooldownMs });
       return step === null ? t : { record: step.record, events: [...t.events, ...step.events] };
     }
     if (price === undefined || t.record.paused) return t;
