@@ -149,7 +149,9 @@ export class CycleEngine extends GuardedEmitter {
     });
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     const limits = { ...(this.#o.maxActiveCycles !== null ? { maxActiveCycles: this.#o.maxActiveCycles } : {}), ...(this.#o.maxTotalInvestedQuote !== null ? { maxTotalInvestedQuote: this.#o.maxTotalInvestedQuote } : {}) };
-    this.#book = Object.keys(limits).length === 0 ? null : new PortfolioBook({ store: this.#o.store, key: this.#o.portfolioKey, limits, clock, owner: this.instanceId });
+    // A reservation is taken and its cycle written under the key's lock: one older than twice the
+    // lock's TTL with no cycle is from an engine that crashed or lost its lock (the fence settles a slow one).
+    this.#book = Object.keys(limits).length === 0 ? null : new PortfolioBook({ store: this.#o.store, key: this.#o.portfolioKey, limits, clock, owner: this.instanceId, minAgeMs: 2 * this.#o.lockTtlMs });
     this.#reconciler = new Reconciler({
       options: this.#o,
       monotonic: this.#mono,
