@@ -52,6 +52,7 @@ export default defineConfig([
       redis: 'src/adapters/redis/index.ts',
       ccxt: 'src/adapters/ccxt/index.ts',
       metrics: 'src/metrics/index.ts',
+      backtest: 'src/backtest/index.ts',
     },
     esbuildPlugins: [errorsFromRoot],
   },

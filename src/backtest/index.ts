@@ -1,0 +1,22 @@
+/**
+ * `cycle-engine/backtest`: replays historical candles through the real engine, on a paper
+ * exchange and a manual clock, and reports what the settings would have done.
+ *
+ * @packageDocumentation
+ */
+export type {
+  Candle,
+  CycleEndReason,
+  BacktestTrade,
+  RestingSpan,
+  BacktestCycle,
+  EquityPoint,
+  BacktestMetrics,
+  BacktestReportData,
+  SweepRow,
+  SweepReportData,
+} from './types';
+export { loadCandles } from './load-candles';
+export type { OhlcvSource, ExchangeCandleOptions } from './fetch-candles';
+export { replay, DEFAULT_SLIPPAGE_PCT } from './replay';
+export type { ReplayOptions, ReplayResult, IntrabarMode, PriceFeed } from './replay';
