@@ -36,7 +36,8 @@ export function checkCandles(rows: readonly unknown[], source: string): Candle[]
   let previous = -Infinity;
   for (let i = 0; i < rows.length; i++) {
     const values = valuesOf(rows[i]);
-    const firstTime = values === null ? null : toNumber(values[0]);
+    const row = rows[i] as Record<string | number, unknown> | null;
+    const firstTime = values !== null ? toNumber(values[0]) : typeof row === 'object' && row !== null ? toNumber(row[0] ?? row.time ?? row.timestamp) : null;
     const timeOf = firstTime !== null && Number.isFinite(firstTime) ? firstTime : null;
     const bad = (why: string) => new CandleDataError(source, i, timeOf, why);
     if (values === null) throw bad(`expected [timestamp, open, high, low, close, volume], got ${preview(rows[i])}`);
