@@ -20,3 +20,7 @@ export { loadCandles } from './load-candles';
 export type { OhlcvSource, ExchangeCandleOptions } from './fetch-candles';
 export { replay, DEFAULT_SLIPPAGE_PCT } from './replay';
 export type { ReplayOptions, ReplayResult, IntrabarMode, PriceFeed } from './replay';
+export { backtest } from './backtest';
+export type { BacktestResult } from './backtest';
+export type { BacktestOptions, BacktestMarket, BacktestEngineOptions } from './backtest-options';
+export type { ReportFileOptions } from './report-file';
