@@ -227,11 +227,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
           for (const w of walkers) if (w.level() !== null && (next === null || w.level()!.time < next.level()!.time)) next = w;
           if (next === null) break;
           const level = next.level()!;
+          clock.set(level.time); // before the price: a resting order it crosses fills at this time
           exchange.setPrice(next.symbol, level.price);
           next.acting(level);
           await tickAt(level.time, next);
           levelTicks++;
         }
+        clock.set(time + offsets[leg + 1]!);
         for (const w of walkers) {
           exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
           w.acting(null);
