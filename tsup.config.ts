@@ -52,8 +52,15 @@ export default defineConfig([
       redis: 'src/adapters/redis/index.ts',
       ccxt: 'src/adapters/ccxt/index.ts',
       metrics: 'src/metrics/index.ts',
-      backtest: 'src/backtest/index.ts',
     },
+    esbuildPlugins: [errorsFromRoot],
+  },
+  // cycle-engine/backtest and the sweep's worker file beside it (sweep.ts finds it next to itself:
+  // `import.meta.url`, shimmed in the CJS build).
+  {
+    ...common,
+    entry: { backtest: 'src/backtest/index.ts', 'backtest-worker': 'src/backtest/sweep-worker.ts' },
+    shims: true,
     esbuildPlugins: [errorsFromRoot],
   },
   // cycle-engine/testing is ESM only: vitest refuses to be loaded with require().

@@ -24,3 +24,6 @@ export { backtest } from './backtest';
 export type { BacktestResult } from './backtest';
 export type { BacktestOptions, BacktestMarket, BacktestEngineOptions } from './backtest-options';
 export type { ReportFileOptions } from './report-file';
+export { sweep } from './sweep';
+export type { SweepOptions, SweepResult } from './sweep';
+export type { SweepValue } from './sweep-grid';
