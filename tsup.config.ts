@@ -55,6 +55,14 @@ export default defineConfig([
     },
     esbuildPlugins: [errorsFromRoot],
   },
+  // cycle-engine/backtest and the sweep's worker file beside it (sweep.ts finds it next to itself:
+  // `import.meta.url`, shimmed in the CJS build).
+  {
+    ...common,
+    entry: { backtest: 'src/backtest/index.ts', 'backtest-worker': 'src/backtest/sweep-worker.ts' },
+    shims: true,
+    esbuildPlugins: [errorsFromRoot],
+  },
   // cycle-engine/testing is ESM only: vitest refuses to be loaded with require().
   { ...common, format: ['esm'], entry: { testing: 'src/testing/index.ts' }, esbuildPlugins: [errorsFromRoot] },
 ]);

@@ -7,7 +7,7 @@
  * b. one `engine.tick()` over 10 / 1,000 / 10,000 active symbols with nothing to do, beside a
  *    naive per-symbol lock → read → structuredClone → release loop over the same 10,000 records
  * c. replay of 10,000 ETH/USDT hourly candles through the engine (path open → close, and open → low/high →
- *    close), with the engine ticked at every level crossed in between (examples/support/replay.ts)
+ *    close), with the engine ticked at every level crossed in between (src/backtest/replay.ts)
  * d. import time of the built root entry `dist/index.js` in fresh node processes, beside a trivial module
  * e. the polling budget: exchange requests per cycle per tick over 1,000 cycles with resting
  *    orders and prices that cross nothing, beside the naive "look up every open order every tick"
@@ -30,7 +30,7 @@ import {
   dca,
   type CycleRecord,
 } from '../src/index';
-import { loadCandles, replay, type Candle, type IntrabarMode } from '../examples/support/replay';
+import { loadCandles, replay, type Candle, type IntrabarMode } from '../src/backtest/index';
 import { emptyRecord } from '../src/ports/record';
 import { fileStoreRows } from './file-store';
 import { serviceRows } from './services';

@@ -4,10 +4,15 @@
  *
  * @packageDocumentation
  */
-import type { OrderSlot, MarketRules, Position, Strategy } from 'cycle-engine';
+import type { MarketRules } from '../ports/exchange';
+import type { OrderSlot, Position } from '../ports/record';
+import type { Strategy } from '../strategy/strategy';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
-/** Where along the current leg the strategy would first act. */
+/**
+ * Where along the current leg the strategy would first act.
+ * @internal
+ */
 export interface Level {
   /** The price in grid units. */
   readonly units: number;
@@ -26,7 +31,10 @@ export interface Level {
  */
 const MAX_REPEATS = 8;
 
-/** True when two positions hold the same values (records read from a file store are new objects). */
+/**
+ * True when two positions hold the same values (records read from a file store are new objects).
+ * @internal
+ */
 export function samePosition(a: Position | null, b: Position | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -35,7 +43,10 @@ export function samePosition(a: Position | null, b: Position | null): boolean {
   return ka.every((k) => a[k] === b[k] || (typeof a[k] === 'object' && JSON.stringify(a[k]) === JSON.stringify(b[k])));
 }
 
-/** One symbol's walk (see the module comment). */
+/**
+ * One symbol's walk (see the module comment).
+ * @internal
+ */
 export class Walker {
   /** The position of the cycle record as last read. */
   position: Position | null = null;
