@@ -109,7 +109,7 @@ export function inspectLines(view: InspectView): string[] {
     if (p !== null) {
       lines.push(`  position: ${p.baseVolume} base, avg price ${p.avgPrice}, invested ${p.investedQuote}, ${p.buys} buy(s), opened ${time(p.openedAt)}`);
     }
-    lines.push(`  orders: ${c.orders.length === 0 ? 'none' : ''}`);
+    lines.push(`  orders: ${c.orders.length === 0 ? 'none' : c.orders.length}`);
     for (const o of c.orders) {
       const amount = o.baseAmount !== undefined ? `${o.baseAmount} base` : `${o.quoteAmount ?? '?'} quote`;
       const price = o.price === undefined ? '' : ` @ ${o.price}`;
@@ -125,7 +125,7 @@ export function inspectLines(view: InspectView): string[] {
     lines.push(`  closed cycles: ${c.closedCycles}, realised PnL: ${c.realizedPnlQuote}`);
   }
   for (const pf of view.portfolios) {
-    lines.push('', `portfolio reservations [key ${pf.key}, version ${pf.version}]: ${pf.reservations.length === 0 ? 'none' : ''}`);
+    lines.push('', `portfolio reservations [key ${pf.key}, version ${pf.version}]: ${pf.reservations.length === 0 ? 'none' : pf.reservations.length}`);
     for (const r of pf.reservations) {
       lines.push(`  ${r.symbol ?? '?'} cycle ${r.cycleId ?? '?'} intent ${r.intentId ?? '?'}: ${r.quote ?? '?'} quote, at ${time(r.at)}, owner ${r.owner ?? '?'}${r.key === undefined ? '' : `, key ${r.key}`}`);
     }
