@@ -2,7 +2,8 @@
  * The reports in a real browser: headless Chromium opens the HTML files with the network blocked,
  * and the test checks that the charts drew (canvases that are not one flat colour), that there is
  * one marker per trade, that the sweep table sorts on a click and the heat map has its cells, and
- * that nothing logged an error. It writes the screenshot docs/img/backtest-report.png.
+ * that nothing logged an error. It writes the screenshot docs/img/backtest-report.png (of a real
+ * `backtest()` over 400 hourly ETH/USDT candles).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backtest } from '../../src/backtest/index';
 import { renderBacktestReport, renderSweepReport } from '../../src/backtest/report/index';
+import { dca } from '../../src/index';
 import { chromiumAvailable, launchChromium, openReport } from '../support/browser';
 import { ethCandles, reportFixture, sweepFixture } from '../support/report-fixture';
 
@@ -53,28 +56,42 @@ describe.skipIf(!hasChromium)('reports in headless Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws the backtest report offline: non-blank charts, one marker per trade, no error', async () => {
-    const data = reportFixture(ethCandles(400, 2000), 'ETH/USDT 1h · take profit 1.5 % · rebuy drop 2 %');
-    const kinds = new Set(data.trades.map((t) => t.purpose));
-    expect([...kinds].sort(), 'the fixture has every kind of trade').toEqual(['exit', 'rebuy', 'start', 'takeProfit']);
+  it('draws the report of a real backtest offline: non-blank charts, one marker per trade, no error', async () => {
+    const result = await backtest({
+      symbol: 'ETH/USDT', candles: ethCandles(400, 2000), startBalance: { USDT: '1000' }, feeRate: '0.001',
+      strategy: dca({ startQuote: '20', takeProfitPct: '1.5', rebuyDropPct: '1.5', maxRebuys: 3, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2, maxCycleMs: 4 * 86_400_000 }),
+    });
+    expect(new Set(result.trades.map((t) => t.purpose)), 'every kind of trade is drawn').toEqual(new Set(['start', 'rebuy', 'takeProfit', 'exit']));
+    expect(result.resting.length).toBeGreaterThan(0);
     const file = path.join(dir, 'backtest.html');
-    writeFileSync(file, renderBacktestReport({ ...data, settings: { ...data.settings, note: NASTY } }));
+    await result.writeReport(file, { title: 'ETH/USDT 1h · take profit 1.5 % · limit rebuys every 1.5 % · 4-day time limit' });
 
     const { page, problems } = await openReport(browser, file, 1280, 1000);
     const hook = await page.evaluate(() => window.__report);
-    expect(hook.markers).toBe(data.trades.length);
+    expect(hook.markers).toBe(result.trades.length);
     expect(hook.charts).toBe(3);
     const canvases = await page.evaluate(canvasColours);
     expect(canvases.length).toBeGreaterThan(0);
-    // Every chart pane paints its background, grid, candles or lines: some canvas has many colours.
+    // A drawn pane has its background, grid, candles or lines: some canvas has many colours.
     expect(Math.max(...canvases.map((c) => c.colours)), JSON.stringify(canvases)).toBeGreaterThan(20);
-    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
-    expect(await page.locator('#settings').textContent()).toContain(NASTY);
-    expect(await page.locator('#cycles tbody tr').count()).toBe(data.cycles.length);
+    expect(await page.locator('#cycles tbody tr').count()).toBe(result.cycles.length);
     expect(problems).toEqual([]);
 
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it('a report of hand-made data: strings that would close a script stay text, no error', async () => {
+    const data = reportFixture(ethCandles(300, 500), NASTY);
+    const file = path.join(dir, 'fixture.html');
+    writeFileSync(file, renderBacktestReport({ ...data, settings: { ...data.settings, note: NASTY } }));
+    const { page, problems } = await openReport(browser, file);
+    expect(await page.evaluate(() => window.__report.markers)).toBe(data.trades.length);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(await page.locator('#settings').textContent()).toContain(NASTY);
+    expect(await page.locator('h1').textContent()).toBe(NASTY);
+    expect(await page.title()).toBe(NASTY);
+    expect(problems).toEqual([]);
   });
 
   it('sorts the sweep table on a click and draws the heat map', async () => {
@@ -104,7 +121,7 @@ describe.skipIf(!hasChromium)('reports in headless Chromium', () => {
     expect(await page.evaluate(() => window.__report.sorts)).toBe(3);
 
     // The best cell (tp 2, drop 2: PnL 22) is the greenest; the worst (tp 2, drop 3: −5) the reddest.
-    const cells = await page.$$eval('#heatmap .cell', (els) => els.map((e) => ({ text: e.textContent, shade: e.getAttribute('data-shade') })));
+    const cells = await page.$$eval('#heatmap .cell', (els) => els.map((e) => ({ text: e.getAttribute('data-value'), shade: e.getAttribute('data-shade') })));
     expect(cells).toHaveLength(9);
     expect(cells.find((c) => c.text === '22')!.shade).toBe('1');
     expect(cells.find((c) => c.text === '-5')!.shade).toBe('0');

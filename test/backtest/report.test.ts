@@ -35,18 +35,30 @@ describe('lanes', () => {
   ])('candleIndexAt(%d) = %d', (time, index) => expect(candleIndexAt(times, time)).toBe(index));
 
   it.each([
-    ['disjoint segments share a lane', [[0, 1], [2, 3]], 1],
+    ['segments two candles apart share a lane', [[0, 1], [3, 4]], 1],
+    ['a segment starting right after another needs a second lane (no room for the joint)', [[0, 1], [2, 3]], 2],
     ['a segment starting where another ends needs a second lane', [[0, 2], [2, 4]], 2],
     ['overlapping segments get one lane each', [[0, 4], [1, 3], [2, 5]], 3],
-    ['nested then later', [[0, 5], [1, 2], [3, 4]], 2],
+    ['nested then later', [[0, 5], [1, 2], [4, 5]], 2],
   ] as const)('%s', (_, spans, lanes) => {
     const packed = packLanes(spans.map(([a, b]) => ({ points: [{ index: a, value: a }, { index: b, value: a }] })), times);
     expect(packed).toHaveLength(lanes);
     for (const lane of packed) {
       for (let i = 1; i < lane.length; i++) expect(lane[i]!.time).toBeGreaterThan(lane[i - 1]!.time);
     }
-    const ends = packed.flat().filter((p) => p.color === 'transparent');
-    expect(ends, 'each segment ends with a transparent point').toHaveLength(spans.length);
+    const visible = packed.flat().filter((p) => p.color === undefined);
+    expect(visible, 'each segment has one visible point (its start) and hidden ones').toHaveLength(spans.length);
+  });
+  it('a later segment in a lane starts with a hidden joint one candle before it, at its value', () => {
+    expect(packLanes([{ points: [{ index: 0, value: 1 }, { index: 1, value: 1 }] }, { points: [{ index: 3, value: 2 }, { index: 5, value: 2 }] }], times)).toEqual([
+      [
+        { time: 0, value: 1 },
+        { time: 10, value: 1, color: 'transparent' },
+        { time: 20, value: 2, color: 'transparent' },
+        { time: 30, value: 2 },
+        { time: 50, value: 2, color: 'transparent' },
+      ],
+    ]);
   });
   it('points of a segment in one candle keep the last value', () => {
     expect(packLanes([{ points: [{ index: 1, value: 5 }, { index: 1, value: 7 }, { index: 2, value: 7 }] }], times)).toEqual([[{ time: 10, value: 7 }, { time: 20, value: 7, color: 'transparent' }]]);

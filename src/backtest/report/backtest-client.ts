@@ -31,7 +31,7 @@ export const BACKTEST_CLIENT_SCRIPT = String.raw`
       autoSize: true,
       layout: { background: { type: 'solid', color: '#ffffff' }, textColor: '#1d2330', fontSize: 11 },
       grid: { vertLines: { color: '#f1f2f4' }, horzLines: { color: '#f1f2f4' } },
-      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#e3e6ec' },
+      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#e3e6ec', minBarSpacing: 0.01 },
       rightPriceScale: { borderColor: '#e3e6ec' },
       crosshair: { mode: 0 }
     });

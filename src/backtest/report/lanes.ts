@@ -3,7 +3,9 @@
  * series as possible. A series holds one value per time, so segments that overlap in time go to
  * different series ("lanes"). A line series joins all its points (whitespace does not break it)
  * and draws the stretch from a point to the next in that point's colour: the last point of each
- * segment is transparent, so the joint to the next segment is invisible.
+ * segment is transparent, so the joint to the next segment is invisible. A step line draws the
+ * riser at a point in that point's colour, so a transparent point one candle before each later
+ * segment, at its first value, keeps the riser hidden too.
  */
 
 /**
@@ -27,7 +29,7 @@ export interface LanePoint {
 
 /**
  * Packs `segments` into lanes, greedily by start: a segment joins the first lane whose last
- * segment ended before it starts. Points of one segment at the same index keep the last value.
+ * segment ended at least two candles before it starts (room for the hidden joint). Points of one segment at the same index keep the last value.
  * `times` are the candles' times in seconds, indexed like the segments' points.
  * @internal
  */
@@ -38,10 +40,12 @@ export function packLanes(segments: readonly Segment[], times: readonly number[]
   for (const seg of cleaned) {
     const start = seg[0]!.index;
     const end = seg[seg.length - 1]!.index;
-    let lane = lanes.find((l) => l.end < start);
+    let lane = lanes.find((l) => l.end + 1 < start);
     if (lane === undefined) {
-      lane = { end: -1, points: [] };
+      lane = { end: -2, points: [] };
       lanes.push(lane);
+    } else {
+      lane.points.push({ time: times[start - 1]!, value: seg[0]!.value, color: 'transparent' });
     }
     seg.forEach((p, i) => lane.points.push(i === seg.length - 1 ? { time: times[p.index]!, value: p.value, color: 'transparent' } : { time: times[p.index]!, value: p.value }));
     lane.end = end;

@@ -2,6 +2,7 @@
  * The HTML report of a sweep: every combination in a table that sorts on a click of its header,
  * and a heat map of two parameters shaded by the ranking metric. One self-contained file.
  */
+import Decimal from 'decimal.js';
 import type { SweepReportData, SweepRow } from '../types';
 import { escapeHtml, inlineScriptSource } from './escape';
 import { formatMetric } from './format';
@@ -27,7 +28,9 @@ function table(data: SweepReportData, params: readonly string[]): string {
     for (const p of params) cells.push(`<td data-sort="${escapeHtml(sortValue(r.params[p]))}">${escapeHtml(r.params[p] ?? '—')}</td>`);
     for (const [k] of SWEEP_METRIC_COLUMNS) {
       const d = metricDecimal(r.metrics, k);
-      cells.push(`<td data-sort="${d === undefined ? '' : escapeHtml(d.toString())}">${escapeHtml(formatMetric(k, r.metrics))}</td>`);
+      const exact = formatMetric(k, r.metrics);
+      const shown = d !== undefined && typeof r.metrics[k] === 'string' ? d.toDecimalPlaces(8).toFixed() : exact;
+      cells.push(`<td data-sort="${d === undefined ? '' : escapeHtml(d.toString())}" title="${escapeHtml(exact)}">${escapeHtml(shown)}</td>`);
     }
     return `<tr>${cells.join('')}</tr>`;
   });
@@ -46,7 +49,7 @@ function heatMapGrid(map: HeatMap, metric: string): string {
         parts.push(`<div class="cell empty" title="${escapeHtml(title)}">—</div>`);
       } else {
         const hue = Math.round(cell.shade * 120);
-        parts.push(`<div class="cell" data-shade="${cell.shade}" style="background:hsl(${hue},70%,78%)" title="${escapeHtml(title)}">${escapeHtml(cell.value)}</div>`);
+        parts.push(`<div class="cell" data-shade="${cell.shade}" data-value="${escapeHtml(cell.value)}" style="background:hsl(${hue},70%,78%)" title="${escapeHtml(title)}">${escapeHtml(new Decimal(cell.value!).toDecimalPlaces(4).toFixed())}</div>`);
       }
     }
   });
