@@ -15,8 +15,8 @@ const STRATEGY = ['--start-quote', '20', '--take-profit', '1.5', '--rebuy-drop',
 let dir: string;
 let data: string;
 
-beforeAll(() => {
-  ensureBuilt();
+beforeAll(async () => {
+  await ensureBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'ce-cli-'));
   // 600 hourly candles of the real ETH/USDT series.
   const rows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'eth-usdt-1h.json'), 'utf8')) as unknown[];

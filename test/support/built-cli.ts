@@ -2,9 +2,12 @@
  * The built `cycle-engine` executable (dist/cli.js) for the end-to-end CLI tests: built with
  * `npm run build` when it is missing or older than a source file, then spawned like a user runs it.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root. */
@@ -21,16 +24,51 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/**
- * Builds the package (`npm run build`) unless dist/ is newer than every file of src/,
- * package.json and tsup.config.ts. Slow (about a minute): call it from a `beforeAll` with a long timeout.
- */
-export function ensureBuilt(): void {
+function isFresh(): boolean {
   const built = ['cli.js', 'index.js', 'backtest.js', 'backtest-worker.js'].map((f) => path.join(ROOT, 'dist', f));
   const sources = Math.max(newestSource(path.join(ROOT, 'src')), ...['package.json', 'tsup.config.ts'].map((f) => statSync(path.join(ROOT, f)).mtimeMs));
-  if (built.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
+  return built.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
+}
+
+/** One build at a time per checkout: test files run in parallel, and a build empties dist/ first. */
+const LOCK = path.join(tmpdir(), `cycle-engine-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+const STALE_LOCK_MS = 10 * 60_000;
+
+function tryLock(): boolean {
+  try {
+    mkdirSync(LOCK);
+    return true;
+  } catch {
+    // A lock left by a killed run is taken over once it is older than any build.
+    if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/**
+ * Builds the package (`npm run build`) unless dist/ is newer than every file of src/,
+ * package.json and tsup.config.ts; test files that ask at the same time wait for one build. Slow
+ * (about a minute): call it from a `beforeAll` with a long timeout.
+ */
+export async function ensureBuilt(): Promise<void> {
+  while (!isFresh()) {
+    if (!tryLock()) {
+      await sleep(500);
+      continue;
+    }
+    try {
+      if (isFresh()) return;
+      // Asynchronously: a worker whose event loop is blocked for a minute loses its link to vitest.
+      await new Promise<void>((resolve, reject) => {
+        execFile('npm', ['run', 'build'], { cwd: ROOT, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+          if (error === null) resolve();
+          else reject(new Error(`npm run build failed (${error.message}):\n${stdout}\n${stderr}`));
+        });
+      });
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  }
 }
 
 /** What one run of the CLI gave. */
