@@ -3,7 +3,7 @@
  */
 import type { CycleEngineError } from './errors';
 import type { OrderFill, OrderSide, OrderState } from './ports/exchange';
-import type { OrderPurpose, Phase, Position } from './ports/record';
+import type { ExitReason, OrderPurpose, Phase, Position } from './ports/record';
 
 /**
  * `order:placed`: the venue acknowledged a LIMIT order; it rests on the book.
@@ -285,8 +285,62 @@ export interface CycleClosedEvent {
    * (e.g. BNB) cannot be put in quote without a price: it is only reported here.
    */
   readonly feesByCurrency: Readonly<Record<string, string>>;
-  /** Why the cycle closed: `takeProfit` (a sell filled), `emptied` (nothing sellable was left, e.g. an orphan sell or an adopted balance took it). */
-  readonly reason: 'takeProfit' | 'emptied';
+  /**
+   * Why the cycle closed: `takeProfit` (its take-profit sold it), an exit (`stopLoss`,
+   * `trailingTakeProfit`, `timeLimit`, `manual`: the exit's sell sold it, or nothing sellable was
+   * left once its orders were cancelled), `emptied` (nothing sellable was left, e.g. an orphan sell
+   * or an adopted balance took it).
+   */
+  readonly reason: 'takeProfit' | ExitReason | 'emptied';
+}
+
+/**
+ * `cycle:exiting`: an exit was decided and persisted (`exiting` set on the record): no buy is sent
+ * from now on, the cycle's resting orders are cancelled, then one MARKET sell sells what is held.
+ * @public
+ */
+export interface CycleExitingEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The cycle being exited. */
+  readonly cycleId: string;
+  /** Why. */
+  readonly reason: ExitReason;
+  /** The price the exit was decided at (null for a manual close with no price seen yet). */
+  readonly price: string | null;
+  /** The position's average price then (null while the start buy is still in flight). */
+  readonly avgPrice: string | null;
+  /** Unix ms. */
+  readonly at: number;
+}
+
+/**
+ * `cycle:budgetWait`: a start or a rebuy waits because a portfolio limit (`maxActiveCycles` or
+ * `maxTotalInvestedQuote`) would be exceeded. Emitted once per symbol until it can go.
+ * @public
+ */
+export interface CycleBudgetWaitEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** The limit in the way. */
+  readonly limit: 'maxActiveCycles' | 'maxTotalInvestedQuote';
+  /** Cycles holding a reservation now, across every engine sharing the portfolio. */
+  readonly activeCycles: number;
+  /** Quote reserved now, across every engine sharing the portfolio. */
+  readonly reservedQuote: string;
+  /** The quote this cycle's claim would need. */
+  readonly neededQuote: string;
+}
+
+/**
+ * `symbol:paused` / `symbol:resumed`: `pauseSymbol` / `resumeSymbol` was persisted.
+ * @public
+ */
+export interface SymbolPauseEvent {
+  /** Unified symbol. */
+  readonly symbol: string;
+  /** Unix ms. */
+  readonly at: number;
 }
 
 /**
@@ -451,6 +505,14 @@ export interface CycleEngineEvents {
   'cycle:rebought': (e: CycleReboughtEvent) => void;
   /** A take-profit sell filled. */
   'cycle:closed': (e: CycleClosedEvent) => void;
+  /** An exit was decided and persisted. */
+  'cycle:exiting': (e: CycleExitingEvent) => void;
+  /** A start or rebuy waits for a portfolio limit (once per symbol until it can go). */
+  'cycle:budgetWait': (e: CycleBudgetWaitEvent) => void;
+  /** `pauseSymbol` was persisted. */
+  'symbol:paused': (e: SymbolPauseEvent) => void;
+  /** `resumeSymbol` was persisted. */
+  'symbol:resumed': (e: SymbolPauseEvent) => void;
   /** A MARKET sell filled less than asked; the cycle stays active with the rest. */
   'cycle:partiallySold': (e: CyclePartiallySoldEvent) => void;
   /** A sell was refused: the account holds less base than the position says. */

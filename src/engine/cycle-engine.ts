@@ -2,9 +2,10 @@
  * The engine: per-symbol cycles driven by a strategy, every order through a persisted intent.
  */
 import { performance } from 'node:perf_hooks';
-import { Decimal } from '../decimal';
+import { Decimal, str } from '../decimal';
 import {
   CycleEngineError,
+  InvalidOptionsError,
   isCorruptStateError,
   isCallTimeoutError,
   isCycleEngineError,
@@ -31,7 +32,8 @@ import { resolveOptions, type CycleEngineOptions, type ResolvedOptions } from '.
 import { callOrder, OrderNotKnown } from './order-call';
 import { PollingBudget } from './polling';
 import { Reconciler } from './reconciler';
-import { closeIfEmpty, observe, openIntent, recordOrphan, resync, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
+import { applyDecision, beginExit, exitStep, setPaused } from './exit-transitions';
+import { closeIfEmpty, observe, recordOrphan, resync, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
 type Plan =
@@ -418,6 +420,70 @@ export class CycleEngine extends GuardedEmitter {
     return (await this.#read(key))?.value;
   }
 
+  /**
+   * The manual exit (a "panic sell"): persists `exiting: { reason: 'manual' }` on the symbol's
+   * cycle in one compare-and-set — no buy is sent from then on — and starts cancelling its resting
+   * orders; once none is live, one MARKET sell sells what is held (by this engine, or by whichever
+   * engine on the store ticks the symbol next). Idempotent: a cycle already exiting is left as it
+   * is. Resolves once the exit is persisted, with the record after (undefined when the symbol has
+   * no record; an idle cycle is returned unchanged).
+   * @param symbol - one of this engine's symbols
+   * @throws {@link InvalidOptionsError} when the symbol is not one of the engine's
+   * @throws {@link CycleEngineError} when the record cannot be read or written
+   */
+  async closeCycle(symbol: string): Promise<CycleRecord | undefined> {
+    this.#checkSymbol(symbol, 'closeCycle');
+    const key = this.#key(symbol);
+    const seen = this.#lastPrice.get(symbol);
+    const price = seen === undefined ? null : str(new Decimal(seen));
+    const epoch = this.#epoch;
+    const result = await this.#write(key, symbol, 'outcome', (record, market) => {
+      const now = this.#o.clock.now();
+      return beginExit(record, 'manual', price, { market, now, owner: this.instanceId, newId: () => newId(now) });
+    });
+    if (result.kind === 'error') throw new CycleEngineError(`Could not close the cycle of ${symbol}`, { cause: result.error });
+    if (result.kind === 'won') {
+      if (this.#running) this.#startWorkers(key, result.before, result.record, await this.#market(symbol), seen, epoch);
+      return result.record;
+    }
+    return (await this.#read(key))?.value;
+  }
+
+  /**
+   * Pauses a symbol: no new order is placed for it (no start, rebuy, take-profit, no resting order
+   * placed or replaced) until {@link CycleEngine.resumeSymbol}; what rests on the venue stays, and
+   * its fills are still applied. Persisted in the record, so every engine on the store honours it,
+   * across restarts and cycles. A `closeCycle` still exits a paused cycle. Idempotent.
+   * @param symbol - one of this engine's symbols
+   * @throws {@link InvalidOptionsError} when the symbol is not one of the engine's
+   * @throws {@link CycleEngineError} when the record cannot be read or written
+   */
+  async pauseSymbol(symbol: string): Promise<void> {
+    await this.#setPaused(symbol, true);
+  }
+
+  /**
+   * Lifts {@link CycleEngine.pauseSymbol}: the symbol trades again from its next tick. Idempotent.
+   * @param symbol - one of this engine's symbols
+   * @throws {@link InvalidOptionsError} when the symbol is not one of the engine's
+   * @throws {@link CycleEngineError} when the record cannot be read or written
+   */
+  async resumeSymbol(symbol: string): Promise<void> {
+    await this.#setPaused(symbol, false);
+  }
+
+  async #setPaused(symbol: string, paused: boolean): Promise<void> {
+    this.#checkSymbol(symbol, paused ? 'pauseSymbol' : 'resumeSymbol');
+    const result = await this.#write(this.#key(symbol), symbol, 'outcome', (record) => setPaused(record, paused, this.#o.clock.now()), undefined, { create: paused });
+    if (result.kind === 'error') throw new CycleEngineError(`Could not ${paused ? 'pause' : 'resume'} ${symbol}`, { cause: result.error });
+  }
+
+  #checkSymbol(symbol: string, method: string): void {
+    if (typeof symbol !== 'string' || !this.#o.symbols.includes(symbol)) {
+      throw new InvalidOptionsError(`${method}(symbol)`, `${JSON.stringify(symbol) ?? String(symbol)} is not one of this engine's symbols (${this.#o.symbols.join(', ')})`);
+    }
+  }
+
   // ---------------------------------------------------------------- the tick, per symbol
 
   /** Reads and decides without the lock: the market rules when a transition is due, else why not. */
@@ -572,16 +638,24 @@ export class CycleEngine extends GuardedEmitter {
         return { kind: 'write', purpose: 'intent', build: (r) => reconcileResting(r, [], { market, now, owner: this.instanceId, newId: () => newId(now), canPlace: false }) };
       }
     }
+    if (record?.exiting) {
+      // An exit under way: no decision, nothing placed; cancel what rests, then sell what is held.
+      const input = { market, now, owner: this.instanceId, newId: () => newId(now) };
+      return exitStep(record, input) === null ? NONE : { kind: 'write', purpose: 'intent', build: (r) => exitStep(r, input) };
+    }
+    if (record?.paused) return NONE; // paused: no new order (resting orders stay, fills are still applied)
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
     const canPlace = record === null || record.retryAt === null || !this.#waiting(key, record.retryAt, now);
-    const decision = canPlace && (record === null || (!record.closing && !record.orders.some((o) => o.type === 'market'))) ? this.#decide(symbol, price, record, market, now) : null;
+    // During a backoff an active cycle still decides: an exit (a stop loss) must not wait for it, nor its memory.
+    const asked = (canPlace || record?.phase === 'active') && (record === null || (!record.closing && !record.orders.some((o) => o.type === 'market'))) ? this.#decide(symbol, price, record, market, now) : null;
+    const decision = asked !== null && !canPlace && asked.action !== 'exit' && asked.action !== 'remember' ? null : asked;
     const resting = this.#o.strategy.restingOrders !== undefined && record !== null && record.phase === 'active';
     if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
     const build = (r: CycleRecord): Transition | null => {
-      const intent = decision === null ? null : openIntent(r, { decision, market, price, now, owner, newId: () => newId(now) });
+      const intent = decision === null ? null : applyDecision(r, { decision, market, price, now, owner, newId: () => newId(now) });
       const base = intent?.record ?? r;
-      const rest = this.#reconcileResting(base, market, price, now, canPlace);
+      const rest = base.exiting ? null : this.#reconcileResting(base, market, price, now, canPlace);
       if (intent === null) return rest;
       return rest === null ? intent : { record: rest.record, events: [...intent.events, ...rest.events] };
     };
@@ -655,7 +729,7 @@ export class CycleEngine extends GuardedEmitter {
 
   /** The strategy's decision, checked: a throw or an invalid decision affects this symbol only. */
   #decide(symbol: string, price: number, record: CycleRecord | null, market: MarketRules, now: number): StrategyDecision | null {
-    return decide(this.#o.strategy, { symbol, price, position: record?.position ?? null, market, now });
+    return decide(this.#o.strategy, { symbol, price, position: record?.position ?? null, market, now, memory: record?.memory ?? null });
   }
 
   /** One observation applied, and the resting orders reconciled with it, in one write. */
@@ -677,7 +751,12 @@ export class CycleEngine extends GuardedEmitter {
       const cancels = reconcileResting(t.record, [], { market, now, owner: this.instanceId, newId: () => newId(now), canPlace: false });
       return cancels === null ? t : { record: cancels.record, events: [...t.events, ...cancels.events] };
     }
-    if (price === undefined) return t;
+    if (t.record.exiting) {
+      // The fill or cancel that ends the last live slot of an exit sends its sell in the same write.
+      const step = exitStep(t.record, { market, now, owner: this.instanceId, newId: () => newId(now) });
+      return step === null ? t : { record: step.record, events: [...t.events, ...step.events] };
+    }
+    if (price === undefined || t.record.paused) return t;
     const canPlace = t.record.retryAt === null || t.record.retryAt <= now;
     const rest = this.#reconcileResting(t.record, market, price, now, canPlace);
     return rest === null ? t : { record: rest.record, events: [...t.events, ...rest.events] };
@@ -900,9 +979,10 @@ export class CycleEngine extends GuardedEmitter {
     purpose: 'outcome' | 'park',
     build: (record: CycleRecord, market: MarketRules) => Transition | null,
     extra?: (record: CycleRecord) => EngineEvent[],
+    options: { readonly create?: boolean } = {},
   ): Promise<{ kind: 'won'; record: CycleRecord; before: CycleRecord | null } | { kind: 'moved-on' } | { kind: 'error'; error: unknown }> {
     let lastError: unknown = new CycleEngineError('too many write conflicts');
-    let pending = null as { record: CycleRecord; events: EngineEvent[]; before: CycleRecord } | null; // a write whose result was unknown
+    let pending = null as { record: CycleRecord; events: EngineEvent[]; before: CycleRecord | null } | null; // a write whose result was unknown
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
       const t0 = performance.now();
@@ -914,7 +994,7 @@ export class CycleEngine extends GuardedEmitter {
         const snap = await this.#read(key);
         const market = await this.#market(symbol);
         const landedBefore = pending !== null && snap !== undefined && canonical(snap.value) === canonical(pending.record);
-        const transition = landedBefore ? null : snap ? build(snap.value, market) : null;
+        const transition = landedBefore ? null : snap ? build(snap.value, market) : options.create ? build(emptyRecord(symbol, this.#o.clock.now()), market) : null;
         if (landedBefore) {
           // The earlier attempt's unknown write had landed after all: it is ours, events included.
           result = 'won';
@@ -926,20 +1006,20 @@ export class CycleEngine extends GuardedEmitter {
         } else {
           let version: number | null;
           try {
-            version = await this.#o.store.compareAndSet(key, snap!.version, transition.record);
+            version = await this.#o.store.compareAndSet(key, snap?.version ?? null, transition.record);
           } catch (error) {
             if (!isWriteUnknownError(error)) throw error;
             lastError = error;
             version = await this.#landed(key, transition.record); // landed: its events are emitted once
             if (version === null) {
-              pending = { record: transition.record, events: [...(extra?.(snap!.value) ?? []), ...transition.events], before: snap!.value };
+              pending = { record: transition.record, events: [...(snap && extra ? extra(snap.value) : []), ...transition.events], before: snap?.value ?? null };
               throw error;
             }
           }
           result = version === null ? 'conflict' : 'won';
-          events = [...(extra?.(snap!.value) ?? []), ...transition.events];
+          events = [...(snap && extra ? extra(snap.value) : []), ...transition.events];
           written = transition.record;
-          before = snap!.value;
+          before = snap?.value ?? null;
         }
       } catch (error) {
         lastError = error;

@@ -53,7 +53,7 @@ export interface RestingInput {
  */
 export function reconcileResting(record: CycleRecord, desired: readonly DesiredOrder[], input: RestingInput): Transition | null {
   if (record.phase !== 'active' || record.position === null) return null;
-  const wanted = record.closing || record.halted ? [] : desired;
+  const wanted = record.closing || record.halted || record.exiting ? [] : desired;
   const byKey = new Map(wanted.map((d) => [keyOf(d), d]));
   const events: EngineEvent[] = [];
   let changed = false;
@@ -66,7 +66,7 @@ export function reconcileResting(record: CycleRecord, desired: readonly DesiredO
     const d = byKey.get(key);
     if (d !== undefined && !isStale(slot, d, input.market)) return slot;
     changed = true;
-    const reason = d !== undefined ? 'stale' : record.closing ? 'closing' : 'unwanted';
+    const reason = d !== undefined ? 'stale' : record.closing ? 'closing' : record.exiting ? 'exit' : 'unwanted';
     if (d !== undefined && slot.purpose === 'takeProfit') {
       events.push(['takeProfit:replaced', {
         symbol: record.symbol, cycleId: record.cycleId ?? '', previousClientOrderId: slot.clientOrderId,
@@ -75,7 +75,7 @@ export function reconcileResting(record: CycleRecord, desired: readonly DesiredO
     }
     return { ...slot, state: 'cancelling', cancelAt: input.now, cancelReason: reason, problem: null };
   });
-  if (input.canPlace && !record.closing && !record.halted) {
+  if (input.canPlace && !record.closing && !record.halted && !record.exiting) {
     let sellLive = orders.some((o) => o.side === 'sell');
     for (const d of wanted) {
       const key = keyOf(d);

@@ -54,8 +54,9 @@ export function liveMarketSlot(record: CycleRecord): OrderSlot | undefined {
  * @internal
  */
 export function openIntent(record: CycleRecord, input: IntentInput): Transition | null {
-  if (liveMarketSlot(record) !== undefined || record.closing) return null;
+  if (liveMarketSlot(record) !== undefined || record.closing || record.exiting) return null;
   const { decision, now } = input;
+  if (decision.action === 'exit' || decision.action === 'remember') return null; // not a MARKET intent: see applyDecision
   const base = { createdAt: now, owner: input.owner, type: 'market' as const };
   const intentId = input.newId();
   if (decision.action === 'start') {
@@ -157,7 +158,8 @@ export function observe(record: CycleRecord, intentId: string, obs: Observation,
     const rest = new Decimal(next.position.baseVolume);
     const whole = terminal && state.status === 'filled' && (slot.baseAmount === undefined || filledBase.gte(slot.baseAmount));
     if (terminal && (whole || !isSellable(rest, new Decimal(next.position.avgPrice), input.market))) {
-      next = { ...next, closing: { reason: 'takeProfit', at: input.now, price: state.avgPrice ?? sold.price }, retryAt: null, rejections: 0 };
+      const reason = slot.purpose === 'exit' ? (record.exiting?.reason ?? 'manual') : 'takeProfit';
+      next = { ...next, closing: { reason, at: input.now, price: state.avgPrice ?? sold.price }, retryAt: null, rejections: 0 };
     } else {
       const position = next.position;
       next = { ...next, retryAt: null, rejections: 0 };
@@ -169,11 +171,18 @@ export function observe(record: CycleRecord, intentId: string, obs: Observation,
   return { record: next, events };
 }
 
+/** The record without what lives only as long as its cycle: the exit under way and the strategy's memory. */
+function withoutCycleState(record: CycleRecord): CycleRecord {
+  if (record.exiting === undefined && record.memory === undefined) return record;
+  const { exiting: _exiting, memory: _memory, ...rest } = record;
+  return rest;
+}
+
 function startFailed(record: CycleRecord, cycleId: string, reason: string, message: string, input: SettleInput, before: EngineEvent[]): Transition {
   const rejections = record.rejections + 1;
   const retryAt = input.now + backoffMs(rejections, input.backoffInitialMs, input.backoffMaxMs);
   // A start that bought nothing leaves no position; dust stays carried.
-  const next: CycleRecord = { ...record, phase: 'idle', cycleId: null, orders: [], position: null, retryAt, rejections, closing: null, updatedAt: input.now };
+  const next: CycleRecord = { ...withoutCycleState(record), phase: 'idle', cycleId: null, orders: [], position: null, retryAt, rejections, closing: null, updatedAt: input.now };
   return { record: next, events: [...before, ['cycle:startFailed', { symbol: record.symbol, cycleId, reason, message, retryAt }]] };
 }
 
@@ -215,7 +224,7 @@ export function finishCycle(record: CycleRecord, input: { market: MarketRules; n
     ? { baseVolume: str(base.plus(record.dust?.baseVolume ?? 0)), investedQuote: str(new Decimal(held.investedQuote).plus(record.dust?.investedQuote ?? 0)) }
     : record.dust;
   const next: CycleRecord = {
-    ...record,
+    ...withoutCycleState(record),
     phase: 'idle',
     cycleId: null,
     position: null,
@@ -234,7 +243,7 @@ export function finishCycle(record: CycleRecord, input: { market: MarketRules; n
     events: [['cycle:closed', {
       symbol: record.symbol, cycleId: record.cycleId ?? '', pnlQuote: str(pnl), proceedsQuote: str(proceeds), investedQuote: str(proceeds.minus(pnl)),
       dustBase: str(base), dustCostQuote: held.investedQuote, price: closing?.price ?? held.avgPrice, buys: held.buys,
-      durationMs: Math.max(0, (fill?.timestamp ?? now) - held.openedAt), fill, feesByCurrency: held.fees ?? {}, reason: closing !== null ? 'takeProfit' : 'emptied',
+      durationMs: Math.max(0, (fill?.timestamp ?? now) - held.openedAt), fill, feesByCurrency: held.fees ?? {}, reason: closing?.reason ?? record.exiting?.reason ?? 'emptied',
     }]],
   };
 }

@@ -186,13 +186,41 @@ export interface OrphanFill {
  * @public
  */
 export interface CycleClosing {
-  /** Why: `takeProfit` (its take-profit sold the position). */
-  readonly reason: 'takeProfit';
+  /** Why: `takeProfit` (its take-profit sold the position), or the exit whose sell sold it. */
+  readonly reason: 'takeProfit' | ExitReason;
   /** Unix ms. */
   readonly at: number;
   /** Average price of the take-profit's fill. */
   readonly price: string;
 }
+
+/**
+ * Why a cycle is being exited: its stop loss, its trailing take-profit, its time limit, or
+ * `closeCycle()` (`manual`).
+ * @public
+ */
+export type ExitReason = 'stopLoss' | 'trailingTakeProfit' | 'timeLimit' | 'manual';
+
+/**
+ * An exit under way: no buy is sent from then on, every resting order of the cycle is cancelled,
+ * and once none is live one MARKET sell (purpose `exit`) sells what is held.
+ * @public
+ */
+export interface CycleExit {
+  /** Why. */
+  readonly reason: ExitReason;
+  /** Unix ms of the decision. */
+  readonly at: number;
+  /** The price the exit was decided at, when known. */
+  readonly price?: string;
+}
+
+/**
+ * A value a strategy keeps in its cycle's record between decisions (see `StrategyContext.memory`):
+ * plain JSON.
+ * @public
+ */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /**
  * The persisted state of one cycle key.
@@ -229,6 +257,12 @@ export interface CycleRecord {
   readonly halted?: CycleHalt | null;
   /** Set once the cycle's take-profit has filled: the remaining orders are cancelled, then it closes. */
   readonly closing?: CycleClosing | null;
+  /** Set while the cycle is being exited (see {@link CycleExit}); cleared when it closes. */
+  readonly exiting?: CycleExit | null;
+  /** True while the symbol is paused (`pauseSymbol`): no new order is placed for it; resting orders stay. Kept across cycles. */
+  readonly paused?: boolean;
+  /** The strategy's memory for the current cycle (`StrategyContext.memory`); cleared when the cycle closes. */
+  readonly memory?: JsonValue | null;
   /** Unix ms of the last write. */
   readonly updatedAt: number;
 }
@@ -320,6 +354,19 @@ function checkFees(v: unknown): boolean {
   return Array.isArray(v) && v.every((f) => isObj(f) && isStr(f.currency) && isAmount(f.amount));
 }
 
+const EXIT_REASONS = ['stopLoss', 'trailingTakeProfit', 'timeLimit', 'manual'];
+
+/** Plain JSON (what a strategy may keep in its memory), at most 32 levels deep. */
+function isJson(v: unknown, depth: number): boolean {
+  if (depth > 32) return false;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1));
+  if (!isObj(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.values(v).every((x) => isJson(x, depth + 1));
+}
+
 const SLOT_STATES = ['sending', 'open', 'cancelling', 'unknown'];
 const PURPOSES = ['start', 'rebuy', 'takeProfit', 'exit'];
 
@@ -405,7 +452,12 @@ function explainV2(value: Obj): string | undefined {
   if (value.phase === 'active' && starts > 0) return 'active with a start order';
   if (slots.filter((o) => (o as Obj).type === 'market').length > 1) return 'more than one market order in flight';
   const c = value.closing;
-  if (c !== undefined && c !== null && (!isObj(c) || c.reason !== 'takeProfit' || !isNum(c.at) || !isAmount(c.price))) return 'closing is malformed';
+  if (c !== undefined && c !== null && (!isObj(c) || (c.reason !== 'takeProfit' && !EXIT_REASONS.includes(c.reason as string)) || !isNum(c.at) || !isAmount(c.price))) return 'closing is malformed';
+  const x = value.exiting;
+  if (x !== undefined && x !== null && (!isObj(x) || !EXIT_REASONS.includes(x.reason as string) || !isNum(x.at) || (x.price !== undefined && !isAmount(x.price)))) return 'exiting is malformed';
+  if (x !== undefined && x !== null && value.phase === 'idle') return 'exiting while idle';
+  if (value.paused !== undefined && typeof value.paused !== 'boolean') return 'paused is not a boolean';
+  if (value.memory !== undefined && !isJson(value.memory, 0)) return 'memory is not plain JSON';
   return undefined;
 }
 

@@ -5,7 +5,8 @@ import { Decimal, ceilToStep, floorToStep, str, parseDecimal, type DecimalLike }
 import { InvalidOptionsError } from '../errors';
 import { checkKnownOptions } from '../options-check';
 import type { MarketRules } from '../ports/exchange';
-import type { OrderSlot, Position } from '../ports/record';
+import type { JsonValue, OrderSlot, Position } from '../ports/record';
+import { checkExits, noExits, readDcaMemory, type ExitLevels, type ExitParams } from './exits';
 import type { DesiredOrder, RestingContext, Strategy, StrategyContext, StrategyDecision } from './strategy';
 
 /**
@@ -44,6 +45,23 @@ export interface DcaOptions {
   readonly rebuyOrders?: 'market' | 'limit' | undefined;
   /** With `rebuyOrders: 'limit'`: how many safety buys rest at once (default 1, an integer ≥ 1). */
   readonly activeRebuys?: number | undefined;
+  /**
+   * Stop loss: exit the cycle when the price is at or below `avgPrice × (1 − stopLossPct / 100)`
+   * (0 \< stopLossPct \< 100). The exit cancels the cycle's resting orders, then sells what is held
+   * with one MARKET order. See docs/exits.md.
+   */
+  readonly stopLossPct?: DecimalLike | undefined;
+  /** With `stopLossPct`: exit only once the price has stayed at or below the stop this long, ms (default 0: at once). */
+  readonly stopLossTimeoutMs?: number | undefined;
+  /**
+   * Trailing take-profit: arms when the price reaches the take-profit price, follows the peak from
+   * then on (persisted in the cycle's memory, written only when it moves up) and exits on a retrace
+   * of this many % from the peak (0 \< pct \< 100). Needs `takeProfitOrder: 'market'`: a resting
+   * LIMIT sell cannot trail.
+   */
+  readonly trailingTakeProfitPct?: DecimalLike | undefined;
+  /** Time limit: exit a cycle open (since its start fill) this long, ms (\> 0). */
+  readonly maxCycleMs?: number | undefined;
 }
 
 /**
@@ -62,6 +80,7 @@ export interface DcaParams {
   takeProfitOrder: 'market' | 'limit';
   rebuyOrders: 'market' | 'limit';
   activeRebuys: number;
+  exits: ExitParams;
 }
 
 /**
@@ -87,6 +106,10 @@ const DCA_OPTION_SHAPE = {
   takeProfitOrder: true,
   rebuyOrders: true,
   activeRebuys: true,
+  stopLossPct: true,
+  stopLossTimeoutMs: true,
+  trailingTakeProfitPct: true,
+  maxCycleMs: true,
 } as const satisfies Record<keyof DcaOptions, true>;
 
 function positive(name: string, value: unknown, fallback?: string): Decimal {
@@ -123,6 +146,27 @@ export function parseDcaOptions(options: DcaOptions): DcaParams {
   if (!Number.isSafeInteger(activeRebuys) || activeRebuys < 1) {
     throw new InvalidOptionsError('strategy.activeRebuys', `expected an integer ≥ 1, got ${String(activeRebuys)}`);
   }
+  const percent = (name: 'stopLossPct' | 'trailingTakeProfitPct'): Decimal | null => {
+    if (options[name] === undefined) return null;
+    const d = positive(name, options[name]);
+    if (d.gte(100)) throw new InvalidOptionsError(`strategy.${name}`, `must be below 100, got ${str(d)}`);
+    return d;
+  };
+  const ms = (name: 'stopLossTimeoutMs' | 'maxCycleMs', min: 'zero' | 'positive'): number | null => {
+    const v = options[name];
+    if (v === undefined) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (min === 'positive' && v === 0)) {
+      throw new InvalidOptionsError(`strategy.${name}`, `expected a number of ms ${min === 'zero' ? '≥ 0' : '> 0'}, got ${String(v)}`);
+    }
+    return v;
+  };
+  const stopLossPct = percent('stopLossPct');
+  const stopLossTimeoutMs = ms('stopLossTimeoutMs', 'zero');
+  if (stopLossTimeoutMs !== null && stopLossPct === null) throw new InvalidOptionsError('strategy.stopLossTimeoutMs', 'needs stopLossPct');
+  const trailingTakeProfitPct = percent('trailingTakeProfitPct');
+  if (trailingTakeProfitPct !== null && mode('takeProfitOrder') === 'limit') {
+    throw new InvalidOptionsError('strategy.trailingTakeProfitPct', "cannot be used with takeProfitOrder: 'limit' (a resting LIMIT sell cannot trail); use takeProfitOrder: 'market'");
+  }
   const params: DcaParams = {
     startQuote: positive('startQuote', options.startQuote),
     rebuyDropPct: positive('rebuyDropPct', options.rebuyDropPct),
@@ -135,6 +179,13 @@ export function parseDcaOptions(options: DcaOptions): DcaParams {
     takeProfitOrder: mode('takeProfitOrder'),
     rebuyOrders: mode('rebuyOrders'),
     activeRebuys,
+    exits: {
+      stopLossPct,
+      stopLossTimeoutMs: stopLossTimeoutMs ?? 0,
+      trailingTakeProfitPct,
+      maxCycleMs: ms('maxCycleMs', 'positive'),
+      takeProfitPct: positive('takeProfitPct', options.takeProfitPct),
+    },
   };
   if (params.rebuyDropPct.gte(100)) throw new InvalidOptionsError('strategy.rebuyDropPct', 'must be below 100');
   if (params.maxInvestedQuote !== null && params.maxInvestedQuote.lt(params.startQuote)) {
@@ -287,6 +338,29 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
 }
 
 /**
+ * The DCA decision for an active position with exits on (pure): an exit first (time limit, stop
+ * loss, trailing take-profit), else the DCA decision — without its MARKET take-profit while a
+ * trailing take-profit is on (that sells on the retrace instead) — carrying the new memory when it
+ * changed (a `remember` when there is nothing else to do).
+ * @internal
+ */
+export function decideWithExits(
+  p: DcaParams,
+  ctx: StrategyContext,
+  exitCache?: WeakMap<Position, ExitLevels>,
+  cache?: WeakMap<Position, Thresholds>,
+): StrategyDecision | null {
+  const position = ctx.position as Position;
+  const verdict = checkExits(p.exits, position, ctx.price, ctx.now, readDcaMemory(ctx.memory), exitCache);
+  if (verdict.exit !== undefined) return { action: 'exit', reason: verdict.exit };
+  const d = decideDca(p, position, ctx.price, cache);
+  const decision = d?.action === 'sell' && p.exits.trailingTakeProfitPct !== null ? null : d;
+  if (verdict.memory === undefined) return decision;
+  const memory = verdict.memory as JsonValue;
+  return decision === null ? { action: 'remember', memory } : { ...decision, memory };
+}
+
+/**
  * The default DCA strategy: buy `startQuote`, rebuy on drops, sell everything at take-profit.
  *
  * Rebuy *k* (1 … `maxRebuys`) triggers when the price is at or below
@@ -304,6 +378,8 @@ export function restingDca(p: DcaParams, position: Position | null, orders: read
 export function dca(options: DcaOptions): DcaStrategy {
   const p = parseDcaOptions(options);
   const cache = new WeakMap<Position, Thresholds>();
+  const exitCache = new WeakMap<Position, ExitLevels>();
+  const exitsOff = noExits(p.exits);
   const resting = new WeakMap<Position, { orders: readonly OrderSlot[]; market: MarketRules; out: readonly DesiredOrder[] }>();
   return {
     name: 'dca',
@@ -320,11 +396,16 @@ export function dca(options: DcaOptions): DcaStrategy {
       takeProfitOrder: p.takeProfitOrder,
       rebuyOrders: p.rebuyOrders,
       activeRebuys: p.activeRebuys,
+      stopLossPct: p.exits.stopLossPct === null ? null : str(p.exits.stopLossPct),
+      stopLossTimeoutMs: p.exits.stopLossTimeoutMs,
+      trailingTakeProfitPct: p.exits.trailingTakeProfitPct === null ? null : str(p.exits.trailingTakeProfitPct),
+      maxCycleMs: p.exits.maxCycleMs,
     },
     usesLimitOrders: p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit',
     decide(ctx: StrategyContext): StrategyDecision | null {
       if (typeof ctx.price !== 'number' || !Number.isFinite(ctx.price)) return null;
-      return decideDca(p, ctx.position, ctx.price, cache);
+      if (ctx.position === null || exitsOff) return decideDca(p, ctx.position, ctx.price, cache);
+      return decideWithExits(p, ctx, exitCache, cache);
     },
     ...(p.takeProfitOrder === 'limit' || p.rebuyOrders === 'limit'
       ? {

@@ -2,7 +2,7 @@
  * The strategy port: a pure decision, taken for one symbol at one price.
  */
 import type { MarketRules } from '../ports/exchange';
-import type { OrderSlot, Position } from '../ports/record';
+import type { JsonValue, OrderSlot, Position } from '../ports/record';
 
 /**
  * What a strategy sees when asked to decide.
@@ -19,17 +19,36 @@ export interface StrategyContext {
   readonly market: MarketRules;
   /** Current time, Unix ms. */
   readonly now: number;
+  /**
+   * The strategy's memory for this cycle: the `memory` its last decision returned (null before
+   * any, and again after the cycle closes). Persisted in the cycle's record, so every engine on the
+   * store — and this one after a restart — sees the same. Absent only where no engine builds the
+   * context (a hand-made context in a test).
+   */
+  readonly memory?: JsonValue | null | undefined;
 }
 
 /**
+ * Why a strategy exits a cycle (a manual close is `closeCycle()`'s, not a strategy's).
+ * @public
+ */
+export type StrategyExitReason = 'stopLoss' | 'trailingTakeProfit' | 'timeLimit';
+
+/**
  * A strategy's decision. `start` and `rebuy` buy `quoteAmount` of quote; `sell` sells the whole
- * position (its base volume, rounded down to the amount step).
+ * position (its base volume, rounded down to the amount step); `exit` exits the cycle (its
+ * resting orders are cancelled first, then one MARKET sell sells what is held); `remember` only
+ * stores `memory`. Every decision may carry `memory`: the cycle's new memory (plain JSON, kept
+ * small — it is written with the record), stored in the same write as the decision. Leave it out
+ * to keep the memory as it is: return it only when it changes, a write per tick is expensive.
  * @public
  */
 export type StrategyDecision =
-  | { readonly action: 'start'; readonly quoteAmount: string }
-  | { readonly action: 'rebuy'; readonly quoteAmount: string }
-  | { readonly action: 'sell' };
+  | { readonly action: 'start'; readonly quoteAmount: string; readonly memory?: JsonValue | undefined }
+  | { readonly action: 'rebuy'; readonly quoteAmount: string; readonly memory?: JsonValue | undefined }
+  | { readonly action: 'sell'; readonly memory?: JsonValue | undefined }
+  | { readonly action: 'exit'; readonly reason: StrategyExitReason; readonly memory?: JsonValue | undefined }
+  | { readonly action: 'remember'; readonly memory: JsonValue };
 
 /**
  * What a strategy sees when asked which orders should rest: the decision context plus the cycle's

@@ -22,7 +22,7 @@ export function codeOf(error: unknown): unknown {
 }
 
 /** A deeply writable view of a readonly type, for tests that try to mutate records. @internal */
-export type Writable<T> = T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+export type Writable<T> = T extends object ? { -readonly [K in keyof T]: K extends 'memory' ? T[K] : Writable<T[K]> } : T;
 
 /**
  * Runs a mutation of a value a store returned. A store may freeze what it returns (then the
