@@ -31,8 +31,9 @@ const env = (name: string, fallback: number) => {
 };
 
 /**
- * `n` one-minute candles of a seeded random walk from 2,000 (steps of up to ±0.2 %, wicks up to
- * 0.1 %, prices on a 0.01 tick).
+ * `n` one-minute candles of a seeded random walk around 2,000: steps of up to ±0.2 %, pulled back
+ * towards 2,000 (0.05 % of the log distance a minute, so the year keeps trading instead of
+ * drifting away from every level), wicks up to 0.1 %, prices on a 0.01 tick.
  */
 export function randomWalk(n: number, seed = 12): Candle[] {
   let s = seed >>> 0;
@@ -40,10 +41,12 @@ export function randomWalk(n: number, seed = 12): Candle[] {
   const cents = (x: number) => Math.round(x * 100) / 100;
   const out: Candle[] = new Array(n);
   const t0 = Date.UTC(2024, 0, 1);
+  const home = Math.log(2_000);
   let price = 2_000;
   for (let i = 0; i < n; i++) {
     const open = price;
-    const close = cents(Math.max(1, open * (1 + (rnd() - 0.5) * 0.004)));
+    const pull = -0.0005 * (Math.log(open) - home);
+    const close = cents(Math.max(1, open * Math.exp(pull + (rnd() - 0.5) * 0.004)));
     const high = Math.max(open, close, cents(Math.max(open, close) * (1 + rnd() * 0.001)));
     const low = Math.min(open, close, cents(Math.min(open, close) * (1 - rnd() * 0.001)));
     out[i] = { time: t0 + i * 60_000, open, high, low, close, volume: 1 };
