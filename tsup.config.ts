@@ -26,6 +26,30 @@ const errorsFromRoot: Plugin = {
   },
 };
 
+/**
+ * The CLI uses the package as a user does: its imports of the entry points' sources (src/index.ts,
+ * src/backtest/index.ts, the adapters' index.ts) become imports of the package's own entries by
+ * name (`cycle-engine`, `cycle-engine/backtest`, …), so dist/cli.js runs the built library — one
+ * copy of it, and the sweep finds its worker file beside dist/backtest.js.
+ */
+const entriesFromPackage: Plugin = {
+  name: 'entries-from-package',
+  setup(build) {
+    const entries = new Map([
+      ['src/index.ts', 'cycle-engine'],
+      ['src/errors.ts', 'cycle-engine'],
+      ['src/backtest/index.ts', 'cycle-engine/backtest'],
+      ['src/adapters/postgres/index.ts', 'cycle-engine/postgres'],
+      ['src/adapters/redis/index.ts', 'cycle-engine/redis'],
+    ].map(([file, name]) => [fileURLToPath(new URL(`./${file}`, import.meta.url)), name] as const));
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path);
+      const name = entries.get(resolved) ?? entries.get(`${resolved}.ts`);
+      return name === undefined ? undefined : { path: name, external: true };
+    });
+  },
+};
+
 const common: Options = {
   format: ['esm', 'cjs'],
   // The declarations use Node's AbortSignal: say so, rather than leave it to the DOM lib.
@@ -54,6 +78,20 @@ export default defineConfig([
       metrics: 'src/metrics/index.ts',
     },
     esbuildPlugins: [errorsFromRoot],
+  },
+  // cycle-engine/backtest, and the sweep's worker file beside it (sweep.ts finds it next to itself
+  // with `import.meta.url`, shimmed in the CJS build). The worker has no types: nothing imports it.
+  { ...common, entry: { backtest: 'src/backtest/index.ts' }, shims: true, esbuildPlugins: [errorsFromRoot] },
+  { ...common, entry: { 'backtest-worker': 'src/backtest/sweep-worker.ts' }, dts: false, esbuildPlugins: [errorsFromRoot] },
+  // The `cycle-engine` executable (bin): ESM, with the shebang on this entry only.
+  {
+    ...common,
+    format: ['esm'],
+    entry: { cli: 'src/cli/main.ts' },
+    dts: false,
+    sourcemap: false,
+    banner: { js: '#!/usr/bin/env node' },
+    esbuildPlugins: [entriesFromPackage],
   },
   // cycle-engine/testing is ESM only: vitest refuses to be loaded with require().
   { ...common, format: ['esm'], entry: { testing: 'src/testing/index.ts' }, esbuildPlugins: [errorsFromRoot] },

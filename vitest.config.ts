@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^cycle-engine\/redis$/, replacement: src('adapters/redis/index.ts') },
       { find: /^cycle-engine\/ccxt$/, replacement: src('adapters/ccxt/index.ts') },
       { find: /^cycle-engine\/metrics$/, replacement: src('metrics/index.ts') },
+      { find: /^cycle-engine\/backtest$/, replacement: src('backtest/index.ts') },
       { find: /^cycle-engine$/, replacement: src('index.ts') },
     ],
   },

@@ -16,7 +16,7 @@
  *   --fresh              forget the saved session and start from the first candle
  *   --dir PATH           where the session lives (default .cycle-engine/demo)
  *   --intrabar ohlc|close the path inside a candle: open → low/high in bar order → close (default), or
- *                        open → close; orders go at the levels crossed along it (examples/support/replay.ts)
+ *                        open → close; orders go at the levels crossed along it (src/backtest/replay.ts, `replay` of cycle-engine/backtest)
  *   --quiet              no per-event lines, only the header and the summary
  *   --limit              also run the same candles with the take-profit and the next two safety buys
  *                        resting on the exchange as LIMIT orders (a second session in DIR/limit), and
@@ -40,7 +40,7 @@ import {
   type StateStore,
 } from 'cycle-engine';
 import { DEMO_DATA, DEMO_FEE_RATE, demoStrategy } from './support/demo-setup';
-import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle, type IntrabarMode } from './support/replay';
+import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle, type IntrabarMode } from 'cycle-engine/backtest';
 
 const USAGE = `usage: npm run demo -- [--candles N] [--fresh] [--dir PATH] [--intrabar ohlc|close] [--quiet] [--limit]
 
@@ -200,7 +200,7 @@ async function runSession(mode: 'market' | 'limit', dir: string, flags: Flags, s
   for (const symbol of symbols) candles[symbol] = candles[symbol]!.slice(startAt, startAt + toReplay);
 
   // Simulated time, read by the engine and the exchange, moved by the replay.
-  const firstTime = candles[symbols[0]!]![0]![0];
+  const firstTime = candles[symbols[0]!]![0]!.time;
   const clock = new ManualClock(firstTime);
   // Balances are kept in the session file; a run killed mid-way may have moved them past the
   // saved copy, so the paper account also holds a reserve of each base asset: a sell the cycle
@@ -245,7 +245,7 @@ async function runSession(mode: 'market' | 'limit', dir: string, flags: Flags, s
   console.log(`cycle-engine demo: paper trading, DCA cycles on replayed Binance hourly candles${mode === 'limit' ? ' — LIMIT take-profit and safety buys resting on the exchange' : ''}`);
   console.log(`  symbols   ${symbols.join(', ')}`);
   console.log(`  data      ${symbols.map((s) => relative(process.cwd(), DATA[s])).join(', ')}`);
-  console.log(`  window    ${day(first[0]![0])} → ${day(first[toReplay - 1]![0])} UTC: candles ${int(startAt + 1)}–${int(startAt + toReplay)} of ${int(available)} each`);
+  console.log(`  window    ${day(first[0]!.time)} → ${day(first[toReplay - 1]!.time)} UTC: candles ${int(startAt + 1)}–${int(startAt + toReplay)} of ${int(available)} each`);
   console.log(`  replay    simulated clock; ${path}`);
   console.log(`  exchange  PaperExchange: ${session ? 'balances from the saved session' : `${int(Number(START_BALANCE))} USDT`}, fee ${new Decimal(FEE_RATE).mul(100).toFixed()}%, no latency`);
   const o = strategy.options;

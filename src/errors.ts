@@ -20,7 +20,8 @@ export type CycleEngineErrorCode =
   | 'WRITE_UNKNOWN'
   | 'POSITION_MISMATCH'
   | 'CALL_TIMEOUT'
-  | 'STRATEGY_ERROR';
+  | 'STRATEGY_ERROR'
+  | 'CANDLE_DATA';
 
 /**
  * Base class of every error of this library.
@@ -317,9 +318,48 @@ export class StrategyError extends CycleEngineError {
   }
 }
 
+/**
+ * Candle data given to a backtest is unusable: a file that cannot be read or parsed, a row that is
+ * not six finite positive numbers, timestamps out of order or repeated, or a low/high that does not
+ * contain the open and close. Names the first bad row.
+ * @public
+ */
+export class CandleDataError extends CycleEngineError {
+  /** Stable code of this error class. */
+  override readonly code = 'CANDLE_DATA' as const;
+  /** Where the candles came from: a file path, or `exchange:SYMBOL:TIMEFRAME`. */
+  readonly source: string;
+  /** Index of the first bad row (0-based, header excluded), or null when the whole source is bad. */
+  readonly index: number | null;
+  /** Timestamp (Unix ms) of the first bad row when it has a readable one, else null. */
+  readonly time: number | null;
+
+  /**
+   * @param source - the file path or exchange source
+   * @param index - the first bad row's index, or null
+   * @param time - its timestamp, or null
+   * @param message - what is wrong
+   * @param options - `cause`
+   */
+  constructor(source: string, index: number | null, time: number | null, message: string, options?: { cause?: unknown } | undefined) {
+    const where = index === null ? '' : ` row ${index}${time === null ? '' : ` (${Number.isFinite(time) ? safeIso(time) : String(time)})`}`;
+    super(`Candle data ${source}${where}: ${message}`, options);
+    this.name = 'CandleDataError';
+    this.source = source;
+    this.index = index;
+    this.time = time;
+  }
+}
+
+function safeIso(time: number): string {
+  const d = new Date(time);
+  return Number.isNaN(d.getTime()) ? String(time) : `${time} = ${d.toISOString()}`;
+}
+
 const CODES: ReadonlySet<string> = new Set<CycleEngineErrorCode>([
   'CYCLE_ENGINE_ERROR', 'INVALID_OPTIONS', 'ORDER_REJECTED', 'ORDER_OUTCOME_UNKNOWN', 'STATE_CONFLICT', 'CORRUPT_STATE',
   'INVALID_EXCHANGE_RESPONSE', 'LOCK_NOT_HELD', 'WRITE_UNKNOWN', 'POSITION_MISMATCH', 'CALL_TIMEOUT', 'STRATEGY_ERROR',
+  'CANDLE_DATA',
 ]);
 
 function codeOf(error: unknown): unknown {
@@ -428,4 +468,12 @@ export function isCallTimeoutError(error: unknown): error is CallTimeoutError {
  */
 export function isStrategyError(error: unknown): error is StrategyError {
   return error instanceof StrategyError || hasCode(error, 'STRATEGY_ERROR');
+}
+
+/**
+ * True for a {@link CandleDataError} from any copy of this package (ESM or CJS).
+ * @public
+ */
+export function isCandleDataError(error: unknown): error is CandleDataError {
+  return error instanceof CandleDataError || hasCode(error, 'CANDLE_DATA');
 }

@@ -37,6 +37,7 @@ export {
   PositionMismatchError,
   CallTimeoutError,
   StrategyError,
+  CandleDataError,
   isCycleEngineError,
   isInvalidOptionsError,
   isOrderRejectedError,
@@ -49,6 +50,7 @@ export {
   isPositionMismatchError,
   isCallTimeoutError,
   isStrategyError,
+  isCandleDataError,
 } from './errors';
 export type { CycleEngineErrorCode } from './errors';
 export type * from './events';

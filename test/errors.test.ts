@@ -20,6 +20,7 @@ const samples: ReadonlyArray<readonly [string, string, () => CycleEngineError]> 
   ['PositionMismatchError', 'POSITION_MISMATCH', () => new api.PositionMismatchError('BTC/USDT', 'x', { heldPerRecord: '1' })],
   ['CallTimeoutError', 'CALL_TIMEOUT', () => new api.CallTimeoutError('exchange.findOrder', 5)],
   ['StrategyError', 'STRATEGY_ERROR', () => new api.StrategyError('BTC/USDT', 'x')],
+  ['CandleDataError', 'CANDLE_DATA', () => new api.CandleDataError('data/x.json', 3, 0, 'x')],
 ];
 
 type Guard = (error: unknown) => boolean;

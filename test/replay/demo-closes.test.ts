@@ -7,7 +7,7 @@ import Decimal from 'decimal.js';
 import { expect, it } from 'vitest';
 import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, type CycleClosedEvent } from 'cycle-engine';
 import { DEMO_DATA, DEMO_FEE_RATE, demoStrategy } from '../../examples/support/demo-setup';
-import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle } from '../../examples/support/replay';
+import { DEFAULT_SLIPPAGE_PCT, loadCandles, replay, type Candle } from 'cycle-engine/backtest';
 
 const CANDLES = 400;
 const TICK = new Decimal('0.01'); // the paper exchange's default price tick
@@ -15,7 +15,7 @@ const TICK = new Decimal('0.01'); // the paper exchange's default price tick
 it('the demo closes at their take-profit level, less the slippage, never above', async () => {
   const candles: Record<string, Candle[]> = {};
   for (const [symbol, file] of Object.entries(DEMO_DATA)) candles[symbol] = (await loadCandles(file)).slice(0, CANDLES);
-  const clock = new ManualClock(candles['ETH/USDT']![0]![0]);
+  const clock = new ManualClock(candles['ETH/USDT']![0]!.time);
   const exchange = new PaperExchange({ balances: { USDT: '10000' }, feeRate: DEMO_FEE_RATE, clock });
   const strategy = demoStrategy();
   const engine = new CycleEngine({ exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols: Object.keys(candles), strategy, clock });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsOf, firstHit, samplesFor, unitsOfString, unitsToString } from '../../examples/support/levels';
+import { decimalsOf, firstHit, samplesFor, unitsOfString, unitsToString } from '../../src/backtest/levels';
 
 describe('levels: the price grid', () => {
   it.each([

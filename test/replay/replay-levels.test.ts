@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, dca, type Strategy } from 'cycle-engine';
-import { replay, type Candle, type IntrabarMode } from '../../examples/support/replay';
+import { replay, type Candle, type IntrabarMode } from 'cycle-engine/backtest';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
-const at = (i: number, open: number, high: number, low: number, close: number): Candle => [T0 + i * H, open, high, low, close, 1];
+const at = (i: number, open: number, high: number, low: number, close: number): Candle => ({ time: T0 + i * H, open, high, low, close, volume: 1 });
 
 /** start 100 USDT, rebuy 2 % below the last buy (100 USDT), take profit 1.5 % over the average. */
 const dcaStrategy = (): Strategy => dca({ startQuote: 100, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5 });

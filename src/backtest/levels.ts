@@ -11,16 +11,26 @@
  * @packageDocumentation
  */
 
-/** A stretch is sampled at least every this share of its price (0.25 %)… */
+/**
+ * A stretch is sampled at least every this share of its price (0.25 %)…
+ * @internal
+ */
 export const SAMPLE_EVERY = 0.0025;
-/** …at most at this many prices, then bisected to the step. */
+/**
+ * …at most at this many prices, then bisected to the step.
+ * @internal
+ */
 export const MAX_SAMPLES = 32;
-/** Most decimals a grid may have (`10^scale` and the units must stay exact integers in a float). */
+/**
+ * Most decimals a grid may have (`10^scale` and the units must stay exact integers in a float).
+ * @internal
+ */
 export const MAX_SCALE = 15;
 
 /**
  * Decimals of a number as the shortest decimal that reads back as it (`String(3723.04)` has 2),
  * exponent forms included (`1e-7` has 7).
+  * @internal
  */
 export function decimalsOf(x: number): number {
   const s = String(x);
@@ -35,7 +45,10 @@ export function decimalsOf(x: number): number {
   return Math.max(0, own - Number(s.slice(e + 1)));
 }
 
-/** Decimals of a decimal string (`'0.010'` has 3, `'5'` has 0); exponent forms are not expected here. */
+/**
+ * Decimals of a decimal string (`'0.010'` has 3, `'5'` has 0); exponent forms are not expected here.
+ * @internal
+ */
 export function decimalsOfString(s: string): number {
   const dot = s.indexOf('.');
   return dot === -1 ? 0 : s.length - dot - 1;
@@ -44,6 +57,7 @@ export function decimalsOfString(s: string): number {
 /**
  * The integer `units` of a decimal string at `scale` decimals (`'0.05'` at scale 4 is 500).
  * @throws Error when the string has more decimals than `scale`
+  * @internal
  */
 export function unitsOfString(s: string, scale: number): number {
   const places = decimalsOfString(s);
@@ -51,7 +65,10 @@ export function unitsOfString(s: string, scale: number): number {
   return Number(s.replace('.', '')) * 10 ** (scale - places);
 }
 
-/** The decimal string of `units / 10^scale` (`unitsToString(302807, 2)` is `'3028.07'`), no trailing zeros. */
+/**
+ * The decimal string of `units / 10^scale` (`unitsToString(302807, 2)` is `'3028.07'`), no trailing zeros.
+ * @internal
+ */
 export function unitsToString(units: number, scale: number): string {
   if (scale === 0) return String(units);
   const digits = String(units).padStart(scale + 1, '0');
@@ -63,6 +80,7 @@ export function unitsToString(units: number, scale: number): string {
 /**
  * How many evenly spaced prices of a stretch {@link firstHit} tries before bisecting: one every
  * {@link SAMPLE_EVERY} of the price, at least 1, at most {@link MAX_SAMPLES}.
+  * @internal
  */
 export function samplesFor(from: number, to: number): number {
   const move = Math.abs(to - from) / Math.min(from, to);
@@ -83,6 +101,7 @@ export function samplesFor(from: number, to: number): number {
  * @param from - start of the stretch, in units
  * @param to - end of the stretch, in units
  * @param step - the grid step, in units (an integer ≥ 1)
+  * @internal
  */
 export function firstHit(
   from: number,

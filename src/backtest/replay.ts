@@ -13,12 +13,15 @@
  * take-profit touched by the high, is seen even when the close is back in between. With
  * `intrabar: 'close'` the path is open → close: faster, and it misses wicks.
  *
- * | point | clock |
+ * | point | clock (an hourly candle; other intervals in proportion) |
  * | --- | --- |
  * | open | open time (a "soft" point: the engine ticks there only when the strategy would act) |
- * | first extreme (`ohlc`) | open time + 20 min |
- * | second extreme (`ohlc`) | open time + 40 min |
- * | close | open time + 60 min − 1 s (just before the next candle opens) |
+ * | first extreme (`ohlc`) | open time + 1/3 of the interval (20 min) |
+ * | second extreme (`ohlc`) | open time + 2/3 of the interval (40 min) |
+ * | close | open time + the interval − 1 s (just before the next candle opens; − 1/60 of an interval under a minute) |
+ *
+ * The interval is the `intervalMs` option, by default the gap between the first two candles (1 h
+ * with a single candle).
  *
  * The engine ticks at every point but the open (one `engine.tick()`, then `engine.idle()`), and
  * at every level crossed in between.
@@ -55,20 +58,24 @@
  *
  * @packageDocumentation
  */
-import { readFile } from 'node:fs/promises';
-import type { CycleEngine, DecimalLike, ManualClock, MarketRules, Strategy } from 'cycle-engine';
+import type { DecimalLike } from '../decimal';
+import type { CycleEngine } from '../engine/cycle-engine';
+import type { ManualClock } from '../ports/clock';
+import type { MarketRules } from '../ports/exchange';
+import type { Strategy } from '../strategy/strategy';
+import type { Candle } from './types';
 import { Walker } from './walker';
 
 /**
- * One candle, `[timestampMs, open, high, low, close, volume]`; the timestamp is the open time
- * (Unix ms, UTC). Volume is in the base asset.
+ * The path inside a candle: open → low/high in bar order → close, or open → close.
+ * @public
  */
-export type Candle = readonly [time: number, open: number, high: number, low: number, close: number, volume: number];
-
-/** The path inside a candle: open → low/high in bar order → close, or open → close. */
 export type IntrabarMode = 'ohlc' | 'close';
 
-/** What the replay needs from the exchange (the `PaperExchange` has it all). */
+/**
+ * What the replay needs from the exchange (the `PaperExchange` has it all).
+ * @public
+ */
 export interface PriceFeed {
   /** Sets the last price. */
   setPrice(symbol: string, price: string): void;
@@ -78,7 +85,10 @@ export interface PriceFeed {
   setMarketSlippagePct(pct: DecimalLike): void;
 }
 
-/** Options of {@link replay}. */
+/**
+ * Options of {@link replay}.
+ * @public
+ */
 export interface ReplayOptions {
   /** The engine to drive; it must trade exactly the symbols in `candles` (or more: those keep their price). */
   readonly engine: Pick<CycleEngine, 'tick' | 'idle' | 'getCycle' | 'on' | 'off'>;
@@ -96,11 +106,16 @@ export interface ReplayOptions {
   readonly intrabar?: IntrabarMode;
   /** Slippage of MARKET fills in percent, set on the exchange (default 0.05, i.e. 0.05 %). */
   readonly slippagePct?: DecimalLike;
+  /** Time between candles' open times, ms, for the clock inside a candle (default: the first two candles' gap). */
+  readonly intervalMs?: number;
   /** Called after each candle's last step (e.g. for progress); returning `'stop'` ends the replay there. */
   readonly onCandle?: (index: number, time: number) => 'stop' | void;
 }
 
-/** What a replay did. */
+/**
+ * What a replay did.
+ * @public
+ */
 export interface ReplayResult {
   /** Candles replayed per symbol. */
   readonly candles: number;
@@ -114,41 +129,21 @@ export interface ReplayResult {
   readonly lastTime: number | null;
 }
 
-/** The default `slippagePct`: 0.05 %. */
+/**
+ * The default `slippagePct`: 0.05 %.
+ * @public
+ */
 export const DEFAULT_SLIPPAGE_PCT = '0.05';
 
-const MINUTE = 60_000;
-/** Clock offsets from the candle's open time of the path's points. */
-const OFFSETS: Readonly<Record<IntrabarMode, readonly number[]>> = {
-  ohlc: [0, 20 * MINUTE, 40 * MINUTE, 60 * MINUTE - 1_000],
-  close: [0, 60 * MINUTE - 1_000],
-};
+const HOUR = 3_600_000;
 
 /**
- * Reads a candle file: a JSON array of `[timestampMs, open, high, low, close, volume]`, sorted by
- * time without duplicates (see `data/SOURCES.md`).
- * @throws Error naming the file and the first bad candle when the file is not such an array
+ * Clock offsets from the candle's open time of the path's points, for candles `intervalMs` apart.
+ * @internal
  */
-export async function loadCandles(path: string): Promise<Candle[]> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new Error(`${path}: cannot read a JSON candle file`, { cause });
-  }
-  if (!Array.isArray(data)) throw new Error(`${path}: expected a JSON array of candles`);
-  let previous = -Infinity;
-  data.forEach((c: unknown, i) => {
-    const bad = (why: string) => new Error(`${path}: candle #${i} ${JSON.stringify(c)} ${why}`);
-    if (!Array.isArray(c) || c.length !== 6 || !c.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw bad('is not [timestampMs, open, high, low, close, volume] of finite numbers');
-    }
-    const [t, o, h, l, cl] = c as number[] as [number, number, number, number, number];
-    if (!Number.isSafeInteger(t) || t <= previous) throw bad('is out of order or has a duplicate timestamp');
-    if (!(l > 0) || l > Math.min(o, cl) || h < Math.max(o, cl)) throw bad('has low/high outside open/close or a price ≤ 0');
-    previous = t;
-  });
-  return data as Candle[];
+export function offsetsOf(mode: IntrabarMode, intervalMs: number): number[] {
+  const close = intervalMs - Math.min(1_000, Math.floor(intervalMs / 60));
+  return mode === 'close' ? [0, close] : [0, Math.floor(intervalMs / 3), Math.floor((2 * intervalMs) / 3), close];
 }
 
 /**
@@ -156,11 +151,10 @@ export async function loadCandles(path: string): Promise<Candle[]> {
  * @internal
  */
 export function pathOf(candle: Candle, mode: IntrabarMode): number[] {
-  const [, open, high, low, close] = candle;
+  const { open, high, low, close } = candle;
   if (mode === 'close') return [open, close];
   return close >= open ? [open, low, high, close] : [open, high, low, close];
 }
-
 
 /**
  * Replays candles: for each candle, walks every symbol's path (see the module comment), ticking
@@ -168,6 +162,7 @@ export function pathOf(candle: Candle, mode: IntrabarMode): number[] {
  * where the strategy would act in between. Sets the exchange's MARKET slippage to `slippagePct`
  * first. Deterministic. Engine errors from `tick()` propagate.
  * @throws Error when the series do not share their timestamps
+  * @public
  */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const { engine, exchange, clock, candles, strategy } = options;
@@ -177,15 +172,16 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (series.length === 0) return { candles: 0, ticks: 0, levelTicks: 0, firstTime: null, lastTime: null };
   const shortest = Math.min(...series.map(([, s]) => s.length));
   const count = Math.max(0, Math.min(shortest, options.limit ?? Infinity));
-  const offsets = OFFSETS[mode];
   const [firstSymbol, firstSeries] = series[0]!;
+  const gap = firstSeries.length > 1 ? firstSeries[1]!.time - firstSeries[0]!.time : HOUR;
+  const offsets = offsetsOf(mode, options.intervalMs ?? gap);
   const walkers: Walker[] = [];
   for (const [symbol, s] of series) {
     // The first open makes the symbol a market of a paper exchange that had no price for it yet.
-    if (count > 0) exchange.setPrice(symbol, String(s[0]![1]));
+    if (count > 0) exchange.setPrice(symbol, String(s[0]!.open));
     const w = new Walker(symbol, strategy, await exchange.getMarket(symbol));
     const record = await engine.getCycle(symbol);
-    w.refresh(record?.position ?? null, record?.orders ?? []);
+    w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
     walkers.push(w);
   }
   let ticks = 0;
@@ -208,18 +204,18 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       if (w !== level && !written.has(w.symbol)) w.refresh(undefined);
       else {
         const record = await engine.getCycle(w.symbol);
-        w.refresh(record?.position ?? null, record?.orders ?? []);
+        w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
       }
     }
   };
   try {
     for (let i = 0; i < count; i++) {
-      const time = firstSeries[i]![0];
+      const time = firstSeries[i]!.time;
       for (let k = 0; k < series.length; k++) {
         const [symbol, s] = series[k]!;
         const candle = s[i]!;
-        if (candle[0] !== time) {
-          throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle[0]).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
+        if (candle.time !== time) {
+          throw new Error(`candle #${i}: ${symbol} is at ${new Date(candle.time).toISOString()}, ${firstSymbol} at ${new Date(time).toISOString()}`);
         }
         walkers[k]!.enterCandle(pathOf(candle, mode), time, offsets);
       }
@@ -231,11 +227,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
           for (const w of walkers) if (w.level() !== null && (next === null || w.level()!.time < next.level()!.time)) next = w;
           if (next === null) break;
           const level = next.level()!;
+          clock.set(level.time); // before the price: a resting order it crosses fills at this time
           exchange.setPrice(next.symbol, level.price);
           next.acting(level);
           await tickAt(level.time, next);
           levelTicks++;
         }
+        clock.set(time + offsets[leg + 1]!);
         for (const w of walkers) {
           exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
           w.acting(null);
@@ -252,7 +250,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     candles: replayed,
     ticks,
     levelTicks,
-    firstTime: replayed > 0 ? firstSeries[0]![0] : null,
-    lastTime: replayed > 0 ? firstSeries[replayed - 1]![0] : null,
+    firstTime: replayed > 0 ? firstSeries[0]!.time : null,
+    lastTime: replayed > 0 ? firstSeries[replayed - 1]!.time : null,
   };
 }

@@ -1,0 +1,82 @@
+/**
+ * The backtest report's script, run in the browser: hands the embedded chart data
+ * ({@link ChartPayload}, in `#report-data`) to lightweight-charts (v5 API: `addSeries`,
+ * `createSeriesMarkers`), then sets the test hook `window.__report`. Kept as plain ES2017 text:
+ * it is inlined as it is, never bundled.
+ */
+import type { ChartPayload } from './chart-payload';
+
+/**
+ * The page's script (see the file comment).
+ * @internal
+ */
+export const BACKTEST_CLIENT_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var LC = window.LightweightCharts;
+  var payload = JSON.parse(document.getElementById('report-data').textContent);
+  var root = document.getElementById('charts');
+  var markers = 0;
+  var charts = [];
+
+  function chartIn(parent, className, title) {
+    var heading = document.createElement('h3');
+    heading.className = 'sub';
+    heading.textContent = title;
+    parent.appendChild(heading);
+    var el = document.createElement('div');
+    el.className = 'chart ' + className;
+    parent.appendChild(el);
+    var chart = LC.createChart(el, {
+      autoSize: true,
+      layout: { background: { type: 'solid', color: '#ffffff' }, textColor: '#1d2330', fontSize: 11 },
+      grid: { vertLines: { color: '#f1f2f4' }, horzLines: { color: '#f1f2f4' } },
+      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#e3e6ec', minBarSpacing: 0.01 },
+      rightPriceScale: { borderColor: '#e3e6ec' },
+      crosshair: { mode: 0 }
+    });
+    charts.push(chart);
+    return chart;
+  }
+
+  function lanes(chart, list, options) {
+    list.forEach(function (points) {
+      var series = chart.addSeries(LC.LineSeries, Object.assign({
+        lineWidth: 1, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false
+      }, options));
+      series.setData(points);
+    });
+  }
+
+  payload.symbols.forEach(function (s) {
+    var chart = chartIn(root, 'price', s.symbol);
+    var candles = chart.addSeries(LC.CandlestickSeries, {
+      upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350'
+    });
+    candles.setData(s.candles);
+    lanes(chart, s.restingTakeProfit, { color: 'rgba(0,161,82,0.75)', lineStyle: 2 });
+    lanes(chart, s.restingRebuy, { color: 'rgba(255,152,0,0.8)', lineStyle: 2 });
+    lanes(chart, s.avgPrice, { color: '#7b1fa2', lineWidth: 2, lineType: 1 });
+    var plugin = LC.createSeriesMarkers(candles, s.markers);
+    markers += plugin.markers().length;
+    chart.timeScale().fitContent();
+  });
+
+  var lower = document.getElementById('equity-charts');
+  var equity = chartIn(lower, 'small', 'Equity (quote)').addSeries(LC.LineSeries, { color: '#2962ff', lineWidth: 2, priceLineVisible: false });
+  equity.setData(payload.equity);
+  var drawdown = chartIn(lower, 'small', 'Drawdown (%)').addSeries(LC.AreaSeries, {
+    lineColor: '#c62828', topColor: 'rgba(198,40,40,0.05)', bottomColor: 'rgba(198,40,40,0.35)', lineWidth: 1, priceLineVisible: false,
+    invertFilledArea: true
+  });
+  drawdown.setData(payload.drawdown);
+  charts.slice(-2).forEach(function (c) { c.timeScale().fitContent(); });
+
+  // Two frames: the charts paint on the next animation frame after their data is set.
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function () {
+      window.__report = { ready: true, markers: markers, charts: charts.length, symbols: payload.symbols.length };
+    });
+  });
+})();
+`;
