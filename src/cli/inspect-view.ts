@@ -4,7 +4,7 @@
  * when the store holds a portfolio record (`kind: 'portfolio'`). Pure: JSON for scripts, lines
  * for people.
  */
-import { upgradeCycleRecord, type CycleRecord, type StoredCycleRecord, type StoredRecord } from '../index';
+import { isPortfolioRecord, upgradeCycleRecord, type CycleRecord, type StoredCycleRecord, type StoredRecord } from '../index';
 
 /**
  * One reservation of quote by a cycle, as a portfolio record keeps it.
@@ -81,7 +81,7 @@ export function inspectView(where: string, records: readonly StoredRecord[]): In
     const reservations = Array.isArray(value.reservations) ? (value.reservations as ReservationView[]) : [];
     return [{ key: rec.key, version: rec.version, reservations }];
   });
-  const cycles = sorted.filter((rec) => !isPortfolio(rec.value as unknown)).map((rec) => cycleView(rec.key, rec.version, rec.value));
+  const cycles = sorted.flatMap((rec) => (isPortfolioRecord(rec.value) ? [] : [cycleView(rec.key, rec.version, rec.value)]));
   return { store: where, cycles, portfolios };
 }
 
