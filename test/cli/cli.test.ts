@@ -103,7 +103,7 @@ describe('backtest', () => {
 describe('sweep', () => {
   it('--json: every combination, ranked as sweep() ranks them', async () => {
     const report = path.join(dir, 'sweep.html');
-    const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--grid', 'take-profit=1,2', '--grid', 'rebuy-drop=1.5,3', '--rank-by', 'roiOnPeakCapitalPct', '--workers', '1', '--report', report, '--json']);
+    const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--grid', 'take-profit=1,2', '--grid', 'rebuy-drop=1.5,3', '--rank-by', 'roiOnPeakCapitalPct', '--workers', '1', '--heatmap', 'rebuy-drop,take-profit', '--report', report, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { rankBy: string; rows: Array<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> };
     expect(out.rankBy).toBe('roiOnPeakCapitalPct');
@@ -113,7 +113,9 @@ describe('sweep', () => {
       grid: { takeProfitPct: [1, 2], rebuyDropPct: [1.5, 3] }, base: { startQuote: '20', maxRebuys: 3 }, rankBy: 'roiOnPeakCapitalPct',
     });
     expect(out.rows).toEqual(JSON.parse(JSON.stringify(direct.rows)));
-    expect(readFileSync(report, 'utf8')).toContain('id="heatmap"');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="heatmap"');
+    expect(html, '--heatmap x,y: rebuy drop across, take profit down').toContain('takeProfitPct ↓ / rebuyDropPct →');
   });
   it('a bad metric to rank by: exit 2', async () => {
     const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--rebuy-drop', '2', '--grid', 'take-profit=1,2', '--rank-by', 'luck', '--workers', '0']);

@@ -60,6 +60,11 @@ describe('inspect a file store', () => {
     const view = await inspectMatchesStore(new FileStateStore({ dir }), ['--store', `file:${dir}`]);
     expect(view.store).toBe(dir);
   });
+  it('a relative file: path is taken from the working directory', async () => {
+    const r = await runCli(['inspect', '--store', `file:./${path.basename(dir)}`, '--json'], { cwd: path.dirname(dir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as InspectView).cycles).toHaveLength(2);
+  });
   it('an empty store: no cycle, exit 0', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'ce-inspect-empty-'));
     try {
