@@ -13,7 +13,7 @@ import { FileLock, FileStateStore, type CycleRecord } from 'cycle-engine';
 import { fsyncDir, writeTempFile } from '../src/adapters/file/durable';
 import { keyToName } from '../src/adapters/file/key-names';
 import { casWrite } from '../src/adapters/file/versioned-dir';
-import { emptyRecord } from '../src/ports/record';
+import { assertCycleRecord, emptyRecord } from '../src/ports/record';
 import { upgradeCycleRecord } from '../src/ports/record-v1';
 import { percentile, type Row } from './stats';
 
@@ -29,7 +29,9 @@ async function transition(store: FileStateStore, lock: FileLock, key: string, i:
   const lease = await lock.acquire(key);
   if (lease === null) throw new Error('lock busy in the bench');
   const snap = await store.get(key);
-  const next: CycleRecord = { ...(snap === undefined ? emptyRecord(key, i) : upgradeCycleRecord(snap.value)), updatedAt: i };
+  const stored = snap?.value;
+  if (stored !== undefined) assertCycleRecord(key, stored);
+  const next: CycleRecord = { ...(stored === undefined ? emptyRecord(key, i) : upgradeCycleRecord(stored)), updatedAt: i };
   if ((await store.compareAndSet(key, snap?.version ?? null, next)) === null) throw new Error('conflict in the bench');
   await lease.release();
 }

@@ -15,7 +15,7 @@ import pg from 'pg';
 import type { CycleRecord, Lock, StateStore } from 'cycle-engine';
 import { PostgresLock, PostgresStateStore } from '../src/adapters/postgres/index';
 import { RedisLock, RedisStateStore } from '../src/adapters/redis/index';
-import { emptyRecord } from '../src/ports/record';
+import { assertCycleRecord, emptyRecord } from '../src/ports/record';
 import { upgradeCycleRecord } from '../src/ports/record-v1';
 import { percentile, type Row } from './stats';
 
@@ -30,7 +30,9 @@ async function transition(store: StateStore, lock: Lock, key: string, i: number)
   const lease = await lock.acquire(key, { ttlMs: 5_000 });
   if (lease === null) throw new Error('lock busy in the bench');
   const snap = await store.get(key);
-  const next: CycleRecord = { ...(snap === undefined ? emptyRecord(key, i) : upgradeCycleRecord(snap.value)), updatedAt: i };
+  const stored = snap?.value;
+  if (stored !== undefined) assertCycleRecord(key, stored);
+  const next: CycleRecord = { ...(stored === undefined ? emptyRecord(key, i) : upgradeCycleRecord(stored)), updatedAt: i };
   if ((await store.compareAndSet(key, snap?.version ?? null, next)) === null) throw new Error('conflict in the bench');
   await lease.release();
 }

@@ -18,9 +18,9 @@ import {
   MemoryLock,
   PaperExchange,
   WriteUnknownError,
-  assertCycleRecord,
+  assertStoredValue,
   dca,
-  type StoredCycleRecord,
+  type StoredValue,
   type StateStore,
   type StoredRecord,
   type VersionedRecord,
@@ -44,7 +44,7 @@ export class KeyValueStateStore implements StateStore {
     return { version: row.revision, value: this.#decode(key, row.text) };
   }
 
-  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
     // Versions start at 1: "version 0" must not be read as "absent" (the suite checks this).
     if (expectedVersion !== null && expectedVersion < 1) return null;
     // Serialise: the service keeps text, so nothing the caller holds is aliased.
@@ -64,14 +64,15 @@ export class KeyValueStateStore implements StateStore {
     return rows.map((row) => ({ key: row.key, version: row.revision, value: this.#decode(row.key, row.text) }));
   }
 
-  #decode(key: string, text: string): StoredCycleRecord {
+  #decode(key: string, text: string): StoredValue {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       value = undefined; // reported below as CorruptStateError: never as "no cycle"
     }
-    assertCycleRecord(key, value, `kv:${key}`);
+    // A cycle record, or the portfolio record the engines reserve their budget in.
+    assertStoredValue(key, value, `kv:${key}`);
     return value; // as stored: a record 0.1 wrote (schema 1) is upgraded by the engine
   }
 }

@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import pg from 'pg';
-import { CycleEngine, PaperExchange, attachLogger, dca } from 'cycle-engine';
+import { CycleEngine, PaperExchange, attachLogger, dca, isPortfolioRecord } from 'cycle-engine';
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 
 const url = process.env.DATABASE_URL;
@@ -46,6 +46,7 @@ engine.on('cycle:starting', (e) => console.log(`[${instanceId}] this instance st
 
 console.log(`[${instanceId}] sharing cycles in ${new URL(url).host}${new URL(url).pathname} (tables example_cycles, example_locks)`);
 for (const row of await store.list()) {
+  if (isPortfolioRecord(row.value)) continue; // the shared portfolio record, not a cycle
   console.log(`[${instanceId}] found ${row.key}: phase ${row.value.phase}, version ${row.version}`);
 }
 await engine.start();

@@ -70,10 +70,12 @@ export type {
   OrderStatus,
 } from './ports/exchange';
 export type { Lock, LockLease, LockAcquireOptions } from './ports/lock';
-export type { StateStore, VersionedRecord, StoredRecord } from './ports/state-store';
+export type { StateStore, VersionedRecord, StoredRecord, StoredValue } from './ports/state-store';
+export type { PortfolioRecord, PortfolioReservation } from './ports/portfolio-record';
+export { isPortfolioRecord } from './ports/portfolio-record';
 export type { CycleRecord, OrderSlot, SlotState, AppliedAmounts, SlotProblem, CycleClosing, Position, Phase, OrderPurpose, CarriedDust, OrphanFill, CycleHalt, StoredCycleRecord } from './ports/record';
 export type { CycleRecordV1, PendingOrder, OrderOutcome } from './ports/record-v1';
-export { assertCycleRecord, assertRecordKey } from './ports/record';
+export { assertCycleRecord, assertRecordKey, assertStoredValue } from './ports/record';
 export { upgradeCycleRecord } from './ports/record-v1';
 export type { Clock } from './ports/clock';
 export { systemClock, ManualClock } from './ports/clock';

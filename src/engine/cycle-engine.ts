@@ -15,6 +15,7 @@ import type { EngineStoppedEvent } from '../events';
 import type { MarketRules, OrderFill, OrderState } from '../ports/exchange';
 import type { LockLease } from '../ports/lock';
 import { assertCycleRecord, emptyRecord, type CycleRecord, type OrderSlot } from '../ports/record';
+import { isPortfolioRecord } from '../ports/portfolio-record';
 import { upgradeCycleRecord } from '../ports/record-v1';
 import type { StrategyDecision } from '../strategy/strategy';
 import { bounded, sleep } from './bounded';
@@ -33,6 +34,8 @@ import { callOrder, OrderNotKnown } from './order-call';
 import { PollingBudget } from './polling';
 import { Reconciler } from './reconciler';
 import { applyDecision, beginExit, exitStep, setPaused } from './exit-transitions';
+import { claimOf, withoutNewBuys } from './portfolio';
+import { PortfolioBook } from './portfolio-store';
 import { closeIfEmpty, observe, recordOrphan, resync, withEstimatedFee, type EngineEvent, type Transition } from './transitions';
 
 /** What a tick wants to do for one symbol; decided without the lock, then again under it. */
@@ -120,6 +123,11 @@ export class CycleEngine extends GuardedEmitter {
   #loop: Promise<void> | null = null;
   #wakeLoop: (() => void) | null = null;
   #ticks = 0;
+  /** The shared portfolio record's reservations, when a portfolio limit is set. */
+  readonly #book: PortfolioBook | null;
+  /** Symbols whose `cycle:budgetWait` was emitted and that have not gone since. */
+  readonly #budgetWaits = new Set<string>();
+  #sweptAt = -Infinity;
 
   /**
    * @param options - ports, symbols, strategy and timings
@@ -140,6 +148,8 @@ export class CycleEngine extends GuardedEmitter {
       report: (error, symbol) => this.#report(error, symbol),
     });
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
+    const limits = { ...(this.#o.maxActiveCycles !== null ? { maxActiveCycles: this.#o.maxActiveCycles } : {}), ...(this.#o.maxTotalInvestedQuote !== null ? { maxTotalInvestedQuote: this.#o.maxTotalInvestedQuote } : {}) };
+    this.#book = Object.keys(limits).length === 0 ? null : new PortfolioBook({ store: this.#o.store, key: this.#o.portfolioKey, limits, clock, owner: this.instanceId });
     this.#reconciler = new Reconciler({
       options: this.#o,
       monotonic: this.#mono,
@@ -204,7 +214,7 @@ export class CycleEngine extends GuardedEmitter {
   async #recover(): Promise<void> {
     let records: Array<{ key: string; value: unknown }> = [];
     try {
-      records = (await this.#o.store.list()).filter((r) => r.key.startsWith(this.#o.keyPrefix));
+      records = (await this.#o.store.list()).filter((r) => r.key.startsWith(this.#o.keyPrefix) && !isPortfolioRecord(r.value));
     } catch (error) {
       this.#report(error);
     }
@@ -248,6 +258,7 @@ export class CycleEngine extends GuardedEmitter {
       }
     });
     await Promise.all(this.#reconciler.pending());
+    if (this.#book !== null) await this.#sweepPortfolio(true);
   }
 
   /**
@@ -392,7 +403,7 @@ export class CycleEngine extends GuardedEmitter {
    */
   async listCycles(): Promise<CycleRecord[]> {
     const all = await this.#o.store.list();
-    const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix) && this.#isMine(r));
+    const mine = all.filter((r) => r.key.startsWith(this.#o.keyPrefix) && !isPortfolioRecord(r.value) && this.#isMine(r));
     return mine.map((r) => this.#checked(r.key, r.value));
   }
 
@@ -443,7 +454,8 @@ export class CycleEngine extends GuardedEmitter {
     });
     if (result.kind === 'error') throw new CycleEngineError(`Could not close the cycle of ${symbol}`, { cause: result.error });
     if (result.kind === 'won') {
-      if (this.#running) this.#startWorkers(key, result.before, result.record, await this.#market(symbol), seen, epoch);
+      // Like a tick, on a started engine or not (a stop() that gave up waiting has moved the epoch on: nothing is sent then).
+      this.#startWorkers(key, result.before, result.record, await this.#market(symbol), seen, epoch);
       return result.record;
     }
     return (await this.#read(key))?.value;
@@ -544,6 +556,7 @@ export class CycleEngine extends GuardedEmitter {
         purpose = again.purpose;
         settled = again.settles;
       }
+      if (transition !== null && this.#book !== null) transition = await this.#reserveFor(key, symbol, fresh?.value ?? null, transition);
       if (transition === null) purpose = 'none';
       else {
         let version: number | null;
@@ -568,6 +581,7 @@ export class CycleEngine extends GuardedEmitter {
     // Look-ups are exchange calls: they start once the lock is released, never under it.
     for (const slot of lookups) this.#lookUp(key, symbol, slot, market, price);
     if (won === null) return 'skipped';
+    this.#afterWrite(key, won.before, won.transition.record);
     this.#noteWait(key, won.transition.record);
     this.#emitAll(won.transition.events);
     if (settled !== undefined && this.#unpersisted.get(settled)?.key === key) this.#unpersisted.delete(settled);
@@ -664,7 +678,7 @@ export class CycleEngine extends GuardedEmitter {
   }
 
   /** The resting orders reconciled with what the strategy wants now; null when nothing changes (or the strategy failed: reported). */
-  #reconcileResting(record: CycleRecord, market: MarketRules, price: number, now: number, canPlace: boolean): Transition | null {
+  #reconcileResting(record: CycleRecord, market: MarketRules, price: number, now: number, canPlace: boolean, canPlaceBuys = true): Transition | null {
     const strategy = this.#o.strategy;
     if (strategy.restingOrders === undefined || record.phase !== 'active') return null;
     let raw: unknown;
@@ -672,10 +686,10 @@ export class CycleEngine extends GuardedEmitter {
       raw = strategy.restingOrders({ symbol: record.symbol, price, position: record.position, market, now, orders: record.orders });
       // The hot path of an idle tick: the same record and the same answer as last time, found in order then, need nothing.
       const quiet = this.#quiet.get(record);
-      if (quiet !== undefined && quiet.raw === raw && quiet.canPlace === canPlace) return null;
+      if (quiet !== undefined && quiet.raw === raw && quiet.canPlace === canPlace && canPlaceBuys) return null;
       const desired = checkDesired(record.symbol, raw, market);
-      const t = reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace });
-      if (t === null) this.#quiet.set(record, { raw, canPlace });
+      const t = reconcileResting(record, desired, { market, now, owner: this.instanceId, newId: () => newId(now), canPlace, canPlaceBuys });
+      if (t === null && canPlaceBuys) this.#quiet.set(record, { raw, canPlace });
       return t;
     } catch (error) {
       this.#report(isCycleEngineError(error) ? error : new CycleEngineError(`${record.symbol}: restingOrders() threw`, { cause: error }), record.symbol);
@@ -758,7 +772,8 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (price === undefined || t.record.paused) return t;
     const canPlace = t.record.retryAt === null || t.record.retryAt <= now;
-    const rest = this.#reconcileResting(t.record, market, price, now, canPlace);
+    // With a portfolio limit, a new safety buy waits for the next tick's transition, which reserves first.
+    const rest = this.#reconcileResting(t.record, market, price, now, canPlace, this.#book === null);
     return rest === null ? t : { record: rest.record, events: [...t.events, ...rest.events] };
   }
 
@@ -1027,6 +1042,7 @@ export class CycleEngine extends GuardedEmitter {
         if (lease) await this.#release(lease, symbol, t0, result === 'won' ? purpose : 'none');
       }
       if (result === 'won' && written !== null) {
+        this.#afterWrite(key, before, written);
         this.#noteWait(key, written);
         this.#emitAll(events);
         return { kind: 'won', record: written, before };
@@ -1036,6 +1052,72 @@ export class CycleEngine extends GuardedEmitter {
       if (result === 'error' && !isWriteUnknownError(lastError) && !isCallTimeoutError(lastError)) await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
     return { kind: 'error', error: lastError };
+  }
+
+  // ---------------------------------------------------------------- the portfolio limits
+
+  /**
+   * Under the key's lock, before the compare-and-set: a write that raises the cycle's claim (a
+   * start, a rebuy, a safety buy placed) first reserves it in the shared portfolio record. Refused:
+   * the write goes without its new buys (a start: no write at all) and the symbol waits
+   * (`cycle:budgetWait`, once until it can go). A reservation the write then does not land is
+   * over-reserved, never under: the sweep or the cycle's close releases it.
+   */
+  async #reserveFor(key: string, symbol: string, before: CycleRecord | null, transition: Transition): Promise<Transition | null> {
+    const book = this.#book as PortfolioBook;
+    const floor = before === null ? new Decimal(0) : claimOf(before);
+    const known = new Set((before?.orders ?? []).map((o) => o.intentId));
+    let t: Transition | null = transition;
+    let refused: Extract<Awaited<ReturnType<PortfolioBook['reserve']>>, { kind: 'refused' }> | null = null;
+    // Refused: the write's newest buys are dropped one by one (the deepest safety buys first) until what is left fits.
+    while (t !== null) {
+      const after: CycleRecord = t.record;
+      const claim = claimOf(after);
+      if (after.cycleId === null || claim.lte(floor)) break;
+      const raising = after.orders.filter((o) => o.side === 'buy' && !known.has(o.intentId));
+      const answer = await book.reserve({ key, symbol, cycleId: after.cycleId, intentId: raising.at(-1)?.intentId ?? after.cycleId, claim: str(claim) });
+      if (answer.kind === 'ok') break;
+      refused ??= answer;
+      if (raising.length <= 1) {
+        t = withoutNewBuys(before, t);
+        break;
+      }
+      const drop = raising.at(-1)!.intentId;
+      t = { record: { ...after, orders: after.orders.filter((o) => o.intentId !== drop) }, events: t.events };
+    }
+    if (refused === null) {
+      this.#budgetWaits.delete(symbol);
+      return t;
+    }
+    if (!this.#budgetWaits.has(symbol)) {
+      this.#budgetWaits.add(symbol);
+      this.emit('cycle:budgetWait', { symbol, limit: refused.limit, activeCycles: refused.active, reservedQuote: refused.totalQuote, neededQuote: str(claimOf(transition.record)) });
+    }
+    void this.#sweepPortfolio(false); // a reservation a crash left behind may be what is in the way
+    return t;
+  }
+
+  /** After a write won: a cycle that closed (or whose start failed) releases its reservation. */
+  #afterWrite(key: string, before: CycleRecord | null, after: CycleRecord): void {
+    const book = this.#book;
+    if (book === null || before === null || before.cycleId === null || after.cycleId === before.cycleId) return;
+    const cycleId = before.cycleId;
+    // A release that fails is left to the sweep: over-reserved, never under.
+    void book.release(key, cycleId).catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
+  }
+
+  /** Releases the reservations no cycle holds any more (a crash between a reservation and its write, or a lost release); at most once a minute unless forced. */
+  async #sweepPortfolio(force: boolean): Promise<void> {
+    const book = this.#book;
+    const mono = this.#mono();
+    if (book === null || (!force && mono - this.#sweptAt < 60_000)) return;
+    this.#sweptAt = mono;
+    try {
+      const result = await book.sweep();
+      for (const { error } of result.errors) this.#report(error);
+    } catch (error) {
+      this.#report(error);
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -40,6 +40,8 @@ export interface RestingInput {
   newId: () => string;
   /** False while the record's backoff runs: cancels go ahead, nothing new is placed. */
   canPlace: boolean;
+  /** False: no new buy is placed (a write that cannot reserve its budget first); sells still are. */
+  canPlaceBuys?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export function reconcileResting(record: CycleRecord, desired: readonly DesiredO
       const key = keyOf(d);
       if (live.has(key)) continue;
       if (d.purpose === 'takeProfit' && sellLive) continue;
+      if (d.purpose === 'rebuy' && input.canPlaceBuys === false) continue;
       const slot = newSlot({
         intentId: input.newId(), purpose: d.purpose, type: 'limit', side: d.purpose === 'takeProfit' ? 'sell' : 'buy',
         price: d.price, baseAmount: d.baseAmount, ...(d.level !== undefined ? { level: d.level } : {}), createdAt: input.now, owner: input.owner,

@@ -1,6 +1,7 @@
 /**
  * Options of {@link CycleEngine} and their validation.
  */
+import { parseDecimal, str, type DecimalLike } from '../decimal';
 import { InvalidOptionsError } from '../errors';
 import { checkKnownOptions, type OptionShape } from '../options-check';
 import { systemClock, type Clock } from '../ports/clock';
@@ -108,6 +109,24 @@ export interface CycleEngineOptions {
    * with resting orders costs no request per tick.
    */
   readonly openOrderCheckMs?: number | undefined;
+  /**
+   * Portfolio limit: at most this many cycles hold a position or an order at once, across every
+   * engine sharing the store and `portfolioKey` (an integer ≥ 1). A start that would exceed it
+   * waits (`cycle:budgetWait`). See docs/exits.md.
+   */
+  readonly maxActiveCycles?: number | undefined;
+  /**
+   * Portfolio limit: the quote invested in active cycles plus the quote of buys in flight or
+   * resting never exceeds this, across every engine sharing the store and `portfolioKey` (a
+   * positive decimal). A start or a rebuy that would exceed it waits (`cycle:budgetWait`).
+   */
+  readonly maxTotalInvestedQuote?: DecimalLike | undefined;
+  /**
+   * Store key of the shared portfolio record holding the limits' reservations (default
+   * `'__portfolio'`; not prefixed by `keyPrefix`, so engines with different prefixes can share one
+   * budget — give them different keys to keep budgets apart). Written only when a limit is set.
+   */
+  readonly portfolioKey?: string | undefined;
 }
 
 /** @internal */
@@ -139,6 +158,9 @@ export interface ResolvedOptions {
   feeLookupTimeoutMs: number;
   lateLookupsMs: readonly number[];
   openOrderCheckMs: number;
+  maxActiveCycles: number | null;
+  maxTotalInvestedQuote: string | null;
+  portfolioKey: string;
 }
 
 /**
@@ -172,6 +194,9 @@ export const ENGINE_OPTION_SHAPE = {
   feeLookupTimeoutMs: true,
   lateLookupsMs: true,
   openOrderCheckMs: true,
+  maxActiveCycles: true,
+  maxTotalInvestedQuote: true,
+  portfolioKey: true,
 } as const satisfies Record<keyof CycleEngineOptions, true | OptionShape>;
 
 function ms(name: string, value: unknown, fallback: number, min = 0): number {
@@ -180,6 +205,22 @@ function ms(name: string, value: unknown, fallback: number, min = 0): number {
     throw new InvalidOptionsError(name, `expected a number ≥ ${min}, got ${String(value)}`);
   }
   return value;
+}
+
+function portfolioLimits(options: CycleEngineOptions): Pick<ResolvedOptions, 'maxActiveCycles' | 'maxTotalInvestedQuote' | 'portfolioKey'> {
+  const max = options.maxActiveCycles;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) throw new InvalidOptionsError('maxActiveCycles', `expected an integer ≥ 1, got ${String(max)}`);
+  let budget: string | null = null;
+  if (options.maxTotalInvestedQuote !== undefined) {
+    const d = parseDecimal(options.maxTotalInvestedQuote);
+    if (d === undefined || !d.isFinite() || d.lte(0)) {
+      throw new InvalidOptionsError('maxTotalInvestedQuote', `expected a positive number or decimal string, got ${JSON.stringify(options.maxTotalInvestedQuote) ?? String(options.maxTotalInvestedQuote)}`);
+    }
+    budget = str(d);
+  }
+  const key = options.portfolioKey ?? '__portfolio';
+  if (typeof key !== 'string' || key.trim() === '') throw new InvalidOptionsError('portfolioKey', `expected a non-empty string, got ${JSON.stringify(key) ?? String(key)}`);
+  return { maxActiveCycles: max ?? null, maxTotalInvestedQuote: budget, portfolioKey: key };
 }
 
 function lateLookups(value: unknown): readonly number[] {
@@ -275,7 +316,13 @@ export function resolveOptions(options: CycleEngineOptions): ResolvedOptions {
     feeLookupTimeoutMs: ms('feeLookupTimeoutMs', options.feeLookupTimeoutMs, 600_000),
     lateLookupsMs: lateLookups(options.lateLookupsMs),
     openOrderCheckMs: ms('openOrderCheckMs', options.openOrderCheckMs, 60_000, 1),
+    ...portfolioLimits(options),
   };
+  if (resolved.maxActiveCycles !== null || resolved.maxTotalInvestedQuote !== null) {
+    if (symbols.some((s) => keyPrefix + s === resolved.portfolioKey)) {
+      throw new InvalidOptionsError('portfolioKey', `${resolved.portfolioKey} is also the key of a cycle`);
+    }
+  }
   if (resolved.backoffMaxMs < resolved.backoffInitialMs) {
     throw new InvalidOptionsError('retryBackoff.maxMs', `${resolved.backoffMaxMs} is below retryBackoff.initialMs (${resolved.backoffInitialMs})`);
   }

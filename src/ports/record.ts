@@ -5,6 +5,8 @@ import type { OrderFee, OrderFill, OrderSide } from './exchange';
 import { CorruptStateError } from '../errors';
 import { isDecimalString, parseDecimal } from '../decimal';
 import type { StoredCycleRecord } from './record-v1';
+import { explainInvalidPortfolioRecord } from './portfolio-record';
+import type { StoredValue } from './state-store';
 
 export type { StoredCycleRecord } from './record-v1';
 
@@ -511,5 +513,31 @@ export function assertRecordKey(key: string, keyPrefix: string, record: StoredCy
  */
 export function assertCycleRecord(key: string, value: unknown, location?: string, keyPrefix?: string): asserts value is StoredCycleRecord {
   const bad = explainInvalidRecord(value) ?? (keyPrefix === undefined ? undefined : explainRecordKey(key, keyPrefix, value as CycleRecord));
+  if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
+}
+
+/**
+ * Why a value is not one a store may hold — a cycle record (see {@link explainInvalidRecord}) or,
+ * when it says `kind: 'portfolio'`, the portfolio record — or `undefined` when it is one.
+ * @internal
+ */
+export function explainInvalidStoredValue(value: unknown): string | undefined {
+  if (!isObj(value) || value.kind !== 'portfolio') return explainInvalidRecord(value);
+  const bad = explainInvalidPortfolioRecord(value);
+  return bad && `portfolio record: ${bad}`;
+}
+
+/**
+ * Checks that a value read from (or about to be written to) a store is one a store may hold: a
+ * valid cycle record (schema 2, or schema 1 as 0.1 wrote it) or a valid portfolio record. Custom
+ * stores call it on what they read, as the built-in ones do.
+ * @param key - the store key (for the error)
+ * @param value - the stored value
+ * @param location - where it was read from (a path), for the error
+ * @throws {@link CorruptStateError} when it is neither
+ * @public
+ */
+export function assertStoredValue(key: string, value: unknown, location?: string): asserts value is StoredValue {
+  const bad = explainInvalidStoredValue(value);
   if (bad !== undefined) throw new CorruptStateError(key, bad, { location });
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CycleRecord, OrderSlot, Position } from '../ports/record';
 import type { CycleRecordV1 } from '../ports/record-v1';
+import type { PortfolioRecord } from '../ports/portfolio-record';
 import type { OrderFill } from '../ports/exchange';
 
 /**
@@ -209,5 +210,24 @@ export function sampleRecords(symbol = 'ETH/USDT', now = 1_700_000_000_123): Sam
       },
       updatedAt: now + 120_000,
     },
+  };
+}
+
+/**
+ * A valid portfolio record with three reservations (amounts with many digits, awkward keys), for
+ * store tests: a store holds it beside the cycle records and returns it unchanged.
+ * @param keyPrefix - start of the reservations' cycle keys (default `''`)
+ * @param now - the base time, Unix ms (default 1,700,000,000,123)
+ * @public
+ */
+export function samplePortfolio(keyPrefix = '', now = 1_700_000_000_123): PortfolioRecord {
+  const reservation = (symbol: string, quote: string, n: number) => ({
+    key: `${keyPrefix}${symbol}`, symbol, cycleId: `cyc-${n}`, intentId: `int-${n}`, quote, at: now - n, owner: `engine-${n % 2}`,
+  });
+  return {
+    kind: 'portfolio',
+    schema: 1,
+    reservations: [reservation('ETH/USDT', '20', 1), reservation('BTC/USDT', '0.000000012345678901234567', 2), reservation('日本/円', '123456789.1', 3)],
+    updatedAt: now,
   };
 }

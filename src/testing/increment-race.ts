@@ -8,8 +8,8 @@
  * value. The writers' reads, together, reconstruct the key's history; the judge compares it with
  * what each writer was told.
  */
-import type { StoredCycleRecord } from '../ports/record';
-import type { StateStore } from '../ports/state-store';
+import { assertCycleRecord, type StoredCycleRecord } from '../ports/record';
+import type { StateStore, StoredValue } from '../ports/state-store';
 
 /** Tags a record keeps: more than the writes that can land between two reads of one writer. @internal */
 export const TAGS_KEPT = 64;
@@ -90,10 +90,12 @@ export async function raceIncrements(store: StateStore, key: string, options: Ra
   for (let attempt = 0; ledger.won.length < options.successes && attempt < maxAttempts; attempt++) {
     const current = await store.get(key);
     if (current === undefined) throw new Error(`increment race: key ${key} has no record (seed it first)`);
-    observe(ledger.seen, current.value);
+    const value: StoredValue = current.value;
+    assertCycleRecord(key, value);
+    observe(ledger.seen, value);
     await options.pause?.();
     const tag = `${options.writer}.${attempt}`;
-    const next = incremented(current.value, tag);
+    const next = incremented(value, tag);
     try {
       const version = await store.compareAndSet(key, current.version, next);
       if (version === null) ledger.lost.push(tag);
@@ -129,8 +131,9 @@ export interface RaceVerdict {
   readonly missing: number;
 }
 
-/** Judges the writers' ledgers against the final record. @internal */
-export function judgeRace(ledgers: readonly RaceLedger[], final: StoredCycleRecord, start = 0): RaceVerdict {
+/** Judges the writers' ledgers against the final record (a cycle record: anything else throws). @internal */
+export function judgeRace(ledgers: readonly RaceLedger[], final: StoredValue, start = 0): RaceVerdict {
+  assertCycleRecord('race', final);
   const history = new Map<number, string>();
   const forks = new Set<number>();
   const note = (counter: number, tag: string): void => {

@@ -17,5 +17,5 @@ export { describeLock } from './lock-suite';
 export type { LockSuiteOptions } from './lock-suite';
 export { describeExchange } from './exchange-suite';
 export type { ExchangeFixture, ExchangeSuiteOptions } from './exchange-suite';
-export { randomKey, randomClientOrderId, sampleRecords } from './fixtures';
+export { randomKey, randomClientOrderId, sampleRecords, samplePortfolio } from './fixtures';
 export type { SampleRecordName, SampleRecords } from './fixtures';

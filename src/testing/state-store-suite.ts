@@ -4,9 +4,10 @@
  * (a reported conflict is never written, a reported success always is).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PortfolioRecord } from '../ports/portfolio-record';
 import type { CycleRecord } from '../ports/record';
 import type { StateStore } from '../ports/state-store';
-import { randomKey, sampleRecords } from './fixtures';
+import { randomKey, samplePortfolio, sampleRecords } from './fixtures';
 import { judgeRace, raceIncrements, seededPauses } from './increment-race';
 import { tryMutate, type Writable } from './support';
 
@@ -210,6 +211,24 @@ export function describeStateStore(
         expect(got, `get ${JSON.stringify(suffix)}`).toEqual({ version: versions.get(suffix), value: { ...stamped(n), symbol: suffix } });
       }
       expect(mine(await store().list()).map((r) => r.key)).toEqual(mine(AWKWARD_KEYS.map((s) => ({ key: key(s) }))).map((r) => r.key));
+    }, timeoutMs);
+
+    it('the portfolio record round-trips beside cycle records, with compare-and-set', async () => {
+      const portfolio = samplePortfolio(prefix);
+      const k = key('__portfolio');
+      const v1 = (await store().compareAndSet(k, null, portfolio))!;
+      expect(v1).toBeTypeOf('number');
+      expect(await store().get(k)).toEqual({ version: v1, value: portfolio });
+      const grown: PortfolioRecord = { ...portfolio, reservations: portfolio.reservations.slice(1), updatedAt: portfolio.updatedAt + 1 };
+      expect(await store().compareAndSet(k, null, grown)).toBeNull();
+      const v2 = (await store().compareAndSet(k, v1, grown))!;
+      expect(v2).toBeGreaterThan(v1);
+      expect(await store().compareAndSet(k, v1, portfolio)).toBeNull();
+      const vc = (await store().compareAndSet(key('ETH/USDT'), null, sample.active))!;
+      expect(mine(await store().list())).toEqual([
+        { key: key('ETH/USDT'), version: vc, value: sample.active },
+        { key: k, version: v2, value: grown },
+      ]);
     }, timeoutMs);
 
     it('mutating the value after compareAndSet does not change the stored record', async () => {

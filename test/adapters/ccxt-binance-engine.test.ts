@@ -11,6 +11,7 @@ import { Decimal } from '../../src/decimal';
 import { CcxtExchange } from 'cycle-engine/ccxt';
 import type { BinanceFault } from '../support/venues/binance-mock';
 import { mockedBinance } from '../support/venues/binance-fixture';
+import { asV2 } from '../support/records';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -68,7 +69,7 @@ describe('CycleEngine over CcxtExchange (binance, mocked)', () => {
     await step('2000'); // start: 20 USDT → 0.01 ETH, 0.00999 net of the base fee
     await step('1990'); // not yet 2% down
     await step('1960'); // rebuy 1: 2% below 2000
-    const active = (await store.get(SYMBOL))!.value;
+    const active = asV2((await store.get(SYMBOL))!.value);
     expect(active.position).toMatchObject({ buys: 2, lastBuyPrice: '1960' });
     await step('2000'); // below avg × 1.01
     await step('2000.5');
@@ -78,7 +79,7 @@ describe('CycleEngine over CcxtExchange (binance, mocked)', () => {
     expect(posts.map((r) => r.params.side)).toEqual(['BUY', 'BUY', 'SELL']);
     expect(posts[0]!.params.quoteOrderQty).toBe('20');
     expect(new Set(posts.map((r) => r.params.newClientOrderId)).size).toBe(3);
-    const record = (await store.get(SYMBOL))!.value;
+    const record = asV2((await store.get(SYMBOL))!.value);
     expect(record).toMatchObject({ phase: 'idle', closedCycles: 1, orders: [], position: null });
     expect(closed).toHaveLength(1);
     expect(new Decimal(closed[0]!.pnlQuote).gt(0)).toBe(true);
@@ -91,7 +92,7 @@ describe('CycleEngine over CcxtExchange (binance, mocked)', () => {
     expect(of('order:reconciled')).toEqual([expect.objectContaining({ result: 'filled' })]);
     expect(mock.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(mock.orders.filter((o) => o.status === 'FILLED')).toHaveLength(1);
-    expect((await store.get(SYMBOL))!.value.position!.baseVolume).toBe('0.00999');
+    expect(asV2((await store.get(SYMBOL))!.value).position!.baseVolume).toBe('0.00999');
   });
 
   for (const [fault, timeoutMs] of [['backend-timeout', 10_000], ['hang', 300]] as const) {
@@ -106,7 +107,7 @@ describe('CycleEngine over CcxtExchange (binance, mocked)', () => {
       const lookups = mock.requests.filter((r) => r.method === 'GET' && r.path === '/api/v3/order');
       expect(lookups.length).toBeGreaterThan(0);
       expect(lookups[0]!.params.origClientOrderId).toBe(posts[0]!.params.newClientOrderId);
-      const record = (await store.get(SYMBOL))!.value;
+      const record = asV2((await store.get(SYMBOL))!.value);
       expect(record.phase).toBe('active');
       // 20 USDT at 2000 → 0.01 ETH, less the 0.1% base fee (found through myTrades).
       expect(record.position).toMatchObject({ investedQuote: '20', buys: 1, startPrice: '2000' });

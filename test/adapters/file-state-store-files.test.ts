@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptStateError, CycleEngine, FileStateStore, MemoryLock, PaperExchange, dca, type CycleRecord } from 'cycle-engine';
 import { sampleRecords } from 'cycle-engine/testing';
+import { asV2 } from '../support/records';
 
 const roots: string[] = [];
 function freshDir(): string {
@@ -57,7 +58,7 @@ describe('FileStateStore on disk', () => {
     expect(await stale.compareAndSet('K/Q', v1, { ...active })).toBeNull();
     await new Promise((r) => setImmediate(r));
     expect(fs.readdirSync(stale.pathOf('K/Q')).sort()).toEqual(['v4.json', 'v5.json']);
-    expect((await live.get('K/Q'))?.value.phase).toBe('idle');
+    expect(asV2((await live.get('K/Q'))?.value)?.phase).toBe('idle');
   });
 
   it('ignores temp files a killed writer left, and list() removes them', async () => {
@@ -67,7 +68,7 @@ describe('FileStateStore on disk', () => {
     const deadPid = 2 ** 22 + 12345; // above pid_max: never a live process
     fs.writeFileSync(path.join(keyDir, `.tmp-${deadPid}-abcdef`), '{"half":');
     fs.writeFileSync(path.join(keyDir, 'v7.json.partial'), 'garbage');
-    expect((await store.get('ETH/USDT'))?.value.phase).toBe('active');
+    expect(asV2((await store.get('ETH/USDT'))?.value)?.phase).toBe('active');
     const listed = await store.list();
     expect(listed.map((r) => r.key)).toEqual(['ETH/USDT']);
     expect(fs.readdirSync(keyDir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);

@@ -19,7 +19,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CycleRecord } from 'cycle-engine';
+import type { CycleRecord, StoredValue } from 'cycle-engine';
+
+/** A stored value this test wrote: a cycle record (a type-only narrowing: nothing may load the store before the gate). */
+const asCycle = (value: StoredValue | undefined): CycleRecord | undefined => value as CycleRecord | undefined;
 
 // A gate on fs.fsync, installed before the store's modules load (durable.ts promisifies fs.fsync
 // at load): after `holdIn(dir)`, the next fsync of a file or directory under `dir` waits until
@@ -86,7 +89,7 @@ describe('FileStateStore: a writer stale by 3 versions never wins, even while an
       const [staleResult, liveResult] = await Promise.all([stale.compareAndSet(key, 1, record(key, 100)), live.compareAndSet(key, v!, record(key, 5))]);
       expect(liveResult).toBe(5);
       const head = await new FileStateStore({ dir: root }).get(key);
-      expect(head?.value.closedCycles).toBe(5); // the state is the live writer's
+      expect(asCycle(head?.value)?.closedCycles).toBe(5); // the state is the live writer's
       if (staleResult !== null) staleWins.push(`attempt ${i}: CAS on version 1 returned ${staleResult} while the head is ${head?.version}`);
     }
     expect(staleWins).toEqual([]);
@@ -104,7 +107,7 @@ describe('FileStateStore: a writer stale by 3 versions never wins, even while an
     release();
     expect(await pending).toBeNull();
     expect(versionsOf(live, key)).toEqual([3, 4]);
-    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(4);
+    expect(asCycle((await new FileStateStore({ dir: root }).get(key))?.value)?.closedCycles).toBe(4);
   });
 
   it('the stale writer’s link comes after its temp-file fsync: the head is checked again just before it, so nothing is linked', async () => {
@@ -126,7 +129,7 @@ describe('FileStateStore: a writer stale by 3 versions never wins, even while an
     watcher.close();
     expect(linked).toEqual([]);
     expect(versionsOf(live, key)).toEqual([3, 4]);
-    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(4);
+    expect(asCycle((await new FileStateStore({ dir: root }).get(key))?.value)?.closedCycles).toBe(4);
   });
 });
 
@@ -141,7 +144,7 @@ describe('FileStateStore: a write that landed is never reported as a conflict (i
     await heldFsync(); // v2 is linked; the writer waits in the directory fsync
     expect(versionsOf(live, key)).toEqual([1, 2]);
     const read = await live.get(key);
-    expect(read?.value.closedCycles).toBe(100); // the writer's v2 is the state: others build on it
+    expect(asCycle(read?.value)?.closedCycles).toBe(100); // the writer's v2 is the state: others build on it
     let v = read!.version;
     for (let n = 101; n <= 103; n++) v = (await live.compareAndSet(key, v, record(key, n))) as number;
     await turn();
@@ -150,7 +153,7 @@ describe('FileStateStore: a write that landed is never reported as a conflict (i
     // Before the fix: null (it looked for its successor v3 after the fsync, found it pruned, and
     // took that as "not built on") although version 2 is in the history, built on three times.
     expect(await pending).toBe(2);
-    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(103);
+    expect(asCycle((await new FileStateStore({ dir: root }).get(key))?.value)?.closedCycles).toBe(103);
   });
 
   it('the directory fsync fails after the link: WriteUnknownError (the version may have been read), never null', async () => {
@@ -161,7 +164,7 @@ describe('FileStateStore: a write that landed is never reported as a conflict (i
     holdUnder = writer.pathOf(key);
     release();
     await heldFsync(); // v2 is linked, visible to readers; its directory fsync …
-    expect((await new FileStateStore({ dir: root }).get(key))?.value.closedCycles).toBe(100);
+    expect(asCycle((await new FileStateStore({ dir: root }).get(key))?.value)?.closedCycles).toBe(100);
     release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })); // … fails
     const result = await pending;
     expect(result).toHaveProperty('e');

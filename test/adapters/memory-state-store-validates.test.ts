@@ -15,7 +15,7 @@ describe('MemoryStateStore validates records on write (issue 9, case 17)', () =>
   ])('refuses %s and writes nothing', async (_case, value) => {
     const store = new MemoryStateStore();
     await expect(store.compareAndSet('ETH/USDT', null, value as CycleRecord)).rejects.toThrow(CycleEngineError);
-    await expect(store.compareAndSet('ETH/USDT', null, value as CycleRecord)).rejects.toThrow(/Refusing to write an invalid cycle record for `ETH\/USDT`/);
+    await expect(store.compareAndSet('ETH/USDT', null, value as CycleRecord)).rejects.toThrow(/Refusing to write an invalid record for `ETH\/USDT`/);
     expect(await store.get('ETH/USDT')).toBeUndefined();
     expect(await store.list()).toEqual([]);
   });

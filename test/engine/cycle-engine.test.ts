@@ -227,7 +227,7 @@ describe('the protocol', () => {
     s.exchange.placeMarketOrder = async (req) => {
       const stored = (await s.store.get('ETH/USDT'))?.value;
       const lease = await s.lock.acquire('ETH/USDT', { waitMs: 0 });
-      seen.push({ phase: stored?.phase, clientOrderId: asV2(stored)?.orders[0]?.clientOrderId, lockFree: lease !== null });
+      seen.push({ phase: asV2(stored)?.phase, clientOrderId: asV2(stored)?.orders[0]?.clientOrderId, lockFree: lease !== null });
       await lease?.release();
       return place(req);
     };
@@ -281,7 +281,7 @@ describe('the protocol', () => {
     const cas = s.store.compareAndSet.bind(s.store);
     let failing = 0;
     s.store.compareAndSet = async (key, version, value) => {
-      if (value.phase === 'active' && failing++ < 6) throw new Error('store down');
+      if ('phase' in value && value.phase === 'active' && failing++ < 6) throw new Error('store down');
       return cas(key, version, value);
     };
     await s.engine.tick();

@@ -16,6 +16,7 @@ import {
   type Strategy,
 } from 'cycle-engine';
 import { DEFAULT_DCA, setup, step } from '../support/setup';
+import { asV2 } from '../support/records';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 const paperFor = (prices: Record<string, string>) =>
@@ -223,7 +224,7 @@ describe('case 17: records checked against their key', () => {
     const s = setup();
     await step(s);
     const snap = (await s.store.get('ETH/USDT'))!;
-    const position = { ...snap.value.position!, baseVolume: '0', investedQuote: '0' };
+    const position = { ...asV2(snap.value).position!, baseVolume: '0', investedQuote: '0' };
     await s.store.compareAndSet('ETH/USDT', snap.version, { ...snap.value, position });
     await step(s);
     expect(((await s.engine.getCycle('ETH/USDT')) as CycleRecord).phase).toBe('idle');

@@ -135,7 +135,7 @@ describe('an intent\'s landing deadline counts from when its order was sent', ()
       const executed = paper.executedOrders().filter((o) => o.symbol === symbol);
       const starts = executed.filter((o) => o.clientOrderId.startsWith('ce-s-'));
       if (starts.length !== 1) problems.push(`${symbol}: ${starts.length} start buys executed`);
-      const record = (await inner.get(symbol))!.value;
+      const record = asV2((await inner.get(symbol))!.value);
       const bought = executed.reduce((sum, o) => sum.plus(o.fill!.filledBase).minus(o.fill!.fee?.currency === symbol.split('/')[0] ? o.fill!.fee!.amount : 0), new Decimal(0));
       const held = new Decimal(record.position?.baseVolume ?? 0).plus(record.dust?.baseVolume ?? 0);
       if (!bought.eq(held)) problems.push(`${symbol}: bought ${bought.toFixed()} net of fees, the record holds ${held.toFixed()} (orphans: ${record.orphans.length})`);

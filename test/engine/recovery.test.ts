@@ -62,7 +62,7 @@ describe('recovery', () => {
     await b.e.start();
     await b.e.stop();
     expect(b.of('order:reconciled')).toEqual([expect.objectContaining({ result: 'filled', lookups: 1 })]);
-    expect((await w.store.get(SYMBOL))?.value.phase).toBe('active');
+    expect(asV2((await w.store.get(SYMBOL))?.value)?.phase).toBe('active');
     expect(w.exchange.orders).toHaveLength(1);
   });
 
@@ -102,7 +102,7 @@ describe('recovery', () => {
     await a.e.idle();
     expect(a.of('error')).toEqual([]);
     expect(a.of('order:reconciled')).toEqual([expect.objectContaining({ result: 'late-response' })]);
-    expect((await w.store.get(SYMBOL))?.value.phase).toBe('active');
+    expect(asV2((await w.store.get(SYMBOL))?.value)?.phase).toBe('active');
     expect(a.of('order:filled')).toHaveLength(1);
   });
 });

@@ -112,7 +112,7 @@ describe('the engine on a store that throws WriteUnknownError', async () => {
     await step(s);
     expect(store.fired).toBe(true);
     expect(s.exchange.orders).toHaveLength(1);
-    expect((await store.get(SYMBOL))?.value.position?.buys).toBe(1);
+    expect(asV2((await store.get(SYMBOL))?.value)?.position?.buys).toBe(1);
     expect(s.of('cycle:activated')).toHaveLength(1);
   });
 });

@@ -97,7 +97,7 @@ describe(`${PROCESSES} engine processes on one FileStateStore/FileLock directory
       expect(mine.map((o) => [o.side, purposeOf(o), o.status]), symbol).toEqual([['buy', 'ce-s-', 'filled']]);
       const fill = mine[0]!.fill!;
       const snap = await store.get(symbol);
-      expect(snap?.value.phase, symbol).toBe('active');
+      expect(asV2(snap?.value)?.phase, symbol).toBe('active');
       const record = asV2(snap!.value);
       expect(record.orders).toEqual([]);
       expect(record.position!.buys).toBe(1);
@@ -180,7 +180,7 @@ describe(`${PROCESSES} engine processes on one FileStateStore/FileLock directory
         if ((tag === 'ce-x-') !== (o.side === 'sell')) problems.push(`${at}: side ${o.side} does not fit ${tag}`);
       }
       // The store agrees with the exchange: no fill lost, none counted twice.
-      const record = (await store.get(symbol))?.value;
+      const record = asV2((await store.get(symbol))?.value);
       if (mine.length === 0) continue;
       if (record === undefined) {
         problems.push(`${symbol}: orders but no record`);

@@ -114,7 +114,7 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       expect([key, readVersion]).toEqual([SYMBOL, 'none']);
       const active = await until('B to activate the cycle', async () => {
         const snap = await store.get(SYMBOL);
-        return snap?.value.phase === 'active' && asV2(snap.value).orders.length === 0 ? snap : undefined;
+        return asV2(snap?.value)?.phase === 'active' && asV2(snap!.value).orders.length === 0 ? snap : undefined;
       });
       const tookOverAfterMs = server.orders()[0]!.receivedAt - tookAt;
 
@@ -134,7 +134,7 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       expect(ca!.submitted).toEqual({ start: 0, rebuy: 0, sell: 0 });
       expect(cb!.submitted.start).toBe(1);
       const final = (await store.get(SYMBOL))!;
-      expect([final.value.phase, final.value.position?.buys, final.value.closedCycles]).toEqual(['active', 1, 0]);
+      expect([asV2(final.value).phase, asV2(final.value).position?.buys, asV2(final.value).closedCycles]).toEqual(['active', 1, 0]);
       expect(final.version).toBeGreaterThanOrEqual(active.version);
       console.info(`[paused-holder] ${config.label}, start: B's order ${tookOverAfterMs} ms after A took the lease (A printed ${Number(printedAtText) - tookAt} ms after taking it, SIGSTOP ${stoppedAt - tookAt} ms after) (B found the key held ${cb!.lockBusy}×); A refused ${ca!.refusedAfterPause} write(s) after SIGCONT (cas ${JSON.stringify(ca!.cas)}, lockNotHeld ${ca!.lockNotHeld}); B cas ${JSON.stringify(cb!.cas)}`);
     });
@@ -148,7 +148,7 @@ await withPostgresAndRedis('a paused lock holder is fenced off by the store', (p
       await a.waitFor('ready');
       const opened = await until('A to activate the cycle', async () => {
         const snap = await store.get(SYMBOL);
-        return snap?.value.phase === 'active' && asV2(snap.value).orders.length === 0 ? snap : undefined;
+        return asV2(snap?.value)?.phase === 'active' && asV2(snap!.value).orders.length === 0 ? snap : undefined;
       });
       await setPrice('102'); // take profit at ≥ 101.1 (avg 100.1 with the fee): A decides to sell
       const line = await holdingLine(a);

@@ -72,7 +72,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes on shared servers (see
         expect(orders.filter((o) => o.symbol === symbol).map((o) => [o.side, purposeOf(o), o.status]), symbol).toEqual([['buy', 'ce-s-', 'filled']]);
       }
       const records = await storeOf(kinds.storeAt).list();
-      expect(records.map((r) => [r.key, r.value.phase, r.value.position?.buys])).toEqual(SYMBOLS.map((s) => [s, 'active', 1]));
+      expect(records.map((r) => [r.key, asV2(r.value).phase, asV2(r.value).position?.buys])).toEqual(SYMBOLS.map((s) => [s, 'active', 1]));
       console.info(`[multiprocess] ${config.label}, constant price: ${orders.length} orders; starts per process ${counters.map((c) => `${c.name}=${c.submitted.start}`).join(' ')}; max lock hold ${Math.max(...counters.map((c) => c.maxLockHeldMs)).toFixed(1)} ms`);
     });
 
@@ -98,7 +98,7 @@ await withPostgresAndRedis(`${PROCESSES} engine processes on shared servers (see
       const sells = orders.filter((o) => purposeOf(o) === 'ce-x-').length;
       for (const record of await storeOf(kinds.storeAt).list()) {
         expect(asV2(record.value).orders, record.key).toEqual([]);
-        expect(record.value.closedCycles, record.key).toBe(orders.filter((o) => o.symbol === record.key && purposeOf(o) === 'ce-x-').length);
+        expect(asV2(record.value).closedCycles, record.key).toBe(orders.filter((o) => o.symbol === record.key && purposeOf(o) === 'ce-x-').length);
       }
       expect(sells).toBeGreaterThanOrEqual(1);
       console.info(`[multiprocess] ${config.label}, moving prices: ${orders.length} orders (${sells} sells); orders per process ${counters.map((c) => `${c.name}=${c.submitted.start + c.submitted.rebuy + c.submitted.sell}`).join(' ')}`);

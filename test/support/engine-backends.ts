@@ -15,7 +15,7 @@
  * runs without them.
  */
 import path from 'node:path';
-import { FileLock, FileStateStore, type Lock, type LockAcquireOptions, type LockLease, type StateStore, type StoredCycleRecord } from 'cycle-engine';
+import { FileLock, FileStateStore, type Lock, type LockAcquireOptions, type LockLease, type StateStore, type StoredValue, isPortfolioRecord } from 'cycle-engine';
 import { asV2 } from './records';
 import { POSTGRES_URL, REDIS_URL } from './service-urls';
 
@@ -105,7 +105,8 @@ export async function openBackends(o: BackendOptions): Promise<Backends> {
       };
     },
   };
-  const pausesHere = (stored: StoredCycleRecord | undefined): boolean => {
+  const pausesHere = (stored: StoredValue | undefined): boolean => {
+    if (isPortfolioRecord(stored)) return false;
     const value = asV2(stored);
     if (o.pauseWhen === 'idle') return value === undefined || (value.phase === 'idle' && value.orders.length === 0);
     if (o.pauseWhen === 'active') return value !== undefined && value.phase === 'active' && value.orders.length === 0;

@@ -52,7 +52,9 @@ export type Action =
   | { kind: 'release'; n: number }
   | { kind: 'price'; price: string; partial?: '0.3' | '0.5' }
   | { kind: 'fault'; fault: PaperFault; side?: 'buy' | 'sell' }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  /** `closeCycle` by one engine, not awaited (its calls are scheduled like any other). */
+  | { kind: 'close'; engine: number };
 
 /** A schedule: how many engines, the seed of `Math.random` (look-up jitter), the actions. */
 export interface Schedule {
@@ -89,6 +91,8 @@ export function describeAction(a: Action): string {
       return `fault ${typeof a.fault === 'string' ? a.fault : `${a.fault.kind}(${String(a.fault.ratio)})`}${a.side ? ` on ${a.side}s` : ''}`;
     case 'advance':
       return `clock +${a.ms} ms`;
+    case 'close':
+      return `closeCycle by e${a.engine} (not awaited)`;
   }
 }
 
@@ -108,15 +112,19 @@ export class RaceWorld {
   readonly violations: string[] = [];
   readonly errors: string[] = [];
   /** What the schedule exercised, for the run's summary. */
-  readonly seen = { lookups: 0, replaced: 0, closed: 0, orphans: 0 };
+  readonly seen = { lookups: 0, replaced: 0, closed: 0, orphans: 0, exits: 0 };
   readonly #s: fc.Scheduler;
   /** Client order ids looked up since the last drain round began. */
   readonly #lookedUp = new Set<string>();
   readonly #running: Promise<unknown>[] = [];
   #inFlightClock = 0;
 
-  constructor(s: fc.Scheduler, engines: number) {
+  /** With exits: the strategy also has a stop loss (5 % below the average price). */
+  readonly #exits: boolean;
+
+  constructor(s: fc.Scheduler, engines: number, options: { readonly exits?: boolean } = {}) {
     this.#s = s;
+    this.#exits = options.exits ?? false;
     this.exchange = new PaperExchange({
       prices: { [SYMBOL]: '100' },
       balances: { USDT: START_USDT },
@@ -134,7 +142,10 @@ export class RaceWorld {
       store: this.#storeFor(id),
       lock: this.#lockFor(id),
       symbols: [SYMBOL],
-      strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: TAKE_PROFIT_PCT, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: ACTIVE_REBUYS }),
+      strategy: dca({
+        startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: TAKE_PROFIT_PCT, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: ACTIVE_REBUYS,
+        ...(this.#exits ? { stopLossPct: 5 } : {}),
+      }),
       clock: this.clock,
       instanceId: id,
       lockWaitMs: 0, // a busy lock never makes a worker wait on the wall clock
@@ -146,7 +157,10 @@ export class RaceWorld {
       if (!EXPECTED_ERRORS.some((re) => re.test(e.message))) this.violations.push(`${id} reported: ${e.message}`);
     });
     engine.on('takeProfit:replaced', () => this.seen.replaced++);
-    engine.on('cycle:closed', () => this.seen.closed++);
+    engine.on('cycle:closed', (e) => {
+      this.seen.closed++;
+      if (e.reason !== 'takeProfit' && e.reason !== 'emptied') this.seen.exits++;
+    });
     engine.on('order:orphaned', () => this.seen.orphans++);
     engine.on('cycle:positionMismatch', (e) => this.violations.push(`${id}: position mismatch ${JSON.stringify(e)}`));
     engine.on('order:rejected', (e) => {
@@ -295,6 +309,11 @@ export class RaceWorld {
       case 'fault':
         this.exchange.injectFault(a.fault, a.side === undefined ? {} : { side: a.side });
         break;
+      case 'close': {
+        const e = this.engines[a.engine % this.engines.length]!;
+        this.#running.push(e.closeCycle(SYMBOL).catch(() => undefined)); // a write that kept failing: the next close or tick goes on
+        break;
+      }
       case 'advance':
         if (this.#inFlightClock + a.ms > IN_FLIGHT_CLOCK_BUDGET_MS) {
           await this.quiesce(); // a long jump happens between calls, never in the middle of one
@@ -384,6 +403,7 @@ export class RaceWorld {
     const spentPerRecord = dec(record?.position?.investedQuote).plus(dec(record?.dust?.investedQuote)).minus(dec(record?.realizedPnlQuote));
     if (!spentPerVenue.eq(spentPerRecord)) return `net quote spent: venue ${spentPerVenue.toFixed()}, record (invested − realized PnL) ${spentPerRecord.toFixed()}`;
     if (record?.halted) return `the cycle is halted: ${JSON.stringify(record.halted)}`;
+    if (record?.exiting) return `the cycle is still exiting after the drain: ${JSON.stringify(record.exiting)}`;
     // Protection: an active cycle holding a sellable position has its take-profit resting for all of it.
     const position = record?.phase === 'active' ? record.position : null;
     if (position) {

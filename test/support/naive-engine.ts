@@ -1,4 +1,5 @@
 import type { CycleRecord, Exchange, Lock, StateStore } from 'cycle-engine';
+import { asV2 } from './records';
 
 /**
  * The design note's broken loop, kept only to show the race: it releases the per-symbol lock
@@ -19,7 +20,7 @@ export class NaiveEngine {
     if (lease === null) return;
     const snap = await store.get(symbol);
     await lease.release(); // the bug: the lock is gone before the state says "buying"
-    if (snap !== undefined && snap.value.phase !== 'idle') return;
+    if (snap !== undefined && asV2(snap.value).phase !== 'idle') return;
     const latest = await store.get(symbol); // blind overwrite, as the note's save() did
     const n = ++this.#n;
     const starting: CycleRecord = {

@@ -6,8 +6,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
-import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
+import { assertStoredValue, explainInvalidStoredValue } from '../../ports/record';
+import type { StateStore, StoredRecord, StoredValue, VersionedRecord } from '../../ports/state-store';
 import { cleanTempFiles, fsyncDir } from './durable';
 import { keyToName, nameToKey } from './key-names';
 import { casWrite, parseEnvelope, readHead, readVersion, versionPath, type VersionEnvelope } from './versioned-dir';
@@ -23,7 +23,7 @@ export interface FileStateStoreOptions {
 
 interface Payload {
   readonly key: string;
-  readonly value: StoredCycleRecord;
+  readonly value: StoredValue;
 }
 
 const FILE_MODE = 0o600;
@@ -89,11 +89,11 @@ export class FileStateStore implements StateStore {
    *   or the directory fsync failed): re-read before deciding
    * @throws {@link CorruptStateError} when the version to replace does not parse (it is never overwritten)
    * @throws {@link InvalidOptionsError} when the key is empty or too long for a file name
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record
+   * @throws {@link CycleEngineError} when `value` is not a valid cycle or portfolio record
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
-    const invalid = explainInvalidRecord(value);
-    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
+    const invalid = explainInvalidStoredValue(value);
+    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid record for \`${key}\`: ${invalid}`);
     const dir = this.#keyDir(key);
     const payload: Payload = { key, value };
     const prevNonce = (version: number): string | null => {
@@ -162,7 +162,7 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  #parse(key: string, text: string, version: number, file: string): { value: StoredCycleRecord; nonce: string } {
+  #parse(key: string, text: string, version: number, file: string): { value: StoredValue; nonce: string } {
     let envelope: VersionEnvelope<Payload>;
     try {
       envelope = parseEnvelope<Payload>(text, version);
@@ -173,7 +173,7 @@ export class FileStateStore implements StateStore {
     if (typeof payload !== 'object' || payload === null || payload.key !== key) {
       throw new CorruptStateError(key, 'the file belongs to another key', { location: file });
     }
-    assertCycleRecord(key, payload.value, file);
+    assertStoredValue(key, payload.value, file);
     return { value: payload.value, nonce: envelope.nonce };
   }
 }

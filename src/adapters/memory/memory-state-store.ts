@@ -2,8 +2,8 @@
  * In-memory state store, for tests and single-process bots.
  */
 import { CycleEngineError } from '../../errors';
-import { explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
-import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
+import { explainInvalidStoredValue } from '../../ports/record';
+import type { StateStore, StoredRecord, StoredValue, VersionedRecord } from '../../ports/state-store';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -30,11 +30,11 @@ export class MemoryStateStore implements StateStore {
 
   /**
    * {@inheritDoc StateStore.compareAndSet}
-   * @throws {@link CycleEngineError} when `value` is not a valid cycle record (nothing is written), as the file store does
+   * @throws {@link CycleEngineError} when `value` is not a valid cycle or portfolio record (nothing is written), as the file store does
    */
-  async compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
-    const invalid = explainInvalidRecord(value);
-    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
+  async compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
+    const invalid = explainInvalidStoredValue(value);
+    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid record for \`${key}\`: ${invalid}`);
     const current = this.#records.get(key);
     if ((current?.version ?? null) !== expectedVersion) return null;
     const version = (current?.version ?? 0) + 1;

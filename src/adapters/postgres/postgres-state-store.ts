@@ -4,8 +4,8 @@
  */
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
-import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
+import { assertStoredValue, explainInvalidStoredValue } from '../../ports/record';
+import type { StateStore, StoredRecord, StoredValue, VersionedRecord } from '../../ports/state-store';
 import { redactThrown } from '../../redact';
 import { checkPool, ensureSchema, pgSecrets, quoteTable, toSafeInt, unknownWrite, type PgQueryable } from './sql';
 
@@ -93,7 +93,7 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
-   * @throws {@link "cycle-engine".CorruptStateError} when the row does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when the row does not hold a valid cycle or portfolio record
    */
   get(key: string): Promise<VersionedRecord | undefined> {
     return this.#redacting('get', () => this.#get(key));
@@ -111,16 +111,16 @@ export class PostgresStateStore implements StateStore {
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
    * @throws {@link "cycle-engine".WriteUnknownError} when the result of the write is unknown (it may have been
    *   applied: re-read)
-   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle record
+   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle or portfolio record
    */
-  compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
   }
 
-  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
+  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
     checkKey(key);
-    const invalid = explainInvalidRecord(value);
-    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
+    const invalid = explainInvalidStoredValue(value);
+    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid record for \`${key}\`: ${invalid}`);
     if (expectedVersion !== null && !(Number.isSafeInteger(expectedVersion) && expectedVersion > 0)) return null;
     await this.#ready();
     const json = JSON.stringify(value);
@@ -149,7 +149,7 @@ export class PostgresStateStore implements StateStore {
 
   /**
    * Every record in the store (the `StateStore` port).
-   * @throws {@link "cycle-engine".CorruptStateError} when a row does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when a row does not hold a valid cycle or portfolio record
    */
   list(): Promise<StoredRecord[]> {
     return this.#redacting('list', () => this.#list());
@@ -183,7 +183,7 @@ export class PostgresStateStore implements StateStore {
     } catch (error) {
       throw new CorruptStateError(key, 'the record is not JSON', { location, cause: error });
     }
-    assertCycleRecord(key, value, location);
+    assertStoredValue(key, value, location);
     return { version, value };
   }
 }

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CorruptStateError, CycleEngineError, InvalidOptionsError, type WriteUnknownError } from '../../errors';
 import { checkKnownOptions } from '../../options-check';
-import { assertCycleRecord, explainInvalidRecord, type StoredCycleRecord } from '../../ports/record';
-import type { StateStore, StoredRecord, VersionedRecord } from '../../ports/state-store';
+import { assertStoredValue, explainInvalidStoredValue } from '../../ports/record';
+import type { StateStore, StoredRecord, StoredValue, VersionedRecord } from '../../ports/state-store';
 import { redactThrown } from '../../redact';
 import { CAS_SCRIPT, checkClient, checkPrefix, escapeGlob, redisSecrets, runScript, unknownWrite } from './scripts';
 
@@ -66,7 +66,7 @@ export class RedisStateStore implements StateStore {
 
   /**
    * The record under `key` and its version, or `undefined` when there is none (the `StateStore` port).
-   * @throws {@link "cycle-engine".CorruptStateError} when the hash does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when the hash does not hold a valid cycle or portfolio record
    */
   get(key: string): Promise<VersionedRecord | undefined> {
     return this.#redacting('get', () => this.#read(key, this.#redisKey(key)));
@@ -76,16 +76,16 @@ export class RedisStateStore implements StateStore {
    * Writes `value` if the stored version is `expectedVersion` (`null`: only if the key is absent); resolves the new version, or `null` when nothing was written (the `StateStore` port).
    * @throws {@link "cycle-engine".WriteUnknownError} when the result of the write is unknown (it may have been
    *   applied: re-read)
-   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle record
+   * @throws {@link "cycle-engine".CycleEngineError} when `value` is not a valid cycle or portfolio record
    */
-  compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
+  compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
     return this.#redacting('compareAndSet', () => this.#compareAndSet(key, expectedVersion, value));
   }
 
-  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredCycleRecord): Promise<number | null> {
+  async #compareAndSet(key: string, expectedVersion: number | null, value: StoredValue): Promise<number | null> {
     const redisKey = this.#redisKey(key);
-    const invalid = explainInvalidRecord(value);
-    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid cycle record for \`${key}\`: ${invalid}`);
+    const invalid = explainInvalidStoredValue(value);
+    if (invalid !== undefined) throw new CycleEngineError(`Refusing to write an invalid record for \`${key}\`: ${invalid}`);
     if (expectedVersion !== null && !(Number.isSafeInteger(expectedVersion) && expectedVersion > 0)) return null;
     const args = [expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), randomBytes(12).toString('hex')];
     let reply: unknown;
@@ -106,7 +106,7 @@ export class RedisStateStore implements StateStore {
 
   /**
    * Every record in the store (the `StateStore` port).
-   * @throws {@link "cycle-engine".CorruptStateError} when a hash does not hold a valid cycle record
+   * @throws {@link "cycle-engine".CorruptStateError} when a hash does not hold a valid cycle or portfolio record
    */
   list(): Promise<StoredRecord[]> {
     return this.#redacting('list', () => this.#list());
@@ -166,7 +166,7 @@ export class RedisStateStore implements StateStore {
     } catch (error) {
       throw new CorruptStateError(key, 'the record is not JSON', { location, cause: error });
     }
-    assertCycleRecord(key, value, location);
+    assertStoredValue(key, value, location);
     return { version: v, value };
   }
 }
