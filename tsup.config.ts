@@ -79,14 +79,10 @@ export default defineConfig([
     },
     esbuildPlugins: [errorsFromRoot],
   },
-  // cycle-engine/backtest and the sweep's worker file beside it (sweep.ts finds it next to itself:
-  // `import.meta.url`, shimmed in the CJS build).
-  {
-    ...common,
-    entry: { backtest: 'src/backtest/index.ts', 'backtest-worker': 'src/backtest/sweep-worker.ts' },
-    shims: true,
-    esbuildPlugins: [errorsFromRoot],
-  },
+  // cycle-engine/backtest, and the sweep's worker file beside it (sweep.ts finds it next to itself
+  // with `import.meta.url`, shimmed in the CJS build). The worker has no types: nothing imports it.
+  { ...common, entry: { backtest: 'src/backtest/index.ts' }, shims: true, esbuildPlugins: [errorsFromRoot] },
+  { ...common, entry: { 'backtest-worker': 'src/backtest/sweep-worker.ts' }, dts: false, esbuildPlugins: [errorsFromRoot] },
   // The `cycle-engine` executable (bin): ESM, with the shebang on this entry only.
   {
     ...common,

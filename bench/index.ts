@@ -11,8 +11,11 @@
  * d. import time of the built root entry `dist/index.js` in fresh node processes, beside a trivial module
  * e. the polling budget: exchange requests per cycle per tick over 1,000 cycles with resting
  *    orders and prices that cross nothing, beside the naive "look up every open order every tick"
+ * f. a year of 1-minute candles (525,600, seeded random walk) through `backtest()` in limit mode
+ * g. a 1,000-combination `sweep()` over 10,000 hourly candles on every core, with the speed-up over
+ *    one worker (bench/backtest.ts; `BENCH_*` variables cut the sizes while developing)
  *
- * `npm run bench -- c` runs only the listed sections (letters a–d; `files` and `services` name the
+ * `npm run bench -- c` runs only the listed sections (letters a–g, `backtest` for f and g; `files` and `services` name the
  * file-store and service rows), e.g. the replay rows alone before and after a change to the replay.
  *
  * @packageDocumentation
@@ -36,6 +39,7 @@ import { fileStoreRows } from './file-store';
 import { serviceRows } from './services';
 import { pollingRows } from './polling';
 import { ensureBuilt, measureImport } from './import-time';
+import { minuteYearRows, sweepRows } from './backtest';
 import { median, percentile, table, timeMs, type Row } from './stats';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -171,7 +175,7 @@ async function naiveLoop(rig: Awaited<ReturnType<typeof seededRig>>, warmup = 3,
 
 /** Sections named on the command line (`npm run bench -- a c`), or all when none is. */
 const only = new Set(process.argv.slice(2));
-const runs = (section: string): boolean => only.size === 0 || only.has(section);
+const runs = (section: string): boolean => only.size === 0 || only.has(section) || (only.has('backtest') && (section === 'f' || section === 'g'));
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -187,6 +191,8 @@ async function main(): Promise<void> {
   if (runs('c')) await replayRows(eth, rows);
   if (runs('d')) importRows(rows);
   if (runs('e')) rows.push(...(await pollingRows(log)));
+  if (runs('f')) rows.push(...(await minuteYearRows(log)));
+  if (runs('g')) rows.push(...(await sweepRows(eth, ROOT, log)));
   if (runs('files')) rows.push(...(await fileStoreRows(log)));
   if (runs('services')) rows.push(...(await serviceRows(log)));
 

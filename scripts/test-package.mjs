@@ -210,12 +210,13 @@ const [tscNodenext, tscNoTypes, tscBundler, tscCjs, tscNode10, emitNodenext, emi
 section('entries: every entry loads from the installed package, and takes the error classes from the root');
 {
   // ESM: a name a subpath imports from the root but the root does not export fails to link.
-  const esm = `for (const e of ['cycle-engine', 'cycle-engine/testing', 'cycle-engine/postgres', 'cycle-engine/redis', 'cycle-engine/ccxt', 'cycle-engine/metrics']) await import(e);`;
+  const esm = `for (const e of ['cycle-engine', 'cycle-engine/testing', 'cycle-engine/postgres', 'cycle-engine/redis', 'cycle-engine/ccxt', 'cycle-engine/metrics', 'cycle-engine/backtest']) await import(e);`;
   check('consumers', 'import() of every entry (ESM; /testing under vitest below)', await run(process.execPath, ['--input-type=module', '-e', esm.replace("'cycle-engine/testing', ", '')], { cwd: consumers }));
   // CommonJS: a missing name would only be undefined at run time, so compare them.
   const cjs = String.raw`const fs = require('node:fs'); const rootExports = Object.keys(require('cycle-engine')); const missing = [];
     if (typeof require('cycle-engine/metrics').collectMetrics !== 'function') missing.push('metrics: no collectMetrics');
-    for (const e of ['postgres', 'redis', 'ccxt']) {
+    if (typeof require('cycle-engine/backtest').backtest !== 'function') missing.push('backtest: no backtest');
+    for (const e of ['postgres', 'redis', 'ccxt', 'backtest']) {
       const file = require.resolve('cycle-engine/' + e); require(file);
       const code = fs.readFileSync(file, 'utf8');
       if (!/require\(['"]cycle-engine['"]\)/.test(code)) missing.push(e + ': does not require the root build');
@@ -223,6 +224,12 @@ section('entries: every entry loads from the installed package, and takes the er
     }
     if (missing.length > 0) { console.error('not exported by the root:', missing.join(', ')); process.exit(1); }`;
   check('consumers', 'require() of every CommonJS entry; each requires the root build for every name it takes from it', await run(process.execPath, ['-e', cjs], { cwd: consumers }));
+  // A sweep on two worker threads finds its worker file (dist/backtest-worker.js / .cjs) in the installed package.
+  const sweepRun = (load) => `${load}; const candles = Array.from({ length: 60 }, (_, i) => { const p = 100 + 5 * Math.sin(i / 4); return { time: i * 3600000, open: p, high: p + 1, low: p - 1, close: p + 0.5, volume: 1 }; });
+    Promise.resolve(bt).then((m) => m.sweep({ symbol: 'ETH/USDT', candles, startBalance: { USDT: '1000' }, feeRate: '0.001', base: { startQuote: 10, maxRebuys: 3 }, grid: { takeProfitPct: [1, 2], rebuyDropPct: [1, 2] }, workers: 2, progress: false }))
+      .then((r) => { if (r.rows.length !== 4 || r.workers !== 2) { console.error('unexpected sweep', r); process.exit(1); } });`;
+  check('consumers', 'sweep() on 2 worker threads from the installed package (ESM)', await run(process.execPath, ['--input-type=module', '-e', sweepRun("const bt = import('cycle-engine/backtest')")], { cwd: consumers }));
+  check('consumers', 'sweep() on 2 worker threads from the installed package (CommonJS)', await run(process.execPath, ['-e', sweepRun("const bt = require('cycle-engine/backtest')")], { cwd: consumers }));
 }
 
 section('the cycle-engine executable (bin), as npx runs it from the installed package');

@@ -13,7 +13,8 @@ import { CycleEngine } from '../engine/cycle-engine';
 import type { CycleEngineError } from '../errors';
 import { ManualClock } from '../ports/clock';
 import { parseBacktestOptions, routeStrategies, type BacktestOptions } from './backtest-options';
-import { computeMetrics, drawdowns } from './metrics';
+import { EquityCurve } from './equity-curve';
+import { computeMetrics } from './metrics';
 import { BacktestRecorder } from './recorder';
 import { DEFAULT_SLIPPAGE_PCT, replay } from './replay';
 import { settingsOf, writeBacktestReport, type ReportFileOptions } from './report-file';
@@ -83,8 +84,11 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   const errors: CycleEngineError[] = [];
   engine.on('error', (e) => errors.push(e));
 
-  // Equity at each close: the account (free and reserved) with each base at the close.
-  const equityRaw: Array<{ time: number; equity: string }> = [];
+  // Equity at each close: the account (free and reserved) with each base at the close. The
+  // account is read again only when an order changed it.
+  const curve = new EquityCurve();
+  let quoteHeld = new Decimal(0);
+  const baseHeld = markets.map(() => new Decimal(0));
   const count = first.length;
   const interval = count > 1 ? first[1]!.time - first[0]!.time : 3_600_000;
   await replay({
@@ -93,13 +97,17 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
     slippagePct: options.slippagePct ?? DEFAULT_SLIPPAGE_PCT,
     intervalMs: interval,
     onCandle: (i, time) => {
-      const reserved = recorder.reserved();
-      let equity = new Decimal(exchange.balance(quote)).plus(reserved.quote);
-      for (const m of markets) {
-        const held = new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0);
-        if (!held.isZero()) equity = equity.plus(held.mul(String(m.candles[i]!.close)));
+      if (recorder.changed) {
+        recorder.changed = false;
+        const reserved = recorder.reserved();
+        quoteHeld = new Decimal(exchange.balance(quote)).plus(reserved.quote);
+        markets.forEach((m, k) => (baseHeld[k] = new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0)));
       }
-      equityRaw.push({ time, equity: str(equity) });
+      let equity = quoteHeld;
+      for (let k = 0; k < markets.length; k++) {
+        if (!baseHeld[k]!.isZero()) equity = equity.plus(baseHeld[k]!.mul(markets[k]!.candles[i]!.close));
+      }
+      curve.add(time, equity);
       options.onCandle?.(i, count);
     },
   });
@@ -116,11 +124,11 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   const realized = records.reduce((sum, r) => sum.plus(r.realizedPnlQuote), new Decimal(0));
   const open = records.filter((r) => r.position !== null).map((r) => ({ symbol: r.symbol, baseVolume: r.position!.baseVolume, investedQuote: r.position!.investedQuote }));
   const cycles = recorder.cycles();
-  const equity = drawdowns(equityRaw);
+  const equity = curve.points;
   const metrics = computeMetrics({
     realizedPnlQuote: str(realized), open, lastClose: Object.fromEntries(markets.map((m) => [m.symbol, m.candles[count - 1]!.close])),
     sellFeeRate: str(new Decimal(options.feeRate)), cycles, trades, equity, peakCapitalQuote: recorder.peakCapitalQuote,
-    maxRebuys: parsed.maxRebuys, endTime,
+    maxRebuys: parsed.maxRebuys, endTime, maxDrawdown: curve.maxDrawdown(),
   });
   const assets = new Set([quote, ...markets.map((m) => m.base), ...Object.keys(options.startBalance)]);
   const balances = Object.fromEntries([...assets].map((a) => [a, exchange.balance(a)]));

@@ -47,21 +47,8 @@ export interface MetricsInput {
   readonly maxRebuys: number | null;
   /** End of the data (the last candle's close time): open cycles count their time up to it. */
   readonly endTime: number;
-}
-
-/**
- * Drawdown of each equity value from its running peak, in % (0 at a new peak; 0 when the peak is
- * not above 0).
- * @internal
- */
-export function drawdowns(equity: readonly { readonly time: number; readonly equity: string }[]): EquityPoint[] {
-  let peak: Decimal | null = null;
-  return equity.map(({ time, equity: e }) => {
-    const value = new Decimal(e);
-    if (peak === null || value.gt(peak)) peak = value;
-    const dd = peak.gt(0) ? peak.minus(value).div(peak).mul(100).toDecimalPlaces(RATIO_DECIMALS) : new Decimal(0);
-    return { time, equity: e, drawdownPct: str(dd) };
-  });
+  /** The maximum drawdown when already known (see `EquityCurve`); else computed from `equity`. */
+  readonly maxDrawdown?: { readonly quote: string; readonly pct: string } | undefined;
 }
 
 /**
@@ -91,9 +78,9 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
   const roi = peakCapital.gt(0) ? realized.div(peakCapital).mul(100).toDecimalPlaces(RATIO_DECIMALS) : new Decimal(0);
 
   let peak: Decimal | null = null;
-  let ddQuote = new Decimal(0);
-  let ddPct = new Decimal(0);
-  for (const point of input.equity) {
+  let ddQuote = new Decimal(input.maxDrawdown?.quote ?? 0);
+  let ddPct = new Decimal(input.maxDrawdown?.pct ?? 0);
+  for (const point of input.maxDrawdown === undefined ? input.equity : []) {
     const value = new Decimal(point.equity);
     if (peak === null || value.gt(peak)) peak = value;
     const fall = peak.minus(value);

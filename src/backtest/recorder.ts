@@ -49,6 +49,8 @@ export class BacktestRecorder {
   /** Cost of each symbol's open position. */
   readonly #invested = new Map<string, Decimal>();
   #reservedQuote = new Decimal(0);
+  /** True once an order was filled, placed or ended since the flag was last cleared: the account changed. */
+  changed = true;
   #capital = new Decimal(0);
   #peakCapital = new Decimal(0);
   readonly #detach: Array<() => void> = [];
@@ -102,6 +104,7 @@ export class BacktestRecorder {
   }
 
   #filled(e: OrderFilledEvent): void {
+    this.changed = true;
     const f = e.fill;
     const fees: Record<string, string> = {};
     for (const fee of f.fees ?? (f.fee === null ? [] : [f.fee])) fees[fee.currency] = str(new Decimal(fees[fee.currency] ?? 0).plus(fee.amount));
@@ -115,6 +118,7 @@ export class BacktestRecorder {
   }
 
   #placed(e: OrderPlacedEvent): void {
+    this.changed = true;
     const r: Resting = {
       symbol: e.symbol, purpose: e.purpose as RestingSpan['purpose'], side: e.side, price: e.price, from: this.clock.now(),
       baseAmount: new Decimal(e.baseAmount), filledBase: new Decimal(e.state.filledBase),
@@ -124,6 +128,7 @@ export class BacktestRecorder {
   }
 
   #partial(e: OrderPartiallyFilledEvent): void {
+    this.changed = true;
     const r = this.#open.get(e.intentId);
     if (r === undefined) return;
     const filled = new Decimal(e.filledBase);
@@ -133,6 +138,7 @@ export class BacktestRecorder {
 
   /** An order left the book (filled or cancelled): its span ends, its reservation is freed. */
   #ended(intentId: string): void {
+    this.changed = true;
     const r = this.#open.get(intentId);
     if (r === undefined) return;
     this.#open.delete(intentId);

@@ -181,7 +181,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     if (count > 0) exchange.setPrice(symbol, String(s[0]!.open));
     const w = new Walker(symbol, strategy, await exchange.getMarket(symbol));
     const record = await engine.getCycle(symbol);
-    w.refresh(record?.position ?? null, record?.orders ?? []);
+    w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
     walkers.push(w);
   }
   let ticks = 0;
@@ -204,7 +204,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       if (w !== level && !written.has(w.symbol)) w.refresh(undefined);
       else {
         const record = await engine.getCycle(w.symbol);
-        w.refresh(record?.position ?? null, record?.orders ?? []);
+        w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
       }
     }
   };

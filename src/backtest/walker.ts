@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { MarketRules } from '../ports/exchange';
-import type { OrderSlot, Position } from '../ports/record';
+import type { JsonValue, OrderSlot, Position } from '../ports/record';
 import type { Strategy } from '../strategy/strategy';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
@@ -50,6 +50,8 @@ export function samePosition(a: Position | null, b: Position | null): boolean {
 export class Walker {
   /** The position of the cycle record as last read. */
   position: Position | null = null;
+  /** The strategy's memory of the cycle record as last read (`StrategyContext.memory`). */
+  memory: JsonValue | null = null;
   /** The cycle's resting LIMIT orders as last read: crossing one's limit is a level too (it fills there). */
   resting: ReadonlyArray<{ side: 'buy' | 'sell'; price: number; id: string }> = [];
   /** An action the engine was given the chance to take and did not: not looked for again on this leg. */
@@ -157,7 +159,8 @@ export class Walker {
    * After a tick: takes the position read again (or undefined when the engine did not write the
    * record) and notes whether the engine acted on what was expected.
    */
-  refresh(position: Position | null | undefined, orders?: readonly OrderSlot[]): void {
+  refresh(position: Position | null | undefined, orders?: readonly OrderSlot[], memory?: JsonValue | null): void {
+    if (memory !== undefined) this.memory = memory;
     let changed = false;
     if (position !== undefined) {
       changed = !samePosition(this.position, position);
@@ -204,12 +207,14 @@ export class Walker {
   #actionAt(u: number): string | null {
     let decision: unknown;
     try {
-      decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now: this.#timeAt(u) });
+      decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now: this.#timeAt(u), memory: this.memory });
     } catch {
       return null;
     }
     const action = decision !== null && typeof decision === 'object' ? (decision as { action?: unknown }).action : undefined;
-    if (typeof action === 'string') return action;
+    // `remember` trades nothing: the engine records it at the next point (a trailing take-profit's
+    // peak at the extreme), and the exit it leads to is a level of its own.
+    if (typeof action === 'string' && action !== 'remember') return action;
     // A resting LIMIT order fills where the price reaches its limit: the engine ticks there to see it.
     const price = u / this.#pow;
     for (const o of this.resting) if (o.side === 'buy' ? price <= o.price : price >= o.price) return `resting:${o.id}`;

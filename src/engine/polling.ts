@@ -82,8 +82,10 @@ export class PollingBudget {
     const sweep = this.#sweep;
     if (sweep !== null && sweep.at >= check.at) {
       const seen = sweep.found.get(slot.clientOrderId);
-      const delta = seen === undefined ? null : deltaOf(slot.applied, seen);
-      if (seen !== undefined && delta !== null && delta.base.isZero() && delta.quote.isZero()) {
+      // The same decimal strings as applied say "unchanged" without parsing them (every tick, every resting order).
+      const same = seen !== undefined && seen.filledBase === slot.applied.base && seen.costQuote === slot.applied.quote;
+      const delta = same || seen === undefined ? null : deltaOf(slot.applied, seen);
+      if (same || (delta !== null && delta.base.isZero() && delta.quote.isZero())) {
         check.at = sweep.at; // resting, unchanged: checked
         return false;
       }

@@ -75,3 +75,20 @@ describe('backtest(): engine options pass through; report', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/<html|<!doctype html/i);
   });
 });
+
+describe('backtest(): exits of dca() are backtested like any other option', () => {
+  it.each([
+    ['stopLoss', { stopLossPct: 5 }],
+    ['trailingTakeProfit', { trailingTakeProfitPct: 0.5 }],
+    ['timeLimit', { maxCycleMs: 12 * H }],
+  ] as const)('%s: cycles closed for it, one exit sell each', async (reason, exit) => {
+    const { loadCandles } = await import('cycle-engine/backtest');
+    const candles = (await loadCandles(new URL('../../data/eth-usdt-1h.json', import.meta.url).pathname)).slice(0, 1_000);
+    const r = await backtest({ symbol: 'ETH/USDT', candles, strategy: dca({ startQuote: 10, rebuyDropPct: 2, maxRebuys: 3, takeProfitPct: 1.5, ...exit }), startBalance: { USDT: '1000' }, feeRate: '0.001' });
+    expect(r.errors).toEqual([]);
+    const exits = r.metrics.exitsByReason[reason] ?? 0;
+    expect(exits).toBeGreaterThan(0);
+    expect(r.cycles.filter((c) => c.endReason === reason).length).toBe(exits);
+    expect(r.trades.filter((t) => t.purpose === 'exit').length).toBe(r.cycles.filter((c) => c.endReason !== null && c.endReason !== 'takeProfit').length);
+  });
+});

@@ -3,7 +3,9 @@
  * by hand in the tables.
  */
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, drawdowns, type MetricsInput } from '../../src/backtest/metrics';
+import Decimal from 'decimal.js';
+import { computeMetrics, type MetricsInput } from '../../src/backtest/metrics';
+import { EquityCurve } from '../../src/backtest/equity-curve';
 import type { BacktestCycle, BacktestTrade } from 'cycle-engine/backtest';
 
 const H = 3_600_000;
@@ -17,14 +19,31 @@ const base: MetricsInput = {
   realizedPnlQuote: '0', open: [], lastClose: { 'ETH/USDT': 100 }, sellFeeRate: '0.001', cycles: [], trades: [], equity: [], peakCapitalQuote: '0', maxRebuys: 3, endTime: 100 * H,
 };
 
-describe('drawdowns', () => {
+describe('EquityCurve', () => {
   it.each([
-    { name: 'rising: none', equity: ['100', '110', '120'], expected: ['0', '0', '0'] },
-    { name: 'a fall and a recovery', equity: ['100', '80', '90', '120', '60'], expected: ['0', '20', '10', '0', '50'] },
-    { name: 'thirds, rounded to 8 places', equity: ['300', '200'], expected: ['0', '33.33333333'] },
-    { name: 'a peak of 0: no %', equity: ['0', '0'], expected: ['0', '0'] },
-  ])('$name', ({ equity, expected }) => {
-    expect(drawdowns(equity.map((e, i) => ({ time: i, equity: e }))).map((p) => p.drawdownPct)).toEqual(expected);
+    { name: 'rising: none', equity: ['100', '110', '120'], expected: ['0', '0', '0'], max: { quote: '0', pct: '0' } },
+    { name: 'a fall and a recovery', equity: ['100', '80', '90', '120', '60'], expected: ['0', '20', '10', '0', '50'], max: { quote: '60', pct: '50' } },
+    { name: 'thirds, rounded to 8 places', equity: ['300', '200'], expected: ['0', '33.33333333'], max: { quote: '100', pct: '33.33333333' } },
+    { name: 'a peak of 0: no %', equity: ['0', '0'], expected: ['0', '0'], max: { quote: '0', pct: '0' } },
+    {
+      name: 'the largest % and the largest fall in quote at different points; exact decimals',
+      // 1000.1 → 900.09 (−100.01: 10 %), then 2000.0000001 → 1850.0000001 (−150: 7.49999999625 %, 7.5 to 8 places)
+      equity: ['1000.1', '900.09', '2000.0000001', '1850.0000001'],
+      expected: ['0', '10', '0', '7.5'],
+      max: { quote: '150', pct: '10' },
+    },
+    {
+      name: 'two falls a float cannot tell apart: the exact one wins',
+      equity: ['1', '0.9000000000000000001', '0.9'],
+      expected: ['0', '10', '10'],
+      max: { quote: '0.1', pct: '10' },
+    },
+  ])('$name', ({ equity, expected, max }) => {
+    const curve = new EquityCurve();
+    equity.forEach((e, i) => curve.add(i, new Decimal(e) as never));
+    expect(curve.points.map((p) => p.drawdownPct)).toEqual(expected);
+    expect(curve.points.map((p) => p.equity)).toEqual(equity);
+    expect(curve.maxDrawdown()).toEqual(max);
   });
 });
 

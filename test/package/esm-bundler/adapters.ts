@@ -12,6 +12,7 @@ import type { CcxtExchangeOptions } from 'cycle-engine/ccxt';
 import { PostgresLock, PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisLock, RedisStateStore } from 'cycle-engine/redis';
 import { collectMetrics } from 'cycle-engine/metrics';
+import { loadCandles } from 'cycle-engine/backtest';
 import { Registry } from 'prom-client';
 
 export function build(): CycleEngine[] {
@@ -20,6 +21,8 @@ export function build(): CycleEngine[] {
   const venue = new ccxt.binance({ apiKey: 'k', secret: 's' });
   const ccxtOptions: CcxtExchangeOptions = {};
   const exchange = new CcxtExchange(venue, ccxtOptions);
+  // A real ccxt instance is a candle source for backtests (type-check only).
+  void loadCandles(venue, { symbol: 'BTC/USDT', timeframe: '1h', since: 0, until: 3_600_000 });
   const options: CycleEngineOptions = {
     exchange,
     store: new PostgresStateStore({ pool, table: 'dca_cycles' }),

@@ -8,6 +8,7 @@ import type { CcxtExchangeLike, CcxtExchangeOptions } from 'cycle-engine/ccxt';
 import type { PostgresLockOptions, PostgresStateStoreOptions } from 'cycle-engine/postgres';
 import type { RedisLockOptions, RedisStateStoreOptions } from 'cycle-engine/redis';
 import type { CollectMetricsOptions, MetricsHandle } from 'cycle-engine/metrics';
+import type { BacktestOptions, BacktestResult, SweepOptions } from 'cycle-engine/backtest';
 import type { ExchangeSuiteOptions, LockSuiteOptions, StateStoreSuiteOptions } from 'cycle-engine/testing';
 
 export type Everything = [
@@ -24,4 +25,7 @@ export type Everything = [
   StateStoreSuiteOptions,
   CollectMetricsOptions,
   MetricsHandle,
+  BacktestOptions,
+  BacktestResult,
+  SweepOptions,
 ];
