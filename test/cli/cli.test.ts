@@ -14,6 +14,7 @@ import { ensureBuilt, ROOT, runCli } from '../support/built-cli';
 const STRATEGY = ['--start-quote', '20', '--take-profit', '1.5', '--rebuy-drop', '2', '--max-rebuys', '3'];
 let dir: string;
 let data: string;
+let btc: string;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -22,6 +23,9 @@ beforeAll(async () => {
   const rows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'eth-usdt-1h.json'), 'utf8')) as unknown[];
   data = path.join(dir, 'eth.json');
   writeFileSync(data, JSON.stringify(rows.slice(3000, 3600)));
+  const btcRows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'btc-usdt-1h.json'), 'utf8')) as unknown[];
+  btc = path.join(dir, 'btc.json');
+  writeFileSync(btc, JSON.stringify(btcRows.slice(3000, 3600)));
 }, 300_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -48,6 +52,7 @@ describe('usage', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['backtest', '--data', 'x.json', '--bogus'], /Invalid option `--bogus`: unknown flag \(see `cycle-engine backtest --help`\)/],
     [['backtest', '--symbol', 'ETH/USDT', ...STRATEGY], /`--data`: is required/],
+    [['backtest', '--data', 'a.json', '--data', 'b.json', '--symbol', 'ETH/USDT', ...STRATEGY], /`--symbol`: give one --symbol per --data \(got 1 for 2\)/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETH/USDT', '--start-quote', '20', '--rebuy-drop', '2', '--max-rebuys', '3'], /`--take-profit`: is required/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETH/USDT', ...STRATEGY, '--fee-rate', 'ten'], /`--fee-rate`: expected a decimal number, got "ten"/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETHUSDT', ...STRATEGY], /`--symbol`: expected BASE\/QUOTE/],
@@ -91,6 +96,18 @@ describe('backtest', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('window.LightweightCharts');
     expect(html).toContain('id="report-data"');
+  });
+  it('two --data/--symbol pairs: two markets sharing one balance, as backtest({ markets })', async () => {
+    const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', '--data', btc, '--symbol', 'BTC/USDT', ...STRATEGY, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { metrics: Record<string, unknown>; trades: number; balances: Record<string, string> };
+    const direct = await backtest({
+      markets: [{ symbol: 'ETH/USDT', candles: await loadCandles(data) }, { symbol: 'BTC/USDT', candles: await loadCandles(btc) }],
+      startBalance: { USDT: '1000' }, feeRate: '0.001', strategy: dca({ startQuote: '20', takeProfitPct: '1.5', rebuyDropPct: '2', maxRebuys: 3 }),
+    });
+    expect(out.metrics).toEqual(JSON.parse(JSON.stringify(direct.metrics)));
+    expect(out.balances).toEqual(direct.balances);
+    expect(Object.keys(out.balances).sort()).toEqual(['BTC', 'ETH', 'USDT']);
   });
   it('text: the metrics table', async () => {
     const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', ...STRATEGY]);
