@@ -44,13 +44,14 @@ function canvasColours(): Array<{ w: number; h: number; colours: number }> {
 
 const hasChromium = chromiumAvailable('the report browser tests');
 
-describe.skipIf(!hasChromium)('reports in headless Chromium', () => {
+// Generous timeouts: the suite runs beside every other test file on a loaded machine.
+describe.skipIf(!hasChromium)('reports in headless Chromium', { timeout: 180_000 }, () => {
   let browser: Browser;
   let dir: string;
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(path.join(tmpdir(), 'ce-report-'));
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -79,7 +79,7 @@ describe('usage', () => {
   });
 });
 
-describe('backtest', () => {
+describe('backtest', { timeout: 180_000 }, () => {
   it('--json: the metrics backtest() gives for the options the flags stand for; --report writes the HTML', async () => {
     const report = path.join(dir, 'out', 'report.html');
     const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', ...STRATEGY, '--fee-rate', '0.001', '--balance', '500', '--report', report, '--json']);
@@ -117,7 +117,7 @@ describe('backtest', () => {
   });
 });
 
-describe('sweep', () => {
+describe('sweep', { timeout: 180_000 }, () => {
   it('--json: every combination, ranked as sweep() ranks them', async () => {
     const report = path.join(dir, 'sweep.html');
     const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--grid', 'take-profit=1,2', '--grid', 'rebuy-drop=1.5,3', '--rank-by', 'roiOnPeakCapitalPct', '--workers', '1', '--heatmap', 'rebuy-drop,take-profit', '--report', report, '--json']);
