@@ -13,10 +13,15 @@
 export interface Candle {
   /** Open time, Unix ms. */
   readonly time: number;
+  /** Open price. */
   readonly open: number;
+  /** Highest price. */
   readonly high: number;
+  /** Lowest price. */
   readonly low: number;
+  /** Close price. */
   readonly close: number;
+  /** Volume, in the base asset. */
   readonly volume: number;
 }
 
@@ -32,15 +37,23 @@ export type CycleEndReason = 'takeProfit' | 'stopLoss' | 'trailingTakeProfit' | 
  * @public
  */
 export interface BacktestTrade {
+  /** Execution time, Unix ms. */
   readonly time: number;
+  /** Unified symbol. */
   readonly symbol: string;
+  /** The cycle the order belongs to. */
   readonly cycleId: string;
+  /** Why the order was sent: the start buy, a rebuy, the take-profit, or an exit. */
   readonly purpose: 'start' | 'rebuy' | 'takeProfit' | 'exit';
+  /** `buy` or `sell`. */
   readonly side: 'buy' | 'sell';
+  /** `market`, or `limit` for an order that was sent as a LIMIT order. */
   readonly type: 'market' | 'limit';
   /** Average execution price. */
   readonly price: string;
+  /** Base executed (gross, before a base-asset fee). */
   readonly baseAmount: string;
+  /** Quote exchanged (before a quote fee). */
   readonly quoteAmount: string;
   /** Fees by currency. */
   readonly fees: Readonly<Record<string, string>>;
@@ -51,10 +64,15 @@ export interface BacktestTrade {
  * @public
  */
 export interface RestingSpan {
+  /** Unified symbol. */
   readonly symbol: string;
+  /** A resting take-profit or safety buy. */
   readonly purpose: 'takeProfit' | 'rebuy';
+  /** `buy` or `sell`. */
   readonly side: 'buy' | 'sell';
+  /** Limit price. */
   readonly price: string;
+  /** When it started resting, Unix ms. */
   readonly from: number;
   /** When it stopped resting (filled, cancelled, or the end of the data). */
   readonly to: number;
@@ -65,13 +83,19 @@ export interface RestingSpan {
  * @public
  */
 export interface BacktestCycle {
+  /** Unified symbol. */
   readonly symbol: string;
+  /** The cycle id of the engine. */
   readonly cycleId: string;
+  /** When its start buy filled, Unix ms. */
   readonly openedAt: number;
   /** Null when the cycle was still open at the end of the data. */
   readonly closedAt: number | null;
+  /** How it ended (a `cycle:closed` reason), or null while open. */
   readonly endReason: CycleEndReason | null;
+  /** Buys filled: the start and its rebuys. */
   readonly buys: number;
+  /** Quote invested in the position after its last buy. */
   readonly investedQuote: string;
   /** Realised PnL in quote (0 while open). */
   readonly pnlQuote: string;
@@ -84,7 +108,9 @@ export interface BacktestCycle {
  * @public
  */
 export interface EquityPoint {
+  /** The candle's open time, Unix ms (as on the price chart). */
   readonly time: number;
+  /** Equity at the close, in quote. */
   readonly equity: string;
   /** Drawdown from the running peak, in % (≥ 0). */
   readonly drawdownPct: string;
@@ -95,16 +121,23 @@ export interface EquityPoint {
  * @public
  */
 export interface BacktestMetrics {
+  /** Realised PnL in quote: what sells booked over the cost of what they sold, net of fees. */
   readonly realizedPnlQuote: string;
   /** Unrealised PnL of positions still open at the last close. */
   readonly unrealizedPnlQuote: string;
   /** Realised PnL over the peak capital used, in %. */
   readonly roiOnPeakCapitalPct: string;
+  /** The largest fall of equity from its running peak, in % of the peak. */
   readonly maxDrawdownPct: string;
+  /** The largest fall of equity from its running peak, in quote. */
   readonly maxDrawdownQuote: string;
+  /** Cycles that ended (for any reason). */
   readonly cyclesClosed: number;
+  /** Average duration of the closed cycles, ms. */
   readonly avgCycleMs: number;
+  /** Longest closed cycle, ms. */
   readonly longestCycleMs: number;
+  /** Most rebuys any cycle made. */
   readonly maxRebuysUsed: number;
   /** Time spent with every rebuy used ("bag time"), ms. */
   readonly bagTimeMs: number;
@@ -121,14 +154,21 @@ export interface BacktestMetrics {
  * @public
  */
 export interface BacktestReportData {
+  /** The report's title. */
   readonly title: string;
   /** The settings, shown as a table (flat key → value). */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /** Candles by symbol. */
   readonly candles: Readonly<Record<string, readonly Candle[]>>;
+  /** Every order that executed. */
   readonly trades: readonly BacktestTrade[];
+  /** Every LIMIT order while it rested. */
   readonly resting: readonly RestingSpan[];
+  /** Every cycle. */
   readonly cycles: readonly BacktestCycle[];
+  /** Equity at each close. */
   readonly equity: readonly EquityPoint[];
+  /** The backtest's figures. */
   readonly metrics: BacktestMetrics;
 }
 
@@ -139,6 +179,7 @@ export interface BacktestReportData {
 export interface SweepRow {
   /** The swept parameters of this combination. */
   readonly params: Readonly<Record<string, number | string | boolean>>;
+  /** The combination's figures. */
   readonly metrics: BacktestMetrics;
 }
 
@@ -147,9 +188,11 @@ export interface SweepRow {
  * @public
  */
 export interface SweepReportData {
+  /** The report's title. */
   readonly title: string;
   /** The metric the rows are ranked by (a key of {@link BacktestMetrics}). */
   readonly rankBy: keyof BacktestMetrics;
+  /** Every combination, ranked. */
   readonly rows: readonly SweepRow[];
   /** The two parameters of the heat map (defaults: the first two of the grid). */
   readonly heatmap?: { readonly x: string; readonly y: string } | undefined;

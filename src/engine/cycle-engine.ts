@@ -149,7 +149,9 @@ export class CycleEngine extends GuardedEmitter {
     });
     this.instanceId = this.#o.instanceId ?? `engine-${newId(Date.now()).slice(-11)}`;
     const limits = { ...(this.#o.maxActiveCycles !== null ? { maxActiveCycles: this.#o.maxActiveCycles } : {}), ...(this.#o.maxTotalInvestedQuote !== null ? { maxTotalInvestedQuote: this.#o.maxTotalInvestedQuote } : {}) };
-    this.#book = Object.keys(limits).length === 0 ? null : new PortfolioBook({ store: this.#o.store, key: this.#o.portfolioKey, limits, clock, owner: this.instanceId });
+    // A reservation is taken and its cycle written under the key's lock: one older than twice the
+    // lock's TTL with no cycle is from an engine that crashed or lost its lock (the fence settles a slow one).
+    this.#book = Object.keys(limits).length === 0 ? null : new PortfolioBook({ store: this.#o.store, key: this.#o.portfolioKey, limits, clock, owner: this.instanceId, minAgeMs: 2 * this.#o.lockTtlMs });
     this.#reconciler = new Reconciler({
       options: this.#o,
       monotonic: this.#mono,
@@ -450,7 +452,7 @@ export class CycleEngine extends GuardedEmitter {
     const epoch = this.#epoch;
     const result = await this.#write(key, symbol, 'outcome', (record, market) => {
       const now = this.#o.clock.now();
-      return beginExit(record, 'manual', price, { market, now, owner: this.instanceId, newId: () => newId(now) });
+      return beginExit(record, 'manual', price, { market, now, owner: this.instanceId, newId: () => newId(now), price: seen, cooldownMs: this.#o.cooldownMs });
     });
     if (result.kind === 'error') throw new CycleEngineError(`Could not close the cycle of ${symbol}`, { cause: result.error });
     if (result.kind === 'won') {
@@ -654,7 +656,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (record?.exiting) {
       // An exit under way: no decision, nothing placed; cancel what rests, then sell what is held.
-      const input = { market, now, owner: this.instanceId, newId: () => newId(now) };
+      const input = { market, now, owner: this.instanceId, newId: () => newId(now), price, cooldownMs: this.#o.cooldownMs };
       return exitStep(record, input) === null ? NONE : { kind: 'write', purpose: 'intent', build: (r) => exitStep(r, input) };
     }
     if (record?.paused) return NONE; // paused: no new order (resting orders stay, fills are still applied)
@@ -667,7 +669,7 @@ export class CycleEngine extends GuardedEmitter {
     if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
     const build = (r: CycleRecord): Transition | null => {
-      const intent = decision === null ? null : applyDecision(r, { decision, market, price, now, owner, newId: () => newId(now) });
+      const intent = decision === null ? null : applyDecision(r, { decision, market, price, now, owner, newId: () => newId(now), cooldownMs: this.#o.cooldownMs });
       const base = intent?.record ?? r;
       const rest = base.exiting ? null : this.#reconcileResting(base, market, price, now, canPlace);
       if (intent === null) return rest;
@@ -767,7 +769,7 @@ export class CycleEngine extends GuardedEmitter {
     }
     if (t.record.exiting) {
       // The fill or cancel that ends the last live slot of an exit sends its sell in the same write.
-      const step = exitStep(t.record, { market, now, owner: this.instanceId, newId: () => newId(now) });
+      const step = exitStep(t.record, { market, now, owner: this.instanceId, newId: () => newId(now), price: this.#lastPrice.get(record.symbol), cooldownMs: o.cooldownMs });
       return step === null ? t : { record: step.record, events: [...t.events, ...step.events] };
     }
     if (price === undefined || t.record.paused) return t;

@@ -8,7 +8,7 @@ import { Decimal, floorToStep, str } from '../decimal';
 import type { MarketRules } from '../ports/exchange';
 import type { CycleRecord, ExitReason, JsonValue } from '../ports/record';
 import { reconcileResting } from './desired';
-import { isSellable, newSlot, openIntent, type EngineEvent, type IntentInput, type Transition } from './transitions';
+import { finishCycle, isSellable, newSlot, openIntent, type EngineEvent, type IntentInput, type Transition } from './transitions';
 
 /** @internal */
 export interface ExitInput {
@@ -24,10 +24,11 @@ export interface ExitInput {
  * already under way (an exit is decided once: a second `closeCycle` changes nothing).
  * @internal
  */
-export function beginExit(record: CycleRecord, reason: ExitReason, price: string | null, input: ExitInput): Transition | null {
+export function beginExit(record: CycleRecord, reason: ExitReason, price: string | null, input: ExitInput & { price?: number | undefined; cooldownMs?: number }): Transition | null {
   if (record.phase === 'idle' || record.cycleId === null || record.exiting) return null;
   const exiting = { reason, at: input.now, ...(price !== null ? { price } : {}) };
-  const marked: CycleRecord = { ...record, exiting, updatedAt: input.now };
+  // The exit starts its own backoff: a rebuy's refusal must not hold the exit sell back (its own refusals will).
+  const marked: CycleRecord = { ...record, exiting, retryAt: null, rejections: 0, updatedAt: input.now };
   const event: EngineEvent = ['cycle:exiting', {
     symbol: record.symbol, cycleId: record.cycleId, reason, price, avgPrice: record.position?.avgPrice ?? null, at: input.now,
   }];
@@ -37,21 +38,26 @@ export function beginExit(record: CycleRecord, reason: ExitReason, price: string
 
 /**
  * The next step of an exit under way: every resting order of the cycle not yet being cancelled
- * becomes a cancel intent; once no slot is live (every order terminal and applied) and the cycle is
- * not halted, one MARKET sell of the sellable position (rounded down to the step). Null when there
- * is nothing to do now (a slot is still live, or nothing sellable is left: the cycle then closes as
- * an empty one would, with the exit's reason).
+ * becomes a cancel intent; once no slot is live (every order terminal and applied), the cycle is
+ * not halted and no backoff runs (a refused exit sell is retried after it, never at once), one
+ * MARKET sell of the sellable position (rounded down to the step). What is not sellable at the
+ * current price (below one step or the minimum notional) is not sold: the cycle closes with the
+ * exit's reason and carries it as dust. Null when there is nothing to do now.
  * @internal
  */
-export function exitStep(record: CycleRecord, input: ExitInput): Transition | null {
+export function exitStep(record: CycleRecord, input: ExitInput & { price?: number | undefined; cooldownMs?: number }): Transition | null {
   if (!record.exiting || record.phase !== 'active' || record.position === null) return null;
   const cancels = reconcileResting(record, [], { ...input, canPlace: false });
   if (cancels !== null) return cancels;
   if (record.orders.length > 0 || record.halted) return null;
   const held = record.position;
   const base = new Decimal(held.baseVolume);
-  const price = new Decimal(record.exiting.price ?? held.avgPrice);
-  if (!isSellable(base, price.gt(0) ? price : new Decimal(held.avgPrice), input.market)) return null;
+  const seen = input.price !== undefined && Number.isFinite(input.price) && input.price > 0 ? new Decimal(input.price) : null;
+  const price = seen ?? new Decimal(record.exiting.price ?? held.avgPrice);
+  if (!isSellable(base, price.gt(0) ? price : new Decimal(held.avgPrice), input.market)) {
+    return finishCycle(record, { market: input.market, now: input.now, price, ...(input.cooldownMs !== undefined ? { cooldownMs: input.cooldownMs } : {}) }, null);
+  }
+  if (record.retryAt !== null && record.retryAt > input.now) return null;
   const amount = floorToStep(base, new Decimal(input.market.amountStep));
   const slot = newSlot({ intentId: input.newId(), purpose: 'exit', type: 'market', side: 'sell', baseAmount: str(amount), createdAt: input.now, owner: input.owner });
   return { record: { ...record, orders: [slot], updatedAt: input.now }, events: [] };
@@ -94,7 +100,7 @@ export function withMemory(record: CycleRecord, memory: JsonValue, now: number):
  * memory in the same write. Null when nothing changes.
  * @internal
  */
-export function applyDecision(record: CycleRecord, input: IntentInput): Transition | null {
+export function applyDecision(record: CycleRecord, input: IntentInput & { cooldownMs?: number }): Transition | null {
   const { decision, now } = input;
   if (decision.action === 'exit') return beginExit(record, decision.reason, str(new Decimal(input.price)), input);
   if (decision.action === 'remember') return withMemory(record, decision.memory, now);

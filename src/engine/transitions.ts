@@ -209,14 +209,16 @@ function reject(record: CycleRecord, slot: OrderSlot, obs: Extract<Observation, 
  * `emptied`. Null otherwise.
  * @internal
  */
-export function finishCycle(record: CycleRecord, input: { market: MarketRules; now: number; cooldownMs?: number }, fill: OrderFill | null): Transition | null {
+export function finishCycle(record: CycleRecord, input: { market: MarketRules; now: number; cooldownMs?: number; price?: Decimal }, fill: OrderFill | null): Transition | null {
   const held = record.position;
   if (record.phase !== 'active' || held === null || record.orders.length > 0) return null;
   const base = new Decimal(held.baseVolume);
   const closing = record.closing ?? null;
   if (closing === null) {
     const avg = new Decimal(held.avgPrice);
-    if (isSellable(base, avg.gt(0) ? avg : new Decimal(held.lastBuyPrice), input.market)) return null;
+    // An exit judges at the price it would sell at; otherwise the average price is the yardstick.
+    const judge = input.price !== undefined && input.price.gt(0) ? input.price : avg.gt(0) ? avg : new Decimal(held.lastBuyPrice);
+    if (isSellable(base, judge, input.market)) return null;
   }
   const { now } = input;
   const cooldownMs = input.cooldownMs ?? 0;

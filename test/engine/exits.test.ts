@@ -118,6 +118,35 @@ describe('stop loss', () => {
   });
 });
 
+describe('an exit sell the venue refuses (found by the exit race: seed 20261130, schedule 42 looped on MIN_NOTIONAL)', () => {
+  it('what is below the minimum notional at the current price is not sold: the cycle closes with the exit reason and carries it as dust', async () => {
+    const s = setup({ dca: { cooldownMs: 3_600_000, startQuote: 5.2, rebuyDropPct: 50, maxRebuys: 0, takeProfitPct: 2, stopLossPct: 5 } });
+    await step(s); // 0.0519… ETH at 100
+    s.exchange.setPrice('ETH/USDT', '94'); // worth 4.88 < 5
+    await step(s);
+    await step(s);
+    expect(sells(s)).toEqual([]);
+    const closed = s.of('cycle:closed');
+    expect(closed.map((e) => [e.reason, e.dustBase]), JSON.stringify(await cycle(s))).toEqual([['stopLoss', (await cycle(s)).dust?.baseVolume]]);
+    expect(new Decimal((await cycle(s)).dust!.baseVolume).toFixed()).toBe(new Decimal(s.exchange.balance('ETH')).toFixed());
+  });
+
+  it('a refused exit sell is retried after its backoff, not at once', async () => {
+    const s = setup({ dca: { cooldownMs: 3_600_000, rebuyDropPct: 50, maxRebuys: 0, takeProfitPct: 2 }, retryBackoff: { initialMs: 10_000, maxMs: 10_000 } });
+    await step(s);
+    s.exchange.injectFault('reject', { side: 'sell' });
+    await s.engine.closeCycle('ETH/USDT');
+    for (let i = 0; i < 5; i++) await step(s);
+    expect(sells(s)).toHaveLength(1);
+    expect(s.of('order:rejected').map((e) => e.purpose)).toEqual(['exit']);
+    s.clock.advance(10_000);
+    await step(s);
+    await step(s);
+    expect(sells(s)).toHaveLength(2);
+    expect(s.of('cycle:closed').map((e) => e.reason)).toEqual(['manual']);
+  });
+});
+
 describe('trailing take-profit', () => {
   it('arms at the take-profit, follows the peak (one write per new high, none while it falls), sells on the retrace', async () => {
     const s = setup({ dca: { cooldownMs: 3_600_000, rebuyDropPct: 50, maxRebuys: 0, takeProfitPct: 2, trailingTakeProfitPct: 1 } });
