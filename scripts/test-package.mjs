@@ -14,7 +14,7 @@
  * `TEST_PACKAGE_VITEST` overrides the vitest versions tried (comma-separated).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -230,6 +230,17 @@ section('entries: every entry loads from the installed package, and takes the er
       .then((r) => { if (r.rows.length !== 4 || r.workers !== 2) { console.error('unexpected sweep', r); process.exit(1); } });`;
   check('consumers', 'sweep() on 2 worker threads from the installed package (ESM)', await run(process.execPath, ['--input-type=module', '-e', sweepRun("const bt = import('cycle-engine/backtest')")], { cwd: consumers }));
   check('consumers', 'sweep() on 2 worker threads from the installed package (CommonJS)', await run(process.execPath, ['-e', sweepRun("const bt = require('cycle-engine/backtest')")], { cwd: consumers }));
+}
+
+section('the cycle-engine executable (bin), as npx runs it from the installed package');
+{
+  const cli = join(consumers, 'node_modules', '.bin', 'cycle-engine');
+  check('consumers', 'cycle-engine --help (the bin is linked and runs)', await run(cli, ['--help'], { cwd: consumers }));
+  // The report inlines lightweight-charts read from the install: a missing dependency fails here.
+  const report = join(consumers, 'backtest-report.html');
+  const backtest = await run(cli, ['backtest', '--data', join(root, 'data', 'eth-usdt-1h.json'), '--symbol', 'ETH/USDT', '--start-quote', '10', '--take-profit', '1.5', '--rebuy-drop', '2', '--max-rebuys', '3', '--report', report, '--json'], { cwd: consumers });
+  const drawn = backtest.ok && existsSync(report) && readFileSync(report, 'utf8').includes('window.LightweightCharts');
+  check('consumers', 'cycle-engine backtest --report --json (the chart library inlined from the install)', { ...backtest, ok: drawn });
 }
 
 section('fixture esm-nodenext: ESM, module/moduleResolution NodeNext, skipLibCheck off, no DOM lib');

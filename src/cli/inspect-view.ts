@@ -4,21 +4,14 @@
  * when the store holds a portfolio record (`kind: 'portfolio'`). Pure: JSON for scripts, lines
  * for people.
  */
-import { isPortfolioRecord, upgradeCycleRecord, type CycleRecord, type StoredCycleRecord, type StoredRecord } from '../index';
+import { upgradeCycleRecord, type CycleRecord, type PortfolioReservation, type StoredCycleRecord, type StoredRecord } from '../index';
 
 /**
- * One reservation of quote by a cycle, as a portfolio record keeps it.
+ * One reservation of quote by a cycle, as the portfolio record keeps it (fields read loosely: a
+ * later schema may add or drop some).
  * @internal
  */
-export interface ReservationView {
-  readonly key?: string;
-  readonly symbol?: string;
-  readonly cycleId?: string;
-  readonly intentId?: string;
-  readonly quote?: string;
-  readonly at?: number;
-  readonly owner?: string;
-}
+export type ReservationView = Partial<PortfolioReservation>;
 
 /**
  * A cycle as `inspect` prints it.
@@ -81,7 +74,7 @@ export function inspectView(where: string, records: readonly StoredRecord[]): In
     const reservations = Array.isArray(value.reservations) ? (value.reservations as ReservationView[]) : [];
     return [{ key: rec.key, version: rec.version, reservations }];
   });
-  const cycles = sorted.flatMap((rec) => (isPortfolioRecord(rec.value) ? [] : [cycleView(rec.key, rec.version, rec.value)]));
+  const cycles = sorted.flatMap((rec) => (isPortfolio(rec.value) ? [] : [cycleView(rec.key, rec.version, rec.value as StoredCycleRecord)]));
   return { store: where, cycles, portfolios };
 }
 

@@ -44,13 +44,14 @@ function canvasColours(): Array<{ w: number; h: number; colours: number }> {
 
 const hasChromium = chromiumAvailable('the report browser tests');
 
-describe.skipIf(!hasChromium)('reports in headless Chromium', () => {
+// Generous timeouts: the suite runs beside every other test file on a loaded machine.
+describe.skipIf(!hasChromium)('reports in headless Chromium', { timeout: 180_000 }, () => {
   let browser: Browser;
   let dir: string;
   beforeAll(async () => {
     browser = await launchChromium();
     dir = mkdtempSync(path.join(tmpdir(), 'ce-report-'));
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -81,12 +82,25 @@ describe.skipIf(!hasChromium)('reports in headless Chromium', () => {
     await page.screenshot({ path: SCREENSHOT });
   });
 
-  it('a report of hand-made data: strings that would close a script stay text, no error', async () => {
-    const data = reportFixture(ethCandles(300, 500), NASTY);
+  it('a report of hand-made data over two symbols: one chart each; strings that would close a script stay text; no error', async () => {
+    const eth = reportFixture(ethCandles(300, 500), NASTY);
+    // A second market: the same walk over other candles, renamed.
+    const other = reportFixture(ethCandles(300, 4000));
+    const rename = <T extends { symbol: string }>(xs: readonly T[]): T[] => xs.map((x) => ({ ...x, symbol: 'ETH2/USDT' }));
+    const data = {
+      ...eth,
+      settings: { ...eth.settings, note: NASTY },
+      candles: { ...eth.candles, 'ETH2/USDT': other.candles['ETH/USDT']! },
+      trades: [...eth.trades, ...rename(other.trades)],
+      resting: [...eth.resting, ...rename(other.resting)],
+      cycles: [...eth.cycles, ...rename(other.cycles)],
+    };
     const file = path.join(dir, 'fixture.html');
-    writeFileSync(file, renderBacktestReport({ ...data, settings: { ...data.settings, note: NASTY } }));
+    writeFileSync(file, renderBacktestReport(data));
     const { page, problems } = await openReport(browser, file);
-    expect(await page.evaluate(() => window.__report.markers)).toBe(data.trades.length);
+    expect(await page.evaluate(() => window.__report.markers)).toBe(eth.trades.length + other.trades.length);
+    expect(await page.evaluate(() => window.__report.charts)).toBe(4);
+    expect(await page.locator('#charts h3').allTextContents()).toEqual(['ETH/USDT', 'ETH2/USDT']);
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect(await page.locator('#settings').textContent()).toContain(NASTY);
     expect(await page.locator('h1').textContent()).toBe(NASTY);

@@ -14,6 +14,7 @@ import { ensureBuilt, ROOT, runCli } from '../support/built-cli';
 const STRATEGY = ['--start-quote', '20', '--take-profit', '1.5', '--rebuy-drop', '2', '--max-rebuys', '3'];
 let dir: string;
 let data: string;
+let btc: string;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -22,6 +23,9 @@ beforeAll(async () => {
   const rows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'eth-usdt-1h.json'), 'utf8')) as unknown[];
   data = path.join(dir, 'eth.json');
   writeFileSync(data, JSON.stringify(rows.slice(3000, 3600)));
+  const btcRows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'btc-usdt-1h.json'), 'utf8')) as unknown[];
+  btc = path.join(dir, 'btc.json');
+  writeFileSync(btc, JSON.stringify(btcRows.slice(3000, 3600)));
 }, 300_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -48,6 +52,7 @@ describe('usage', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['backtest', '--data', 'x.json', '--bogus'], /Invalid option `--bogus`: unknown flag \(see `cycle-engine backtest --help`\)/],
     [['backtest', '--symbol', 'ETH/USDT', ...STRATEGY], /`--data`: is required/],
+    [['backtest', '--data', 'a.json', '--data', 'b.json', '--symbol', 'ETH/USDT', ...STRATEGY], /`--symbol`: give one --symbol per --data \(got 1 for 2\)/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETH/USDT', '--start-quote', '20', '--rebuy-drop', '2', '--max-rebuys', '3'], /`--take-profit`: is required/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETH/USDT', ...STRATEGY, '--fee-rate', 'ten'], /`--fee-rate`: expected a decimal number, got "ten"/],
     [['backtest', '--data', 'x.json', '--symbol', 'ETHUSDT', ...STRATEGY], /`--symbol`: expected BASE\/QUOTE/],
@@ -74,7 +79,7 @@ describe('usage', () => {
   });
 });
 
-describe('backtest', () => {
+describe('backtest', { timeout: 180_000 }, () => {
   it('--json: the metrics backtest() gives for the options the flags stand for; --report writes the HTML', async () => {
     const report = path.join(dir, 'out', 'report.html');
     const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', ...STRATEGY, '--fee-rate', '0.001', '--balance', '500', '--report', report, '--json']);
@@ -92,6 +97,18 @@ describe('backtest', () => {
     expect(html).toContain('window.LightweightCharts');
     expect(html).toContain('id="report-data"');
   });
+  it('two --data/--symbol pairs: two markets sharing one balance, as backtest({ markets })', async () => {
+    const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', '--data', btc, '--symbol', 'BTC/USDT', ...STRATEGY, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { metrics: Record<string, unknown>; trades: number; balances: Record<string, string> };
+    const direct = await backtest({
+      markets: [{ symbol: 'ETH/USDT', candles: await loadCandles(data) }, { symbol: 'BTC/USDT', candles: await loadCandles(btc) }],
+      startBalance: { USDT: '1000' }, feeRate: '0.001', strategy: dca({ startQuote: '20', takeProfitPct: '1.5', rebuyDropPct: '2', maxRebuys: 3 }),
+    });
+    expect(out.metrics).toEqual(JSON.parse(JSON.stringify(direct.metrics)));
+    expect(out.balances).toEqual(direct.balances);
+    expect(Object.keys(out.balances).sort()).toEqual(['BTC', 'ETH', 'USDT']);
+  });
   it('text: the metrics table', async () => {
     const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', ...STRATEGY]);
     expect(r.code, r.stderr).toBe(0);
@@ -100,10 +117,10 @@ describe('backtest', () => {
   });
 });
 
-describe('sweep', () => {
+describe('sweep', { timeout: 180_000 }, () => {
   it('--json: every combination, ranked as sweep() ranks them', async () => {
     const report = path.join(dir, 'sweep.html');
-    const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--grid', 'take-profit=1,2', '--grid', 'rebuy-drop=1.5,3', '--rank-by', 'roiOnPeakCapitalPct', '--workers', '1', '--report', report, '--json']);
+    const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--grid', 'take-profit=1,2', '--grid', 'rebuy-drop=1.5,3', '--rank-by', 'roiOnPeakCapitalPct', '--workers', '1', '--heatmap', 'rebuy-drop,take-profit', '--report', report, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { rankBy: string; rows: Array<{ params: Record<string, unknown>; metrics: Record<string, unknown> }> };
     expect(out.rankBy).toBe('roiOnPeakCapitalPct');
@@ -113,7 +130,9 @@ describe('sweep', () => {
       grid: { takeProfitPct: [1, 2], rebuyDropPct: [1.5, 3] }, base: { startQuote: '20', maxRebuys: 3 }, rankBy: 'roiOnPeakCapitalPct',
     });
     expect(out.rows).toEqual(JSON.parse(JSON.stringify(direct.rows)));
-    expect(readFileSync(report, 'utf8')).toContain('id="heatmap"');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="heatmap"');
+    expect(html, '--heatmap x,y: rebuy drop across, take profit down').toContain('takeProfitPct ↓ / rebuyDropPct →');
   });
   it('a bad metric to rank by: exit 2', async () => {
     const r = await runCli(['sweep', '--data', data, '--symbol', 'ETH/USDT', '--start-quote', '20', '--max-rebuys', '3', '--rebuy-drop', '2', '--grid', 'take-profit=1,2', '--rank-by', 'luck', '--workers', '0']);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStateStore, isPortfolioRecord, type StateStore } from 'cycle-engine';
+import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type StateStore } from 'cycle-engine';
 import { PostgresStateStore } from 'cycle-engine/postgres';
 import { RedisStateStore } from 'cycle-engine/redis';
 import type { InspectView } from '../../src/cli/inspect-view';
@@ -25,13 +25,17 @@ async function inspectMatchesStore(store: StateStore, args: string[]): Promise<I
   const view = JSON.parse(r.stdout) as InspectView;
   const listed = await store.list();
   expect(view.cycles.map((c) => c.symbol).sort()).toEqual([...run.symbols].sort());
-  for (const rec of listed) {
-    if (isPortfolioRecord(rec.value)) continue;
+  const portfolios = listed.filter((rec) => isPortfolioRecord(rec.value));
+  expect(portfolios, 'the engine kept its reservations in one portfolio record').toHaveLength(1);
+  expect(view.portfolios).toEqual(portfolios.map((rec) => ({ key: rec.key, version: rec.version, reservations: (rec.value as PortfolioRecord).reservations })));
+  expect(view.portfolios[0]!.reservations.map((r) => r.symbol).sort()).toEqual(['BTC/USDT', 'ETH/USDT']);
+  for (const rec of listed.filter((x) => !isPortfolioRecord(x.value))) {
     const c = view.cycles.find((x) => x.key === rec.key)!;
     expect(c).toBeDefined();
     expect(c.version).toBe(rec.version);
-    expect(c.phase).toBe(rec.value.phase);
-    expect(c.position).toEqual(rec.value.phase === 'idle' ? null : (rec.value as { position: unknown }).position);
+    const value = rec.value as CycleRecord;
+    expect(c.phase).toBe(value.phase);
+    expect(c.position).toEqual(value.position);
   }
   const eth = view.cycles.find((c) => c.symbol === 'ETH/USDT')!;
   expect(eth.phase).toBe('active');
@@ -39,7 +43,6 @@ async function inspectMatchesStore(store: StateStore, args: string[]): Promise<I
   expect(eth.orders.every((o) => o.state === 'open' && run.resting.includes(o.clientOrderId))).toBe(true);
   expect(view.cycles.find((c) => c.symbol === 'BTC/USDT')!.paused).toBe(true);
   expect(eth.paused).toBe(false);
-  expect(view.portfolios).toEqual([]);
 
   const text = await runCli(['inspect', ...args]);
   expect(text.code, text.stderr).toBe(0);
@@ -47,6 +50,7 @@ async function inspectMatchesStore(store: StateStore, args: string[]): Promise<I
   expect(text.stdout).toMatch(/takeProfit limit sell [\d.]+ base @ [\d.]+ {2}open/);
   expect(text.stdout).toMatch(/rebuy #1 limit buy [\d.]+ base @ [\d.]+ {2}open/);
   expect(text.stdout).toMatch(/BTC\/USDT[^\n]*\n {2}phase: active {2}cycle: \S+ {2}PAUSED/);
+  expect(text.stdout).toMatch(/portfolio reservations \[key [^\]]+\]: 2\n {2}(BTC|ETH)\/USDT cycle \S+ intent \S+: [\d.]+ quote, at \S+, owner \S+/);
   return view;
 }
 
@@ -60,6 +64,11 @@ describe('inspect a file store', () => {
   it('prints every cycle the engine left: phase, position, resting orders, paused', async () => {
     const view = await inspectMatchesStore(new FileStateStore({ dir }), ['--store', `file:${dir}`]);
     expect(view.store).toBe(dir);
+  });
+  it('a relative file: path is taken from the working directory', async () => {
+    const r = await runCli(['inspect', '--store', `file:./${path.basename(dir)}`, '--json'], { cwd: path.dirname(dir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as InspectView).cycles).toHaveLength(2);
   });
   it('an empty store: no cycle, exit 0', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'ce-inspect-empty-'));

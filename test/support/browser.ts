@@ -53,7 +53,7 @@ export async function openReport(browser: Browser, file: string, width = 1280, h
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(url);
-  await page.waitForFunction(() => (globalThis as { __report?: { ready?: boolean } }).__report?.ready === true, undefined, { timeout: 30_000 });
+  await page.goto(url, { timeout: 120_000 });
+  await page.waitForFunction(() => (globalThis as { __report?: { ready?: boolean } }).__report?.ready === true, undefined, { timeout: 120_000 });
   return { page, problems };
 }

@@ -1,7 +1,8 @@
 /**
  * A store holding what a real engine run leaves: the engine on a paper exchange trades two
- * symbols in limit mode for a few ticks (ETH/USDT ends active with a resting take-profit and a
- * resting rebuy; BTC/USDT active and paused), then stops. For the `inspect` tests.
+ * symbols in limit mode under portfolio limits for a few ticks (ETH/USDT ends active with a
+ * resting take-profit and a resting rebuy; BTC/USDT active and paused; the portfolio record holds
+ * their reservations), then stops. For the `inspect` tests.
  */
 import { CycleEngine, dca, ManualClock, MemoryLock, PaperExchange, type StateStore } from 'cycle-engine';
 
@@ -18,7 +19,10 @@ export async function writeEngineState(store: StateStore, keyPrefix?: string): P
   const exchange = new PaperExchange({ balances: { USDT: '1000' }, feeRate: '0.001', clock, prices: { 'ETH/USDT': '2000', 'BTC/USDT': '40000' } });
   const symbols = ['ETH/USDT', 'BTC/USDT'];
   const strategy = dca({ startQuote: '20', takeProfitPct: '1.5', rebuyDropPct: '2', maxRebuys: 3, takeProfitOrder: 'limit', rebuyOrders: 'limit' });
-  const engine = new CycleEngine({ exchange, store, lock: new MemoryLock(), symbols, strategy, clock, ...(keyPrefix === undefined ? {} : { keyPrefix }) });
+  const engine = new CycleEngine({
+    exchange, store, lock: new MemoryLock(), symbols, strategy, clock, maxActiveCycles: 5, maxTotalInvestedQuote: '500',
+    ...(keyPrefix === undefined ? {} : { keyPrefix }),
+  });
   for (let i = 0; i < 4; i++) {
     await engine.tick();
     await engine.idle();
