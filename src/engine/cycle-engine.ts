@@ -664,7 +664,9 @@ export class CycleEngine extends GuardedEmitter {
     const canPlace = record === null || record.retryAt === null || !this.#waiting(key, record.retryAt, now);
     // During a backoff an active cycle still decides: an exit (a stop loss) must not wait for it, nor its memory.
     const asked = (canPlace || record?.phase === 'active') && (record === null || (!record.closing && !record.orders.some((o) => o.type === 'market'))) ? this.#decide(symbol, price, record, market, now) : null;
-    const decision = asked !== null && !canPlace && asked.action !== 'exit' && asked.action !== 'remember' ? null : asked;
+    // A MARKET intent waits for the backoff; the memory it carries (a stop loss's `belowSince`) does not.
+    const held = asked !== null && !canPlace && asked.action !== 'exit' && asked.action !== 'remember';
+    const decision: StrategyDecision | null = held ? (asked.memory === undefined ? null : { action: 'remember', memory: asked.memory }) : asked;
     const resting = this.#o.strategy.restingOrders !== undefined && record !== null && record.phase === 'active';
     if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
