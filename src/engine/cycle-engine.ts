@@ -1073,6 +1073,7 @@ export class CycleEngine extends GuardedEmitter {
     const known = new Set((before?.orders ?? []).map((o) => o.intentId));
     let t: Transition | null = transition;
     let refused: Extract<Awaited<ReturnType<PortfolioBook['reserve']>>, { kind: 'refused' }> | null = null;
+    let covered = false; // a claim raised and reserved: what waited can go
     // Refused: the write's newest buys are dropped one by one (the deepest safety buys first) until what is left fits.
     while (t !== null) {
       const after: CycleRecord = t.record;
@@ -1080,7 +1081,10 @@ export class CycleEngine extends GuardedEmitter {
       if (after.cycleId === null || claim.lte(floor)) break;
       const raising = after.orders.filter((o) => o.side === 'buy' && !known.has(o.intentId));
       const answer = await book.reserve({ key, symbol, cycleId: after.cycleId, intentId: raising.at(-1)?.intentId ?? after.cycleId, claim: str(claim) });
-      if (answer.kind === 'ok') break;
+      if (answer.kind === 'ok') {
+        covered = true;
+        break;
+      }
       refused ??= answer;
       if (raising.length <= 1) {
         t = withoutNewBuys(before, t);
@@ -1090,7 +1094,8 @@ export class CycleEngine extends GuardedEmitter {
       t = { record: { ...after, orders: after.orders.filter((o) => o.intentId !== drop) }, events: t.events };
     }
     if (refused === null) {
-      this.#budgetWaits.delete(symbol);
+      // Only a write whose raised claim was covered ends the wait: a memory write raises nothing.
+      if (covered) this.#budgetWaits.delete(symbol);
       return t;
     }
     if (!this.#budgetWaits.has(symbol)) {
@@ -1106,6 +1111,7 @@ export class CycleEngine extends GuardedEmitter {
     const book = this.#book;
     if (book === null || before === null || before.cycleId === null || after.cycleId === before.cycleId) return;
     const cycleId = before.cycleId;
+    this.#budgetWaits.delete(this.#symbolOf(key)); // the cycle that waited is over: a new wait is a new event
     // A release that fails is left to the sweep: over-reserved, never under.
     void book.release(key, cycleId).catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
   }
