@@ -657,7 +657,9 @@ export class CycleEngine extends GuardedEmitter {
     if (record?.exiting) {
       // An exit under way: no decision, nothing placed; cancel what rests, then sell what is held.
       const input = { market, now, owner: this.instanceId, newId: () => newId(now), price, cooldownMs: this.#o.cooldownMs };
-      return exitStep(record, input) === null ? NONE : { kind: 'write', purpose: 'intent', build: (r) => exitStep(r, input) };
+      // The exit's backoff is bounded on the monotonic clock like every other (a wall clock stepped back does not stretch it).
+      const next = (r: CycleRecord): Transition | null => exitStep(r, { ...input, backoffOver: r.retryAt !== null && !this.#waiting(key, r.retryAt, now) });
+      return next(record) === null ? NONE : { kind: 'write', purpose: 'intent', build: next };
     }
     if (record?.paused) return NONE; // paused: no new order (resting orders stay, fills are still applied)
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
