@@ -657,14 +657,18 @@ export class CycleEngine extends GuardedEmitter {
     if (record?.exiting) {
       // An exit under way: no decision, nothing placed; cancel what rests, then sell what is held.
       const input = { market, now, owner: this.instanceId, newId: () => newId(now), price, cooldownMs: this.#o.cooldownMs };
-      return exitStep(record, input) === null ? NONE : { kind: 'write', purpose: 'intent', build: (r) => exitStep(r, input) };
+      // The exit's backoff is bounded on the monotonic clock like every other (a wall clock stepped back does not stretch it).
+      const next = (r: CycleRecord): Transition | null => exitStep(r, { ...input, backoffOver: r.retryAt !== null && !this.#waiting(key, r.retryAt, now) });
+      return next(record) === null ? NONE : { kind: 'write', purpose: 'intent', build: next };
     }
     if (record?.paused) return NONE; // paused: no new order (resting orders stay, fills are still applied)
     if (price === undefined || !Number.isFinite(price) || price <= 0) return NONE;
     const canPlace = record === null || record.retryAt === null || !this.#waiting(key, record.retryAt, now);
     // During a backoff an active cycle still decides: an exit (a stop loss) must not wait for it, nor its memory.
     const asked = (canPlace || record?.phase === 'active') && (record === null || (!record.closing && !record.orders.some((o) => o.type === 'market'))) ? this.#decide(symbol, price, record, market, now) : null;
-    const decision = asked !== null && !canPlace && asked.action !== 'exit' && asked.action !== 'remember' ? null : asked;
+    // A MARKET intent waits for the backoff; the memory it carries (a stop loss's `belowSince`) does not.
+    const held = asked !== null && !canPlace && asked.action !== 'exit' && asked.action !== 'remember';
+    const decision: StrategyDecision | null = held ? (asked.memory === undefined ? null : { action: 'remember', memory: asked.memory }) : asked;
     const resting = this.#o.strategy.restingOrders !== undefined && record !== null && record.phase === 'active';
     if (decision === null && !resting) return NONE;
     const owner = this.instanceId;
@@ -1071,6 +1075,7 @@ export class CycleEngine extends GuardedEmitter {
     const known = new Set((before?.orders ?? []).map((o) => o.intentId));
     let t: Transition | null = transition;
     let refused: Extract<Awaited<ReturnType<PortfolioBook['reserve']>>, { kind: 'refused' }> | null = null;
+    let covered = false; // a claim raised and reserved: what waited can go
     // Refused: the write's newest buys are dropped one by one (the deepest safety buys first) until what is left fits.
     while (t !== null) {
       const after: CycleRecord = t.record;
@@ -1078,7 +1083,10 @@ export class CycleEngine extends GuardedEmitter {
       if (after.cycleId === null || claim.lte(floor)) break;
       const raising = after.orders.filter((o) => o.side === 'buy' && !known.has(o.intentId));
       const answer = await book.reserve({ key, symbol, cycleId: after.cycleId, intentId: raising.at(-1)?.intentId ?? after.cycleId, claim: str(claim) });
-      if (answer.kind === 'ok') break;
+      if (answer.kind === 'ok') {
+        covered = true;
+        break;
+      }
       refused ??= answer;
       if (raising.length <= 1) {
         t = withoutNewBuys(before, t);
@@ -1088,7 +1096,8 @@ export class CycleEngine extends GuardedEmitter {
       t = { record: { ...after, orders: after.orders.filter((o) => o.intentId !== drop) }, events: t.events };
     }
     if (refused === null) {
-      this.#budgetWaits.delete(symbol);
+      // Only a write whose raised claim was covered ends the wait: a memory write raises nothing.
+      if (covered) this.#budgetWaits.delete(symbol);
       return t;
     }
     if (!this.#budgetWaits.has(symbol)) {
@@ -1104,6 +1113,7 @@ export class CycleEngine extends GuardedEmitter {
     const book = this.#book;
     if (book === null || before === null || before.cycleId === null || after.cycleId === before.cycleId) return;
     const cycleId = before.cycleId;
+    this.#budgetWaits.delete(this.#symbolOf(key)); // the cycle that waited is over: a new wait is a new event
     // A release that fails is left to the sweep: over-reserved, never under.
     void book.release(key, cycleId).catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
   }

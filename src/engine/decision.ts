@@ -20,6 +20,16 @@ const EXIT_REASONS: readonly string[] = ['stopLoss', 'trailingTakeProfit', 'time
 /** The most a strategy's memory may take in the record, as JSON: it is written with every change. */
 export const MEMORY_MAX_BYTES = 4096;
 
+/** How deep the record validator lets a memory nest (`isJson` in ports/record.ts). */
+const MEMORY_MAX_DEPTH = 32;
+
+/** True when `v` nests deeper than {@link MEMORY_MAX_DEPTH} (counted as the record validator does). */
+function tooDeep(v: unknown, depth: number): boolean {
+  if (depth > MEMORY_MAX_DEPTH) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  return Object.values(v).some((x) => tooDeep(x, depth + 1));
+}
+
 /** Why `memory` is not plain JSON of at most {@link MEMORY_MAX_BYTES}, or undefined when it is. */
 function explainMemory(memory: unknown): string | undefined {
   let json: string | undefined;
@@ -30,6 +40,7 @@ function explainMemory(memory: unknown): string | undefined {
   }
   if (json === undefined) return 'memory is not a JSON value';
   if (json.length > MEMORY_MAX_BYTES) return `memory takes ${json.length} bytes as JSON, more than ${MEMORY_MAX_BYTES}`;
+  if (tooDeep(memory, 0)) return `memory nests more than ${MEMORY_MAX_DEPTH} levels deep`;
   // What JSON.stringify silently changes (a Date, NaN, a class instance, undefined in an array) would not read back the same.
   const same = (a: unknown, b: unknown): boolean =>
     a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b) &&

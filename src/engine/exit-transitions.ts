@@ -16,6 +16,8 @@ export interface ExitInput {
   now: number;
   owner: string;
   newId: () => string;
+  /** True when the engine's own bound (on its monotonic clock) says the backoff is over, whatever `retryAt` says against a wall clock stepped back. */
+  backoffOver?: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export function exitStep(record: CycleRecord, input: ExitInput & { price?: numbe
   if (!isSellable(base, price.gt(0) ? price : new Decimal(held.avgPrice), input.market)) {
     return finishCycle(record, { market: input.market, now: input.now, price, ...(input.cooldownMs !== undefined ? { cooldownMs: input.cooldownMs } : {}) }, null);
   }
-  if (record.retryAt !== null && record.retryAt > input.now) return null;
+  if (input.backoffOver !== true && record.retryAt !== null && record.retryAt > input.now) return null;
   const amount = floorToStep(base, new Decimal(input.market.amountStep));
   const slot = newSlot({ intentId: input.newId(), purpose: 'exit', type: 'market', side: 'sell', baseAmount: str(amount), createdAt: input.now, owner: input.owner });
   return { record: { ...record, orders: [slot], updatedAt: input.now }, events: [] };

@@ -62,13 +62,16 @@ const ZERO = new Decimal(0);
 const nonNegative = (d: Decimal): Decimal => (d.isNegative() ? ZERO : d);
 
 /**
- * What a cycle could have spent: its position's invested quote (0 without one) plus, for each
+ * What a cycle could have spent: its position's invested quote (0 without one; for a start, the
+ * cost of the dust it takes over) plus, for each
  * BUY of its ledger, what it may still spend — a market buy's `quoteAmount − applied.quote`, a
  * limit buy's `price × (baseAmount − applied.base)` (its limit price bounds what it pays).
  * @internal
  */
 export function claimOf(record: CycleRecord): Decimal {
-  let claim = record.position === null ? ZERO : new Decimal(record.position.investedQuote);
+  // A start takes over the dust carried from the last cycle, its cost included (see the ledger): its claim covers it.
+  const carried = record.phase === 'starting' && record.position === null && record.dust ? new Decimal(record.dust.investedQuote) : ZERO;
+  let claim = record.position === null ? carried : new Decimal(record.position.investedQuote);
   for (const slot of record.orders) {
     if (slot.side !== 'buy') continue;
     if (slot.type === 'market') claim = claim.plus(nonNegative(new Decimal(slot.quoteAmount ?? 0).minus(slot.applied.quote)));
