@@ -1114,8 +1114,11 @@ export class CycleEngine extends GuardedEmitter {
     if (book === null || before === null || before.cycleId === null || after.cycleId === before.cycleId) return;
     const cycleId = before.cycleId;
     this.#budgetWaits.delete(this.#symbolOf(key)); // the cycle that waited is over: a new wait is a new event
-    // A release that fails is left to the sweep: over-reserved, never under.
-    void book.release(key, cycleId).catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
+    // Dust with a cost is still in the account: its cost stays reserved (not as an active cycle) until the next start takes it over.
+    const dustCost = after.phase === 'idle' && after.dust !== null ? after.dust.investedQuote : '0';
+    const settle = new Decimal(dustCost).gt(0) ? book.keepDust(key, cycleId, dustCost) : book.release(key, cycleId);
+    // One that fails is left to the sweep: over-reserved, never under.
+    void settle.catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
   }
 
   /** Releases the reservations no cycle holds any more (a crash between a reservation and its write, or a lost release); at most once a minute unless forced. */

@@ -26,7 +26,7 @@ import { StateConflictError, isWriteUnknownError } from '../errors';
 import type { PortfolioRecord, PortfolioReservation } from '../ports/portfolio-record';
 import type { StateStore } from '../ports/state-store';
 import { readPortfolio, storeFence, storeReadCycle, type CycleSnapshot, type FenceCycle, type ReadCycle } from './portfolio-io';
-import { release, reserve, staleReservations, type PortfolioLimits, type ReleaseMatch, type ReserveRefused, type ReserveRequest } from './portfolio';
+import { keepDust, release, reserve, staleReservations, type PortfolioLimits, type ReleaseMatch, type ReserveRefused, type ReserveRequest } from './portfolio';
 
 /** Default key of the portfolio record (not prefixed by any engine's key prefix). @internal */
 export const DEFAULT_PORTFOLIO_KEY = '__portfolio';
@@ -103,6 +103,17 @@ export class PortfolioBook {
       return r.kind === 'ok' ? r.record : r;
     }, () => (written = true));
     return done === null ? { kind: 'ok', written } : done;
+  }
+
+  /**
+   * After its cycle closed carrying dust with a cost: the key's reservation (while it names
+   * `cycleId`) shrinks to that cost and stops counting as an active cycle (see `keepDust`).
+   * @throws {@link StateConflictError} after `maxAttempts` lost compare-and-sets
+   */
+  async keepDust(key: string, cycleId: string, quote: string): Promise<boolean> {
+    let kept = false;
+    await this.#update((portfolio, now) => keepDust(portfolio, { key, cycleId, quote }, now), () => (kept = true));
+    return kept;
   }
 
   /**

@@ -100,8 +100,11 @@ export function reserve(portfolio: PortfolioRecord | null, req: ReserveRequest, 
   const claim = new Decimal(req.claim);
   const same = existing !== undefined && existing.cycleId === req.cycleId;
   if (same && claim.lte(existing.quote)) return { kind: 'ok', record: null };
-  const refused = (limit: ReserveRefused['limit']): ReserveRefused => ({ kind: 'refused', limit, active: held.length, totalQuote: str(total(held)) });
-  if (existing === undefined && maxActiveCycles !== undefined && held.length >= maxActiveCycles) return refused('maxActiveCycles');
+  const active = held.filter((r) => r.dust !== true).length;
+  const refused = (limit: ReserveRefused['limit']): ReserveRefused => ({ kind: 'refused', limit, active, totalQuote: str(total(held)) });
+  // A key's dust reservation is not an active cycle: its next start becomes one.
+  const becomesActive = existing === undefined || existing.dust === true;
+  if (becomesActive && maxActiveCycles !== undefined && active >= maxActiveCycles) return refused('maxActiveCycles');
   const next: PortfolioReservation = { key: req.key, symbol: req.symbol, cycleId: req.cycleId, intentId: req.intentId, quote: str(claim), at: req.now, owner: req.owner };
   const reservations = existing === undefined ? [...held, next] : held.map((r) => (r === existing ? next : r));
   if (maxTotalInvestedQuote !== undefined && total(reservations).gt(maxTotalInvestedQuote)) return refused('maxTotalInvestedQuote');
@@ -135,6 +138,20 @@ export function release(portfolio: PortfolioRecord | null, match: ReleaseMatch, 
 }
 
 /**
+ * A cycle that closed carrying dust with a cost keeps that cost reserved (`dust: true`): it is
+ * still in the account, so it still counts in the budget, but no longer as an active cycle. Null
+ * when the key's reservation is not that cycle's (already replaced or released).
+ * @internal
+ */
+export function keepDust(portfolio: PortfolioRecord | null, match: { key: string; cycleId: string; quote: string }, now: number): PortfolioRecord | null {
+  const held = portfolio?.reservations ?? [];
+  const existing = held.find((r) => r.key === match.key);
+  if (existing === undefined || existing.cycleId !== match.cycleId || (existing.dust === true && existing.quote === match.quote)) return null;
+  const kept: PortfolioReservation = { ...existing, quote: match.quote, dust: true, at: now };
+  return { kind: 'portfolio', schema: 1, reservations: held.map((r) => (r === existing ? kept : r)), updatedAt: now };
+}
+
+/**
  * The reservations no cycle holds any more: the key's record is missing, idle, or on another
  * cycle, and has no order in its ledger. A reservation whose cycle is live is kept even if it
  * claims more than the cycle needs now (a reservation only grows while its cycle lives).
@@ -145,6 +162,8 @@ export function staleReservations(portfolio: PortfolioRecord | null, cycles: (ke
   return (portfolio?.reservations ?? []).filter((r) => {
     const cycle = cycles(r.key);
     if (cycle === null) return true;
+    // A dust reservation lasts while the key still carries dust with a cost (its next start replaces it).
+    if (r.dust === true && cycle.phase === 'idle' && cycle.dust !== null && new Decimal(cycle.dust.investedQuote).gt(0)) return false;
     const other = cycle.phase === 'idle' || cycle.cycleId !== r.cycleId;
     return other && cycle.orders.length === 0;
   });

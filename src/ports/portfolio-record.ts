@@ -26,6 +26,12 @@ export interface PortfolioReservation {
   readonly at: number;
   /** Id of the engine instance that last raised it. */
   readonly owner: string;
+  /**
+   * True once its cycle closed carrying dust with a cost (a position an exit could not sell below
+   * the minimum notional): `quote` is then that cost, still counted in `maxTotalInvestedQuote` but
+   * not as an active cycle, until the key's next start takes the dust over.
+   */
+  readonly dust?: boolean;
 }
 
 /**
@@ -64,6 +70,7 @@ function checkReservation(r: unknown, i: number): string | undefined {
   for (const k of ['key', 'symbol', 'cycleId', 'intentId', 'owner'] as const) if (!isStr(r[k])) return `${at}.${k} is missing`;
   if (!isDecimalString(r.quote) || r.quote.startsWith('-')) return `${at}.quote is not a decimal string ≥ 0`;
   if (!isNum(r.at)) return `${at}.at is malformed`;
+  if (r.dust !== undefined && typeof r.dust !== 'boolean') return `${at}.dust is not a boolean`;
   return undefined;
 }
 

@@ -2,7 +2,7 @@
  * Portfolio limits as pure decisions (issue 11): claims, reserve, release, stale reservations.
  */
 import { describe, expect, it } from 'vitest';
-import { claimOf, release, reserve, staleReservations, type PortfolioLimits, type ReserveRequest } from '../../src/engine/portfolio';
+import { claimOf, keepDust, release, reserve, staleReservations, type PortfolioLimits, type ReserveRequest } from '../../src/engine/portfolio';
 import { emptyPortfolio, type PortfolioRecord, type PortfolioReservation } from '../../src/ports/portfolio-record';
 import { emptyRecord, type CycleRecord, type OrderSlot, type Position } from '../../src/ports/record';
 
@@ -122,4 +122,33 @@ describe('staleReservations: reservations no cycle holds any more', () => {
     expect(staleReservations(portfolio, (key) => records[key] ?? null).map((r) => r.key)).toEqual(['missing', 'idle', 'other']);
   });
   it('no record: none', () => expect(staleReservations(null, () => null)).toEqual([]));
+});
+
+describe('dust reservations: a closed cycle still holding dust with a cost', () => {
+  const r = (key: string, quote: string, dust?: boolean): PortfolioReservation => ({ key, symbol: key, cycleId: `c-${key}`, intentId: `i-${key}`, quote, at: 0, owner: 'e', ...(dust ? { dust } : {}) });
+  const book = (...reservations: PortfolioReservation[]): PortfolioRecord => ({ kind: 'portfolio', schema: 1, reservations, updatedAt: 0 });
+  const req = (key: string, claim: string): ReserveRequest => ({ key, symbol: key, cycleId: `new-${key}`, intentId: 'n', claim, now: 1, owner: 'e' });
+
+  it('keepDust shrinks the closed cycle\'s reservation to the dust cost and marks it; another cycle\'s is left alone', () => {
+    expect(keepDust(book(r('A', '30')), { key: 'A', cycleId: 'c-A', quote: '9.99' }, 5)?.reservations).toEqual([{ ...r('A', '9.99', true), at: 5 }]);
+    expect(keepDust(book(r('A', '30')), { key: 'A', cycleId: 'other', quote: '9.99' }, 5)).toBeNull();
+    expect(keepDust(book(r('A', '9.99', true)), { key: 'A', cycleId: 'c-A', quote: '9.99' }, 5)).toBeNull();
+  });
+
+  it.each<[string, PortfolioRecord, ReserveRequest, PortfolioLimits, string]>([
+    ['dust counts in the budget', book(r('A', '10', true), r('B', '10')), req('C', '10'), { maxTotalInvestedQuote: '25' }, 'refused:maxTotalInvestedQuote'],
+    ['dust is not an active cycle', book(r('A', '10', true), r('B', '10')), req('C', '10'), { maxActiveCycles: 2 }, 'ok'],
+    ['the key\'s next start replaces its dust reservation (its claim includes the dust) and becomes active', book(r('A', '10', true), r('B', '10')), req('A', '20'), { maxActiveCycles: 2, maxTotalInvestedQuote: '30' }, 'ok'],
+    ['…but needs an active slot like any start', book(r('A', '10', true), r('B', '10')), req('A', '20'), { maxActiveCycles: 1 }, 'refused:maxActiveCycles'],
+  ])('%s', (_name, p, request, limits, expected) => {
+    const out = reserve(p, request, limits);
+    expect(out.kind === 'ok' ? 'ok' : `refused:${out.limit}`).toBe(expected);
+  });
+
+  it('the sweep keeps a dust reservation while its key carries dust with a cost, and releases it once the dust is gone', () => {
+    const idleWithDust = cycle({ phase: 'idle', cycleId: null, position: null, orders: [], dust: { baseVolume: '0.05', investedQuote: '10' } });
+    const idleClean = cycle({ phase: 'idle', cycleId: null, position: null, orders: [], dust: null });
+    expect(staleReservations(book(r('A', '10', true)), () => idleWithDust)).toEqual([]);
+    expect(staleReservations(book(r('A', '10', true)), () => idleClean)).toHaveLength(1);
+  });
 });
