@@ -157,8 +157,8 @@ function runOnWorkers(setup: SweepSetup, combos: ReadonlyArray<Record<string, Sw
     };
     for (let k = 0; k < count; k++) {
       const w = viaTsx
-        ? new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(pathToFileURL(file).href)});`, { eval: true, workerData })
-        : new Worker(file, { workerData });
+        ? new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(pathToFileURL(file).href)});`, { eval: true, workerData, execArgv: workerExecArgv() })
+        : new Worker(file, { workerData, execArgv: workerExecArgv() });
       pool.push(w);
       w.on('message', (m: { index: number; metrics?: BacktestMetrics; error?: { name: string; message: string; code?: string } }) => {
         if (m.error !== undefined) {
@@ -179,4 +179,19 @@ function runOnWorkers(setup: SweepSetup, combos: ReadonlyArray<Record<string, Sw
       feed(w);
     }
   });
+}
+
+/**
+ * The parent's Node flags for a worker, less `--input-type`: a parent started with
+ * `node --input-type=module -e …` would hand it on, and a worker that runs a file refuses it.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
 }
