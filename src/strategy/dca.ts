@@ -167,6 +167,10 @@ export function parseDcaOptions(options: DcaOptions): DcaParams {
   if (trailingTakeProfitPct !== null && mode('takeProfitOrder') === 'limit') {
     throw new InvalidOptionsError('strategy.trailingTakeProfitPct', "cannot be used with takeProfitOrder: 'limit' (a resting LIMIT sell cannot trail); use takeProfitOrder: 'market'");
   }
+  const takeProfitPct = positive('takeProfitPct', options.takeProfitPct);
+  if (trailingTakeProfitPct !== null && trailingTakeProfitPct.gte(takeProfitPct)) {
+    throw new InvalidOptionsError('strategy.trailingTakeProfitPct', `must be below takeProfitPct (${str(takeProfitPct)}): a retrace of ${str(trailingTakeProfitPct)} % from where it arms could sell below the average price`);
+  }
   const params: DcaParams = {
     startQuote: positive('startQuote', options.startQuote),
     rebuyDropPct: positive('rebuyDropPct', options.rebuyDropPct),

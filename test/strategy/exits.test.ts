@@ -119,6 +119,7 @@ describe('dca() with exits', () => {
     [{ stopLossPct: 5, stopLossTimeoutMs: -1 }, /stopLossTimeoutMs/],
     [{ maxCycleMs: 0 }, /maxCycleMs/],
     [{ trailingTakeProfitPct: 'abc' }, /trailingTakeProfitPct/],
+    [{ trailingTakeProfitPct: 2 }, /must be below takeProfitPct \(2\)/],
   ])('refuses %j', (over, message) => {
     expect(() => dca({ ...base, ...over } as never)).toThrow(InvalidOptionsError);
     expect(() => dca({ ...base, ...over } as never)).toThrow(message);
