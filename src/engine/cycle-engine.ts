@@ -128,6 +128,8 @@ export class CycleEngine extends GuardedEmitter {
   /** Symbols whose `cycle:budgetWait` was emitted and that have not gone since. */
   readonly #budgetWaits = new Set<string>();
   #sweptAt = -Infinity;
+  /** Portfolio reservations being settled after a close: stop() waits for them. */
+  readonly #settling = new Set<Promise<void>>();
 
   /**
    * @param options - ports, symbols, strategy and timings
@@ -282,6 +284,7 @@ export class CycleEngine extends GuardedEmitter {
       await this.#loop;
       this.#loop = null;
       await this.#drainWorkers();
+      await Promise.allSettled([...this.#settling]); // a close's reservation settled before stop() returns
     })();
     const timedOut = await raceWait(work, this.#o.stopTimeoutMs, options.signal);
     if (timedOut) this.#epoch++;
@@ -1118,7 +1121,12 @@ export class CycleEngine extends GuardedEmitter {
     const dustCost = after.phase === 'idle' && after.dust !== null ? after.dust.investedQuote : '0';
     const settle = new Decimal(dustCost).gt(0) ? book.keepDust(key, cycleId, dustCost) : book.release(key, cycleId);
     // One that fails is left to the sweep: over-reserved, never under.
-    void settle.catch((error: unknown) => this.#report(error, this.#symbolOf(key)));
+    const done = settle.then(
+      () => undefined,
+      (error: unknown) => this.#report(error, this.#symbolOf(key)),
+    );
+    this.#settling.add(done);
+    void done.finally(() => this.#settling.delete(done));
   }
 
   /** Releases the reservations no cycle holds any more (a crash between a reservation and its write, or a lost release); at most once a minute unless forced. */

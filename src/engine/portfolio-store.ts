@@ -22,6 +22,7 @@
  *    the cycle and intent ids it judged, cannot undo. If the fence loses, the cycle moved: the
  *    reservation is left for a later sweep to judge again.
  */
+import { Decimal, str } from '../decimal';
 import { StateConflictError, isWriteUnknownError } from '../errors';
 import type { PortfolioRecord, PortfolioReservation } from '../ports/portfolio-record';
 import type { StateStore } from '../ports/state-store';
@@ -156,7 +157,15 @@ export class PortfolioBook {
         continue;
       }
       try {
+        const cycle = snaps.get(r.key)?.value;
+        const dustCost = cycle !== undefined && cycle.phase === 'idle' && cycle.dust !== null ? new Decimal(cycle.dust.investedQuote) : new Decimal(0);
         const fenced = await fence(r.key, r.symbol, snaps.get(r.key));
+        if (fenced && dustCost.gt(0)) {
+          // Its cycle closed carrying dust and the close's own settling was lost (a crash right after): the dust's cost stays reserved.
+          await this.keepDust(r.key, r.cycleId, str(dustCost));
+          result.kept.push(r);
+          continue;
+        }
         const dropped = fenced && (await this.release(r.key, r.cycleId, r.intentId));
         (dropped ? result.released : result.kept).push(r);
       } catch (error) {
