@@ -7,7 +7,8 @@
  *     [--store file|postgres|redis] [--lock file|postgres|redis] [--dir X] [--store-at T] [--lock-at T] \
  *     [--name p0] [--tick-ms 5] [--lock-ttl-ms 1000] [--order-timeout-ms 10000] [--engine '{…more CycleEngine options}'] \
  *     [--strategy '{"startQuote":10,…}'] [--duration-ms N] [--wait-go] [--events] [--tolerate-errors] \
- *     [--app-name tag] [--pause-when idle|active] [--not-before <epoch ms>] [--max-drain-ms 20000]
+ *     [--app-name tag] [--pause-when idle|active] [--not-before <epoch ms>] [--max-drain-ms 20000] \
+ *     [--clock-offset-ms N] [--drain-at-start]
  *
  * stdout, one line each: `up` as soon as it runs; `ready` once the exchange (and the store)
  * answered; with `--wait-go` it then waits for a `go` line on stdin; `started` once `engine.start()`
@@ -21,6 +22,11 @@
  * `takeProfitOrder: 'limit'`), unchanged for 200 ms — and the clock has passed `--not-before`. Then it
  * stops, waits (bounded) for every outcome to be persisted, prints one JSON line of counters and
  * exits 0. Without any of those it trades until killed.
+ *
+ * `--clock-offset-ms N`: the engine's clock runs N ms ahead of the wall clock (a process started
+ * that much later, e.g. for a recovery whose portfolio sweep must see reservations older than its
+ * minimum age). `--drain-at-start`: the strategy decides nothing from the start, and the process
+ * drains as soon as `engine.start()` resolved (a recovery and nothing else).
  *
  * Engine errors go to stderr, unless `--tolerate-errors` (connections killed by the test): then
  * they are only counted and sampled.
@@ -55,6 +61,8 @@ const { values } = parseArgs({
     'pause-when': { type: 'string' },
     'not-before': { type: 'string', default: '0' },
     'max-drain-ms': { type: 'string', default: '20000' },
+    'clock-offset-ms': { type: 'string', default: '0' },
+    'drain-at-start': { type: 'boolean' },
   },
 });
 const symbols = (values.symbols ?? '').split(',').filter(Boolean);
@@ -107,7 +115,7 @@ const counters = Object.assign(backends.counters, {
 
 const strategyOptions: DcaOptions = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1, ...(values.strategy ? JSON.parse(values.strategy) : {}) };
 const inner = dca(strategyOptions);
-let draining = false;
+let draining = values['drain-at-start'] === true;
 /** The DCA strategy, whose decisions stop while draining (its resting orders do not). */
 const strategy: Strategy = {
   name: `${inner.name}+drain`,
@@ -118,6 +126,7 @@ const strategy: Strategy = {
 };
 
 const exchange = new HttpExchange(values.url);
+const clockOffsetMs = Number(values['clock-offset-ms']);
 const engine = new CycleEngine({
   exchange,
   store: backends.store,
@@ -128,6 +137,7 @@ const engine = new CycleEngine({
   lockTtlMs: Number(values['lock-ttl-ms']),
   orderTimeoutMs: Number(values['order-timeout-ms']),
   instanceId: counters.name,
+  ...(clockOffsetMs !== 0 ? { clock: { now: () => Date.now() + clockOffsetMs, monotonic: () => performance.now() } } : {}),
   ...(values.engine ? (JSON.parse(values.engine) as Partial<CycleEngineOptions>) : {}),
 });
 engine.on('tick:completed', () => counters.ticks++);
@@ -205,7 +215,7 @@ async function main(): Promise<void> {
   process.stdout.write('started\n');
   const ended: Array<Promise<string>> = [waitLine('stop', 'drain'), new Promise((resolve) => process.once('SIGTERM', () => resolve('drain')))];
   if (values['duration-ms'] !== undefined) ended.push(new Promise((resolve) => setTimeout(() => resolve('stop'), Number(values['duration-ms']))));
-  if ((await Promise.race(ended)) === 'drain') await drain();
+  if (values['drain-at-start'] || (await Promise.race(ended)) === 'drain') await drain();
   await engine.stop();
   // Outcomes a connection fault kept from being persisted are retried here (bounded).
   await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5_000))]);

@@ -1,0 +1,256 @@
+/**
+ * The multi-process proof of the portfolio limits (issue 11; test/multiprocess/portfolio-processes.test.ts).
+ *
+ * 4 engine processes (./engine-process.ts) share one store and lock (a FileStateStore + FileLock
+ * directory, or PostgreSQL) and 20 symbols, with `maxActiveCycles: 5` and a budget
+ * (`maxTotalInvestedQuote`), against the fake exchange server on 127.0.0.1 (MARKET orders land
+ * 5–40 ms after they arrive, also when their sender is gone). Every symbol's price goes down in
+ * seeded steps, so that every symbol wants to start and to rebuy, and now and then bounces back
+ * above its cycles' take-profit, so that cycles close and others take their place. Each process is
+ * SIGKILLed a seeded time after its recovery (or, for a seeded share, during it) and replaced at
+ * once, until `killPhaseMs` has passed; then the last ones are killed, the price freezes, 4 new
+ * processes recover, trade a little and drain, and one more process, whose clock runs past the
+ * sweep's minimum age of a reservation, recovers (its `engine.start()` sweeps the portfolio) and
+ * stops.
+ *
+ * What is checked (./venue-exposure.ts computes the first two from the server's journal only):
+ * 1. at no instant do more than `maxActiveCycles` symbols hold a position or an order at the venue;
+ * 2. the venue's net spend (and its exposure: net spend plus the buys in flight) never exceeds the budget;
+ * 3. at the end every reservation belongs to a cycle that holds a position or an order and covers
+ *    its claim (invested quote plus what its buys may still spend); every such cycle has one; and
+ *    the venue's holders are the records' active cycles.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import Decimal from 'decimal.js';
+import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type StateStore } from 'cycle-engine';
+import { ENGINE_PROCESS, ROOT, killAndWait, runnableScript, spawnScript } from './child-processes';
+import { drainingEngine } from './engine-runs';
+import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
+import { prng, subSeed, type Prng } from './prng';
+import { asV2 } from './records';
+import { venueExposure, type VenueExposure } from './venue-exposure';
+
+export const MAX_ACTIVE = 5;
+export const BUDGET = '120';
+export const SYMBOLS = Array.from({ length: 20 }, (_, i) => `P${String.fromCharCode(65 + i)}X/USDT`);
+const PROCESSES = 4;
+const STRATEGY = { startQuote: 10, rebuyDropPct: 1, rebuyVolumeScale: 1.5, maxRebuys: 3, takeProfitPct: 1.5 };
+const ORDER_TIMEOUT_MS = 300;
+const ENGINE = {
+  workerGraceMs: 300, landingWindowMs: 1_000, callTimeoutMs: 1_000, lockWaitMs: 200, openOrderCheckMs: 250,
+  lookupBackoff: { initialMs: 10, maxMs: 100 }, retryBackoff: { initialMs: 5, maxMs: 50 },
+  maxActiveCycles: MAX_ACTIVE, maxTotalInvestedQuote: BUDGET,
+};
+/** The sweep leaves a stale reservation younger than 60 s alone (not an engine option): the last process's clock runs this far ahead. */
+const SWEEP_CLOCK_OFFSET_MS = 61_000;
+/** Base below which a symbol holds nothing at the venue: what one cycle's rounding can leave is < 0.0001. */
+const DUST_BASE = '0.005';
+
+export interface PortfolioCampaignOptions {
+  readonly seed: number;
+  readonly killPhaseMs: number;
+  /** Life of each killed process after its recovery (default 300–2,000 ms). */
+  readonly lifeMs?: readonly [number, number];
+  /** The engines' store and lock in PostgreSQL (their tables, and a store on the same table for the test to read). */
+  readonly postgres?: { readonly table: string; readonly lockTable: string; readonly reader: StateStore };
+}
+
+export interface PortfolioCampaignStats {
+  kills: number;
+  killsWithOrderInFlight: number;
+  killsBeforeStarted: number;
+  orders: { start: number; rebuy: number; sell: number };
+  venue: VenueExposure | null;
+  /** Reservations after the drain, and after the last process's sweep. */
+  reservationsAfterDrain: number;
+  reservationsAtEnd: Array<{ symbol: string; quote: string; claim: string }>;
+  activeAtEnd: number;
+  stderr: string[];
+  elapsedMs: number;
+  problems: string[];
+}
+
+export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise<PortfolioCampaignStats> {
+  const t0 = Date.now();
+  const [minLife, maxLife] = o.lifeMs ?? [300, 2_000];
+  const stats: PortfolioCampaignStats = {
+    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, orders: { start: 0, rebuy: 0, sell: 0 }, venue: null,
+    reservationsAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], elapsedMs: 0, problems: [],
+  };
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-portfolio-'));
+  // The bundled child resolves pg (kept out of the bundle) from next to itself.
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'), 'dir');
+  const dir = path.join(work, 'shared');
+  fs.mkdirSync(dir);
+  const children = new Set<ChildProcess>();
+  let server: FakeExchangeServer | undefined;
+  let stopWalk = () => {};
+  try {
+    const script = await runnableScript(ENGINE_PROCESS, work);
+    const backend = o.postgres ? ['--store', 'postgres', '--lock', 'postgres', '--store-at', o.postgres.table, '--lock-at', o.postgres.lockTable] : ['--dir', dir];
+    const reader = o.postgres?.reader ?? new FileStateStore({ dir: path.join(dir, 'state') });
+    server = await startFakeExchangeServer({
+      seed: subSeed(o.seed, 1),
+      orderLatencyMs: [5, 40],
+      prices: Object.fromEntries(SYMBOLS.map((s) => [s, '100'])),
+      balances: { USDT: '1000000' },
+      defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' },
+    });
+    const srv = server;
+    stopWalk = sawtooth(srv.url, prng(subSeed(o.seed, 2)));
+    const args = (name: string) => [
+      ...backend, '--url', srv.url, '--symbols', SYMBOLS.join(','), '--name', name, '--tick-ms', '20', '--lock-ttl-ms', '2000',
+      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(STRATEGY),
+    ];
+    const noteStderr = (stderr: string, name: string) => {
+      if (stderr.trim()) stats.stderr.push(`${name}: ${stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+    };
+
+    const killUntil = Date.now() + o.killPhaseMs;
+    let lastKillAt = Date.now();
+    await Promise.all(
+      Array.from({ length: PROCESSES }, async (_, p) => {
+        const rand = prng(subSeed(o.seed, 3, p));
+        for (let k = 0; Date.now() < killUntil; k++) {
+          const atRecovery = rand.next() < 0.15;
+          const life = atRecovery ? rand.int(0, 300) : rand.int(minLife, maxLife);
+          const name = `p${p}-${k}`;
+          const child = spawnScript(script, args(name));
+          children.add(child.proc);
+          try {
+            await child.waitFor(atRecovery ? 'up' : 'started', 30_000);
+            await sleep(life);
+          } catch (error) {
+            stats.problems.push(`${name}: ${(error as Error).message.slice(0, 600)}`);
+          }
+          if (child.proc.exitCode === null && child.proc.signalCode === null) {
+            if (srv.inFlight().length > 0) stats.killsWithOrderInFlight++;
+            child.proc.kill('SIGKILL');
+          }
+          const { code, signal } = await child.exited;
+          lastKillAt = Date.now();
+          stats.kills++;
+          if (!child.lines.includes('started')) stats.killsBeforeStarted++;
+          if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal})`);
+          noteStderr(child.stderr, name);
+        }
+      }),
+    );
+
+    // The price freezes; 4 new processes recover what the killed ones left, trade a little, drain.
+    stopWalk();
+    const notBefore = lastKillAt + ORDER_TIMEOUT_MS + ENGINE.landingWindowMs + 100;
+    const drains = await Promise.all(
+      Array.from({ length: PROCESSES }, (_, p) => drainingEngine(script, args(`d${p}`), notBefore, { label: `d${p}: `, tradeMs: 500, track: children })),
+    );
+    for (const d of drains) stats.problems.push(...d.problems);
+    await Promise.race([srv.settled(), sleep(5_000)]);
+    stats.reservationsAfterDrain = (await readPortfolio(reader))?.reservations.length ?? 0;
+    // One more recovery, past the sweep's minimum age: what no cycle holds is released.
+    const last = await drainingEngine(script, [...args('sweep'), '--clock-offset-ms', String(SWEEP_CLOCK_OFFSET_MS), '--drain-at-start'], 0, { label: 'sweep: ', track: children });
+    stats.problems.push(...last.problems);
+
+    const journal = srv.journal();
+    for (const e of journal) {
+      const tag = e.clientOrderId.slice(0, 5);
+      if (tag === 'ce-s-') stats.orders.start++;
+      else if (tag === 'ce-r-') stats.orders.rebuy++;
+      else stats.orders.sell++;
+    }
+    const ids = journal.map((e) => e.clientOrderId);
+    if (new Set(ids).size !== ids.length) stats.problems.push('a client order id reached the venue twice');
+    const venue = venueExposure(journal, DUST_BASE);
+    stats.venue = venue;
+    stats.problems.push(...venue.problems);
+    if (venue.maxHolders > MAX_ACTIVE) stats.problems.push(`${venue.maxHolders} symbols held a position or an order at the venue at once (event ${venue.maxHoldersAt.event}: ${venue.maxHoldersAt.symbols.join(' ')}); the limit is ${MAX_ACTIVE}`);
+    if (venue.maxNetSpend.gt(BUDGET)) stats.problems.push(`the venue's net spend reached ${venue.maxNetSpend.toFixed()} > budget ${BUDGET}`);
+    if (venue.maxExposure.gt(BUDGET)) stats.problems.push(`the venue's exposure (net spend + buys in flight) reached ${venue.maxExposure.toFixed()} > budget ${BUDGET}`);
+    stats.problems.push(...(await endProblems(reader, venue, stats)));
+  } finally {
+    stopWalk();
+    await killAndWait(children);
+    await server?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+    stats.elapsedMs = Date.now() - t0;
+  }
+  return stats;
+}
+
+/** Check 3 (see the file comment), on the records and the portfolio record as they are at the end. */
+async function endProblems(store: StateStore, venue: VenueExposure, stats: PortfolioCampaignStats): Promise<string[]> {
+  const problems: string[] = [];
+  const listed = await store.list();
+  const portfolio = listed.find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
+  const cycles = new Map<string, CycleRecord>(listed.filter((r) => !isPortfolioRecord(r.value)).map((r) => [r.key, asV2(r.value)]));
+  const holds = (c: CycleRecord): boolean => c.position !== null || c.orders.length > 0;
+  const reservations = portfolio?.reservations ?? [];
+  for (const r of reservations) {
+    const c = cycles.get(r.key);
+    const claim = c !== undefined && holds(c) ? claimOf(c) : new Decimal(0);
+    stats.reservationsAtEnd.push({ symbol: r.symbol, quote: r.quote, claim: claim.toFixed() });
+    if (c === undefined || !holds(c)) problems.push(`leaked reservation: ${r.key} (cycle ${r.cycleId}, ${r.quote}, by ${r.owner}) and the key holds nothing (${c ? `${c.phase}, cycle ${c.cycleId}` : 'no record'})`);
+    else if (c.cycleId !== r.cycleId) problems.push(`reservation of ${r.key} names cycle ${r.cycleId}, the record is on ${c.cycleId}`);
+    else if (new Decimal(r.quote).lt(claim)) problems.push(`reservation of ${r.key} is ${r.quote} < its cycle's claim ${claim.toFixed()}`);
+  }
+  const active = [...cycles.values()].filter(holds);
+  stats.activeAtEnd = active.length;
+  for (const c of active) if (!reservations.some((r) => r.symbol === c.symbol && r.cycleId === c.cycleId)) problems.push(`${c.symbol} holds (cycle ${c.cycleId}) with no reservation`);
+  if (reservations.length > MAX_ACTIVE) problems.push(`${reservations.length} reservations > maxActiveCycles`);
+  const total = reservations.reduce((s, r) => s.plus(r.quote), new Decimal(0));
+  if (total.gt(BUDGET)) problems.push(`reservations sum to ${total.toFixed()} > budget ${BUDGET}`);
+  const recordHolders = active.map((c) => c.symbol).sort();
+  if (JSON.stringify(recordHolders) !== JSON.stringify(venue.holdersAtEnd)) problems.push(`the venue's holders at the end (${venue.holdersAtEnd.join(' ')}) are not the records' active cycles (${recordHolders.join(' ')})`);
+  return problems;
+}
+
+/** A cycle's claim, computed here (not the engine's): invested quote plus what its buys may still spend. */
+function claimOf(c: CycleRecord): Decimal {
+  let claim = new Decimal(c.position?.investedQuote ?? 0);
+  for (const s of c.orders) {
+    if (s.side !== 'buy') continue;
+    const left = s.type === 'market' ? new Decimal(s.quoteAmount ?? 0).minus(s.applied.quote) : new Decimal(s.price ?? 0).times(new Decimal(s.baseAmount ?? 0).minus(s.applied.base));
+    if (left.gt(0)) claim = claim.plus(left);
+  }
+  return claim;
+}
+
+async function readPortfolio(store: StateStore): Promise<PortfolioRecord | undefined> {
+  return (await store.list()).find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
+}
+
+/**
+ * The prices: each symbol steps down 0.4–0.9 % every 50 ms for 6–16 steps (every symbol wants to
+ * start, then rebuy), then jumps to 103–106 (above the take-profit of most cycles), and again.
+ * Each step is posted to the server's admin route and awaited: the sequence is the seed's.
+ */
+function sawtooth(url: string, rand: Prng): () => void {
+  const state = new Map(SYMBOLS.map((s) => [s, { price: 100, left: rand.int(2, 16) }]));
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const prices: Record<string, string> = {};
+      for (const [s, st] of state) {
+        if (st.left > 0) {
+          st.price *= 1 - (0.004 + 0.005 * rand.next());
+          st.left--;
+        } else {
+          st.price = 103 + 3 * rand.next();
+          st.left = rand.int(6, 16);
+        }
+        prices[s] = st.price.toFixed(2);
+      }
+      await fetch(`${url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices }) }).then((r) => r.text()).catch(() => {});
+      await sleep(50);
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
