@@ -13,7 +13,8 @@
  * stdout, one line each: `up` as soon as it runs; `ready` once the exchange (and the store)
  * answered; with `--wait-go` it then waits for a `go` line on stdin; `started` once `engine.start()`
  * (the recovery of what earlier processes left) resolved. With `--events`, a JSON line per
- * `order:reconciled`, `order:orphaned`, `order:unknown` and `order:submitted` (`{"ev":…}`).
+ * `order:reconciled`, `order:orphaned`, `order:unknown`, `order:submitted` and `cycle:budgetWait`
+ * (`{"ev":…}`).
  *
  * It trades until `--duration-ms` passed, or a `stop` line, or a `drain` line (or SIGTERM): then its
  * strategy decides nothing new (resting orders are still placed and replaced), it goes on ticking
@@ -164,6 +165,9 @@ engine.on('cycle:activated', () => counters.activated++);
 engine.on('cycle:rebought', () => counters.rebought++);
 engine.on('cycle:closed', () => counters.closed++);
 engine.on('cycle:startFailed', () => counters.startFailed++);
+engine.on('cycle:budgetWait', (e) => {
+  if (values.events) out({ ev: 'budgetWait', symbol: e.symbol, limit: e.limit });
+});
 engine.on('lock:released', (e) => {
   counters.locks++;
   counters.maxLockHeldMs = Math.max(counters.maxLockHeldMs, e.heldMs);

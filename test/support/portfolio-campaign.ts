@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import Decimal from 'decimal.js';
 import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type StateStore } from 'cycle-engine';
-import { ENGINE_PROCESS, ROOT, killAndWait, runnableScript, spawnScript } from './child-processes';
+import { ENGINE_PROCESS, ROOT, killAndWait, runnableScript, spawnScript, type Child } from './child-processes';
 import { drainingEngine } from './engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
 import { prng, subSeed, type Prng } from './prng';
@@ -34,13 +34,13 @@ import { asV2 } from './records';
 import { venueExposure, type VenueExposure } from './venue-exposure';
 
 export const MAX_ACTIVE = 5;
-export const BUDGET = '120';
+export const BUDGET = '90';
 export const SYMBOLS = Array.from({ length: 20 }, (_, i) => `P${String.fromCharCode(65 + i)}X/USDT`);
 const PROCESSES = 4;
 const STRATEGY = { startQuote: 10, rebuyDropPct: 1, rebuyVolumeScale: 1.5, maxRebuys: 3, takeProfitPct: 1.5 };
 const ORDER_TIMEOUT_MS = 300;
 const ENGINE = {
-  workerGraceMs: 300, landingWindowMs: 1_000, callTimeoutMs: 1_000, lockWaitMs: 200, openOrderCheckMs: 250,
+  workerGraceMs: 300, landingWindowMs: 1_000, callTimeoutMs: 5_000, lockWaitMs: 200, openOrderCheckMs: 250,
   lookupBackoff: { initialMs: 10, maxMs: 100 }, retryBackoff: { initialMs: 5, maxMs: 50 },
   maxActiveCycles: MAX_ACTIVE, maxTotalInvestedQuote: BUDGET,
 };
@@ -52,7 +52,7 @@ const DUST_BASE = '0.005';
 export interface PortfolioCampaignOptions {
   readonly seed: number;
   readonly killPhaseMs: number;
-  /** Life of each killed process after its recovery (default 300–2,000 ms). */
+  /** Life of each killed process after its recovery (default 300–1,500 ms). */
   readonly lifeMs?: readonly [number, number];
   /** The engines' store and lock in PostgreSQL (their tables, and a store on the same table for the test to read). */
   readonly postgres?: { readonly table: string; readonly lockTable: string; readonly reader: StateStore };
@@ -63,22 +63,26 @@ export interface PortfolioCampaignStats {
   killsWithOrderInFlight: number;
   killsBeforeStarted: number;
   orders: { start: number; rebuy: number; sell: number };
+  /** `cycle:budgetWait` events of every process, by limit. */
+  budgetWaits: Record<string, number>;
   venue: VenueExposure | null;
   /** Reservations after the drain, and after the last process's sweep. */
   reservationsAfterDrain: number;
   reservationsAtEnd: Array<{ symbol: string; quote: string; claim: string }>;
   activeAtEnd: number;
   stderr: string[];
+  /** When the kills ended, the drain ended, the sweep ended (ms from the start). */
+  phasesMs: { kills: number; drain: number; sweep: number };
   elapsedMs: number;
   problems: string[];
 }
 
 export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise<PortfolioCampaignStats> {
   const t0 = Date.now();
-  const [minLife, maxLife] = o.lifeMs ?? [300, 2_000];
+  const [minLife, maxLife] = o.lifeMs ?? [300, 1_500];
   const stats: PortfolioCampaignStats = {
-    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, orders: { start: 0, rebuy: 0, sell: 0 }, venue: null,
-    reservationsAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], elapsedMs: 0, problems: [],
+    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, orders: { start: 0, rebuy: 0, sell: 0 }, budgetWaits: {}, venue: null,
+    reservationsAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], phasesMs: { kills: 0, drain: 0, sweep: 0 }, elapsedMs: 0, problems: [],
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-portfolio-'));
   // The bundled child resolves pg (kept out of the bundle) from next to itself.
@@ -103,10 +107,19 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     stopWalk = sawtooth(srv.url, prng(subSeed(o.seed, 2)));
     const args = (name: string) => [
       ...backend, '--url', srv.url, '--symbols', SYMBOLS.join(','), '--name', name, '--tick-ms', '20', '--lock-ttl-ms', '2000',
-      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(STRATEGY),
+      '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(STRATEGY), '--events',
     ];
-    const noteStderr = (stderr: string, name: string) => {
-      if (stderr.trim()) stats.stderr.push(`${name}: ${stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+    const note = (child: Child, name: string) => {
+      for (const line of child.lines) {
+        if (!line.startsWith('{"ev":"budgetWait"')) continue;
+        try {
+          const limit = (JSON.parse(line) as { limit: string }).limit;
+          stats.budgetWaits[limit] = (stats.budgetWaits[limit] ?? 0) + 1;
+        } catch {
+          // a line cut by the kill
+        }
+      }
+      if (child.stderr.trim()) stats.stderr.push(`${name}: ${child.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
     };
 
     const killUntil = Date.now() + o.killPhaseMs;
@@ -135,23 +148,30 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
           stats.kills++;
           if (!child.lines.includes('started')) stats.killsBeforeStarted++;
           if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal})`);
-          noteStderr(child.stderr, name);
+          note(child, name);
         }
       }),
     );
 
+    stats.phasesMs.kills = Date.now() - t0;
     // The price freezes; 4 new processes recover what the killed ones left, trade a little, drain.
     stopWalk();
     const notBefore = lastKillAt + ORDER_TIMEOUT_MS + ENGINE.landingWindowMs + 100;
     const drains = await Promise.all(
       Array.from({ length: PROCESSES }, (_, p) => drainingEngine(script, args(`d${p}`), notBefore, { label: `d${p}: `, tradeMs: 500, track: children })),
     );
-    for (const d of drains) stats.problems.push(...d.problems);
+    drains.forEach((d, p) => {
+      stats.problems.push(...d.problems);
+      note(d.child, `d${p}`);
+    });
     await Promise.race([srv.settled(), sleep(5_000)]);
+    stats.phasesMs.drain = Date.now() - t0;
     stats.reservationsAfterDrain = (await readPortfolio(reader))?.reservations.length ?? 0;
     // One more recovery, past the sweep's minimum age: what no cycle holds is released.
     const last = await drainingEngine(script, [...args('sweep'), '--clock-offset-ms', String(SWEEP_CLOCK_OFFSET_MS), '--drain-at-start'], 0, { label: 'sweep: ', track: children });
     stats.problems.push(...last.problems);
+    note(last.child, 'sweep');
+    stats.phasesMs.sweep = Date.now() - t0;
 
     const journal = srv.journal();
     for (const e of journal) {
@@ -223,21 +243,25 @@ async function readPortfolio(store: StateStore): Promise<PortfolioRecord | undef
 
 /**
  * The prices: each symbol steps down 0.4–0.9 % every 50 ms for 6–16 steps (every symbol wants to
- * start, then rebuy), then jumps to 103–106 (above the take-profit of most cycles), and again.
- * Each step is posted to the server's admin route and awaited: the sequence is the seed's.
+ * start, then rebuy), then jumps 3–6 % above its last top and stays there 3–5 steps (every cycle
+ * opened since the last jump is above its take-profit: it closes and a waiting symbol starts), and
+ * again. Each step is posted to the server's admin route and awaited: the sequence is the seed's.
  */
 function sawtooth(url: string, rand: Prng): () => void {
-  const state = new Map(SYMBOLS.map((s) => [s, { price: 100, left: rand.int(2, 16) }]));
+  const state = new Map(SYMBOLS.map((s) => [s, { price: 100, top: 100, left: rand.int(2, 16), hold: 0 }]));
   let stopped = false;
   void (async () => {
     while (!stopped) {
       const prices: Record<string, string> = {};
       for (const [s, st] of state) {
-        if (st.left > 0) {
+        if (st.hold > 0) st.hold--;
+        else if (st.left > 0) {
           st.price *= 1 - (0.004 + 0.005 * rand.next());
           st.left--;
         } else {
-          st.price = 103 + 3 * rand.next();
+          st.top *= 1.03 + 0.03 * rand.next();
+          st.price = st.top;
+          st.hold = rand.int(2, 4);
           st.left = rand.int(6, 16);
         }
         prices[s] = st.price.toFixed(2);
