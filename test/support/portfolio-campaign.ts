@@ -52,7 +52,7 @@ const DUST_BASE = '0.005';
 export interface PortfolioCampaignOptions {
   readonly seed: number;
   readonly killPhaseMs: number;
-  /** Life of each killed process after its recovery (default 300–1,500 ms). */
+  /** Life of each killed process after its recovery (default 800–2,500 ms; on a loaded machine a recovery alone takes seconds). */
   readonly lifeMs?: readonly [number, number];
   /** The engines' store and lock in PostgreSQL (their tables, and a store on the same table for the test to read). */
   readonly postgres?: { readonly table: string; readonly lockTable: string; readonly reader: StateStore };
@@ -79,7 +79,7 @@ export interface PortfolioCampaignStats {
 
 export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise<PortfolioCampaignStats> {
   const t0 = Date.now();
-  const [minLife, maxLife] = o.lifeMs ?? [300, 1_500];
+  const [minLife, maxLife] = o.lifeMs ?? [800, 2_500];
   const stats: PortfolioCampaignStats = {
     kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, orders: { start: 0, rebuy: 0, sell: 0 }, budgetWaits: {}, venue: null,
     reservationsAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], phasesMs: { kills: 0, drain: 0, sweep: 0 }, elapsedMs: 0, problems: [],
