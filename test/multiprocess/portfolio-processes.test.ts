@@ -74,10 +74,10 @@ await withPostgres(`portfolio limits: 4 engine processes on one PostgreSQL store
 function expectHeld(label: string, s: PortfolioCampaignStats): void {
   const v = s.venue;
   console.log(
-    `[portfolio ${label}] seed ${SEED}: ${s.kills} kills (${s.killsWithOrderInFlight} with an order in flight, ${s.killsBeforeStarted} before recovery finished); ` +
+    `[portfolio ${label}] seed ${SEED}: ${s.kills} kills (${s.killsWithOrderInFlight} with an order in flight, ${s.killsBeforeStarted} before recovery finished, ${s.killsAfterReserve} self-inflicted between a reservation and its cycle write); ` +
       `orders ${s.orders.start} starts, ${s.orders.rebuy} rebuys, ${s.orders.sell} sells; budget waits ${JSON.stringify(s.budgetWaits)}; ` +
       `max holders at the venue ${v?.maxHolders ?? '?'} (limit ${MAX_ACTIVE}), max net spend ${v?.maxNetSpend.toFixed(4) ?? '?'} and max exposure ${v?.maxExposure.toFixed(4) ?? '?'} (budget ${BUDGET}); ` +
-      `reservations after the drain ${s.reservationsAfterDrain}, after the sweep ${s.reservationsAtEnd.length} for ${s.activeAtEnd} active cycles ` +
+      `reservations after the drain ${s.reservationsAfterDrain} (${s.leakedAfterDrain} held by no cycle), after the sweep ${s.reservationsAtEnd.length} for ${s.activeAtEnd} active cycles ` +
       `[${s.reservationsAtEnd.map((r) => `${r.symbol} ${r.quote}≥${r.claim}`).join(', ')}]; ${(s.elapsedMs / 1000).toFixed(1)} s (kills until ${(s.phasesMs.kills / 1000).toFixed(1)} s, drained at ${(s.phasesMs.drain / 1000).toFixed(1)} s, swept at ${(s.phasesMs.sweep / 1000).toFixed(1)} s): ${s.problems.length === 0 ? 'OK' : `${s.problems.length} PROBLEMS`}`,
   );
   if (s.stderr.length > 0) console.log(`[portfolio ${label}] engine stderr:\n${s.stderr.join('\n')}`);

@@ -8,7 +8,7 @@
  *     [--name p0] [--tick-ms 5] [--lock-ttl-ms 1000] [--order-timeout-ms 10000] [--engine '{…more CycleEngine options}'] \
  *     [--strategy '{"startQuote":10,…}'] [--duration-ms N] [--wait-go] [--events] [--tolerate-errors] \
  *     [--app-name tag] [--pause-when idle|active] [--not-before <epoch ms>] [--max-drain-ms 20000] \
- *     [--clock-offset-ms N] [--drain-at-start]
+ *     [--clock-offset-ms N] [--drain-at-start] [--die-after-reserve N]
  *
  * stdout, one line each: `up` as soon as it runs; `ready` once the exchange (and the store)
  * answered; with `--wait-go` it then waits for a `go` line on stdin; `started` once `engine.start()`
@@ -27,7 +27,9 @@
  * `--clock-offset-ms N`: the engine's clock runs N ms ahead of the wall clock (a process started
  * that much later, e.g. for a recovery whose portfolio sweep must see reservations older than its
  * minimum age). `--drain-at-start`: the strategy decides nothing from the start, and the process
- * drains as soon as `engine.start()` resolved (a recovery and nothing else).
+ * drains as soon as `engine.start()` resolved (a recovery and nothing else). `--die-after-reserve N`:
+ * SIGKILLs itself right after its N-th portfolio reservation landed, before the cycle write it was
+ * for (./engine-backends.ts).
  *
  * Engine errors go to stderr, unless `--tolerate-errors` (connections killed by the test): then
  * they are only counted and sampled.
@@ -64,6 +66,7 @@ const { values } = parseArgs({
     'max-drain-ms': { type: 'string', default: '20000' },
     'clock-offset-ms': { type: 'string', default: '0' },
     'drain-at-start': { type: 'boolean' },
+    'die-after-reserve': { type: 'string' },
   },
 });
 const symbols = (values.symbols ?? '').split(',').filter(Boolean);
@@ -91,6 +94,7 @@ const backends = await openBackends({
   ...(values['lock-at'] ? { lockAt: values['lock-at'] } : {}),
   ...(values['app-name'] ? { appName: values['app-name'] } : {}),
   ...(values['pause-when'] ? { pauseWhen: values['pause-when'] as 'idle' | 'active' } : {}),
+  ...(values['die-after-reserve'] ? { dieAfterReserve: Number(values['die-after-reserve']) } : {}),
   waitLine: (line) => waitLine(line).then(() => undefined),
 });
 // One object, so the backends' counts (taken as they happen) are the ones printed.

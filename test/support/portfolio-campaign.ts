@@ -8,7 +8,9 @@
  * seeded steps, so that every symbol wants to start and to rebuy, and now and then bounces back
  * above its cycles' take-profit, so that cycles close and others take their place. Each process is
  * SIGKILLed a seeded time after its recovery (or, for a seeded share, during it) and replaced at
- * once, until `killPhaseMs` has passed; then the last ones are killed, the price freezes, 4 new
+ * once, until `killPhaseMs` has passed; the second life of two seeded processes instead kills
+ * itself right after its first or second reservation landed, before the cycle write it was for
+ * (`--die-after-reserve`: the crash that leaves a reservation no cycle holds); then the last ones are killed, the price freezes, 4 new
  * processes recover, trade a little and drain, and one more process, whose clock runs past the
  * sweep's minimum age of a reservation, recovers (its `engine.start()` sweeps the portfolio) and
  * stops.
@@ -25,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import Decimal from 'decimal.js';
-import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type StateStore } from 'cycle-engine';
+import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type PortfolioReservation, type StateStore } from 'cycle-engine';
 import { ENGINE_PROCESS, ROOT, killAndWait, runnableScript, spawnScript, type Child } from './child-processes';
 import { drainingEngine } from './engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
@@ -62,12 +64,16 @@ export interface PortfolioCampaignStats {
   kills: number;
   killsWithOrderInFlight: number;
   killsBeforeStarted: number;
+  /** Processes that killed themselves between a reservation and its cycle write. */
+  killsAfterReserve: number;
   orders: { start: number; rebuy: number; sell: number };
   /** `cycle:budgetWait` events of every process, by limit. */
   budgetWaits: Record<string, number>;
   venue: VenueExposure | null;
   /** Reservations after the drain, and after the last process's sweep. */
   reservationsAfterDrain: number;
+  /** Reservations after the drain that no cycle holds (left for the sweep: younger than its minimum age). */
+  leakedAfterDrain: number;
   reservationsAtEnd: Array<{ symbol: string; quote: string; claim: string }>;
   activeAtEnd: number;
   stderr: string[];
@@ -81,8 +87,8 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
   const t0 = Date.now();
   const [minLife, maxLife] = o.lifeMs ?? [800, 2_500];
   const stats: PortfolioCampaignStats = {
-    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, orders: { start: 0, rebuy: 0, sell: 0 }, budgetWaits: {}, venue: null,
-    reservationsAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], phasesMs: { kills: 0, drain: 0, sweep: 0 }, elapsedMs: 0, problems: [],
+    kills: 0, killsWithOrderInFlight: 0, killsBeforeStarted: 0, killsAfterReserve: 0, orders: { start: 0, rebuy: 0, sell: 0 }, budgetWaits: {}, venue: null,
+    reservationsAfterDrain: 0, leakedAfterDrain: 0, reservationsAtEnd: [], activeAtEnd: 0, stderr: [], phasesMs: { kills: 0, drain: 0, sweep: 0 }, elapsedMs: 0, problems: [],
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ce-portfolio-'));
   // The bundled child resolves pg (kept out of the bundle) from next to itself.
@@ -122,6 +128,9 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
       if (child.stderr.trim()) stats.stderr.push(`${name}: ${child.stderr.trim().split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
     };
 
+    const planRand = prng(subSeed(o.seed, 4));
+    const dying = new Map<number, number>();
+    while (dying.size < 2) dying.set(planRand.int(0, PROCESSES - 1), planRand.int(1, 2));
     const killUntil = Date.now() + o.killPhaseMs;
     let lastKillAt = Date.now();
     await Promise.all(
@@ -131,15 +140,19 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
           const atRecovery = rand.next() < 0.15;
           const life = atRecovery ? rand.int(0, 300) : rand.int(minLife, maxLife);
           const name = `p${p}-${k}`;
-          const child = spawnScript(script, args(name));
+          const dieAfter = k === 1 ? dying.get(p) : undefined;
+          const child = spawnScript(script, [...args(name), ...(dieAfter !== undefined ? ['--die-after-reserve', String(dieAfter)] : [])]);
           children.add(child.proc);
+          let killed = false;
           try {
-            await child.waitFor(atRecovery ? 'up' : 'started', 30_000);
-            await sleep(life);
+            await child.waitFor(atRecovery && dieAfter === undefined ? 'up' : 'started', 30_000);
+            // One that is to kill itself gets a longer life to get there (if it does not, it is killed as the others).
+            await Promise.race([sleep(dieAfter === undefined ? life : life + 3_000), child.exited]);
           } catch (error) {
             stats.problems.push(`${name}: ${(error as Error).message.slice(0, 600)}`);
           }
           if (child.proc.exitCode === null && child.proc.signalCode === null) {
+            killed = true;
             if (srv.inFlight().length > 0) stats.killsWithOrderInFlight++;
             child.proc.kill('SIGKILL');
           }
@@ -148,6 +161,7 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
           stats.kills++;
           if (!child.lines.includes('started')) stats.killsBeforeStarted++;
           if (signal !== 'SIGKILL') stats.problems.push(`${name}: not alive when killed (exit ${code ?? signal})`);
+          else if (!killed && dieAfter !== undefined) stats.killsAfterReserve++;
           note(child, name);
         }
       }),
@@ -166,7 +180,9 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     });
     await Promise.race([srv.settled(), sleep(5_000)]);
     stats.phasesMs.drain = Date.now() - t0;
-    stats.reservationsAfterDrain = (await readPortfolio(reader))?.reservations.length ?? 0;
+    const drained = await endState(reader);
+    stats.reservationsAfterDrain = drained.reservations.length;
+    stats.leakedAfterDrain = drained.reservations.filter((r) => !holdsCycle(drained.cycles.get(r.key), r.cycleId)).length;
     // One more recovery, past the sweep's minimum age: what no cycle holds is released.
     const last = await drainingEngine(script, [...args('sweep'), '--clock-offset-ms', String(SWEEP_CLOCK_OFFSET_MS), '--drain-at-start'], 0, { label: 'sweep: ', track: children });
     stats.problems.push(...last.problems);
@@ -202,11 +218,7 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
 /** Check 3 (see the file comment), on the records and the portfolio record as they are at the end. */
 async function endProblems(store: StateStore, venue: VenueExposure, stats: PortfolioCampaignStats): Promise<string[]> {
   const problems: string[] = [];
-  const listed = await store.list();
-  const portfolio = listed.find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
-  const cycles = new Map<string, CycleRecord>(listed.filter((r) => !isPortfolioRecord(r.value)).map((r) => [r.key, asV2(r.value)]));
-  const holds = (c: CycleRecord): boolean => c.position !== null || c.orders.length > 0;
-  const reservations = portfolio?.reservations ?? [];
+  const { cycles, reservations } = await endState(store);
   for (const r of reservations) {
     const c = cycles.get(r.key);
     const claim = c !== undefined && holds(c) ? claimOf(c) : new Decimal(0);
@@ -237,9 +249,19 @@ function claimOf(c: CycleRecord): Decimal {
   return claim;
 }
 
-async function readPortfolio(store: StateStore): Promise<PortfolioRecord | undefined> {
-  return (await store.list()).find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
+/** The cycle records by key and the portfolio record's reservations, as the store has them now. */
+async function endState(store: StateStore): Promise<{ cycles: Map<string, CycleRecord>; reservations: readonly PortfolioReservation[] }> {
+  const listed = await store.list();
+  const portfolio = listed.find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
+  const cycles = new Map<string, CycleRecord>(listed.filter((r) => !isPortfolioRecord(r.value)).map((r) => [r.key, asV2(r.value)]));
+  return { cycles, reservations: portfolio?.reservations ?? [] };
 }
+
+/** Whether a cycle record holds a position or an order. */
+const holds = (c: CycleRecord): boolean => c.position !== null || c.orders.length > 0;
+
+/** Whether the record under a reservation's key holds that reservation's cycle. */
+const holdsCycle = (c: CycleRecord | undefined, cycleId: string): boolean => c !== undefined && holds(c) && c.cycleId === cycleId;
 
 /**
  * The prices: each symbol steps down 0.4–0.9 % every 50 ms for 6–16 steps (every symbol wants to
