@@ -26,13 +26,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import Decimal from 'decimal.js';
-import { FileStateStore, isPortfolioRecord, type CycleRecord, type PortfolioRecord, type PortfolioReservation, type StateStore } from 'cycle-engine';
+import { FileStateStore, type StateStore } from 'cycle-engine';
 import { ENGINE_PROCESS, ROOT, killAndWait, runnableScript, spawnScript, type Child } from './child-processes';
 import { drainingEngine } from './engine-runs';
 import { startFakeExchangeServer, type FakeExchangeServer } from './fake-exchange-server';
-import { prng, subSeed, type Prng } from './prng';
-import { asV2 } from './records';
+import { checkReservations, holdsCycle, portfolioState } from './portfolio-end-checks';
+import { sawtoothPrices } from './price-walk';
+import { prng, subSeed } from './prng';
 import { venueExposure, type VenueExposure } from './venue-exposure';
 
 export const MAX_ACTIVE = 5;
@@ -110,7 +110,9 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
       defaultRules: { amountStep: '0.0001', priceTick: '0.01', minNotional: '5' },
     });
     const srv = server;
-    stopWalk = sawtooth(srv.url, prng(subSeed(o.seed, 2)));
+    const post = (prices: Record<string, string>) =>
+      fetch(`${srv.url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices }) }).then((r) => r.text());
+    stopWalk = sawtoothPrices(SYMBOLS, prng(subSeed(o.seed, 2)), 50, post);
     const args = (name: string) => [
       ...backend, '--url', srv.url, '--symbols', SYMBOLS.join(','), '--name', name, '--tick-ms', '20', '--lock-ttl-ms', '2000',
       '--order-timeout-ms', String(ORDER_TIMEOUT_MS), '--engine', JSON.stringify(ENGINE), '--strategy', JSON.stringify(STRATEGY), '--events',
@@ -180,7 +182,7 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     });
     await Promise.race([srv.settled(), sleep(5_000)]);
     stats.phasesMs.drain = Date.now() - t0;
-    const drained = await endState(reader);
+    const drained = await portfolioState(reader);
     stats.reservationsAfterDrain = drained.reservations.length;
     stats.leakedAfterDrain = drained.reservations.filter((r) => !holdsCycle(drained.cycles.get(r.key), r.cycleId)).length;
     // One more recovery, past the sweep's minimum age: what no cycle holds is released.
@@ -204,7 +206,10 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     if (venue.maxHolders > MAX_ACTIVE) stats.problems.push(`${venue.maxHolders} symbols held a position or an order at the venue at once (event ${venue.maxHoldersAt.event}: ${venue.maxHoldersAt.symbols.join(' ')}); the limit is ${MAX_ACTIVE}`);
     if (venue.maxNetSpend.gt(BUDGET)) stats.problems.push(`the venue's net spend reached ${venue.maxNetSpend.toFixed()} > budget ${BUDGET}`);
     if (venue.maxExposure.gt(BUDGET)) stats.problems.push(`the venue's exposure (net spend + buys in flight) reached ${venue.maxExposure.toFixed()} > budget ${BUDGET}`);
-    stats.problems.push(...(await endProblems(reader, venue, stats)));
+    const end = checkReservations(await portfolioState(reader), venue.holdersAtEnd, { maxActiveCycles: MAX_ACTIVE, budget: BUDGET });
+    stats.reservationsAtEnd = end.reservations;
+    stats.activeAtEnd = end.active;
+    stats.problems.push(...end.problems);
   } finally {
     stopWalk();
     await killAndWait(children);
@@ -213,88 +218,6 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     stats.elapsedMs = Date.now() - t0;
   }
   return stats;
-}
-
-/** Check 3 (see the file comment), on the records and the portfolio record as they are at the end. */
-async function endProblems(store: StateStore, venue: VenueExposure, stats: PortfolioCampaignStats): Promise<string[]> {
-  const problems: string[] = [];
-  const { cycles, reservations } = await endState(store);
-  for (const r of reservations) {
-    const c = cycles.get(r.key);
-    const claim = c !== undefined && holds(c) ? claimOf(c) : new Decimal(0);
-    stats.reservationsAtEnd.push({ symbol: r.symbol, quote: r.quote, claim: claim.toFixed() });
-    if (c === undefined || !holds(c)) problems.push(`leaked reservation: ${r.key} (cycle ${r.cycleId}, ${r.quote}, by ${r.owner}) and the key holds nothing (${c ? `${c.phase}, cycle ${c.cycleId}` : 'no record'})`);
-    else if (c.cycleId !== r.cycleId) problems.push(`reservation of ${r.key} names cycle ${r.cycleId}, the record is on ${c.cycleId}`);
-    else if (new Decimal(r.quote).lt(claim)) problems.push(`reservation of ${r.key} is ${r.quote} < its cycle's claim ${claim.toFixed()}`);
-  }
-  const active = [...cycles.values()].filter(holds);
-  stats.activeAtEnd = active.length;
-  for (const c of active) if (!reservations.some((r) => r.symbol === c.symbol && r.cycleId === c.cycleId)) problems.push(`${c.symbol} holds (cycle ${c.cycleId}) with no reservation`);
-  if (reservations.length > MAX_ACTIVE) problems.push(`${reservations.length} reservations > maxActiveCycles`);
-  const total = reservations.reduce((s, r) => s.plus(r.quote), new Decimal(0));
-  if (total.gt(BUDGET)) problems.push(`reservations sum to ${total.toFixed()} > budget ${BUDGET}`);
-  const recordHolders = active.map((c) => c.symbol).sort();
-  if (JSON.stringify(recordHolders) !== JSON.stringify(venue.holdersAtEnd)) problems.push(`the venue's holders at the end (${venue.holdersAtEnd.join(' ')}) are not the records' active cycles (${recordHolders.join(' ')})`);
-  return problems;
-}
-
-/** A cycle's claim, computed here (not the engine's): invested quote plus what its buys may still spend. */
-function claimOf(c: CycleRecord): Decimal {
-  let claim = new Decimal(c.position?.investedQuote ?? 0);
-  for (const s of c.orders) {
-    if (s.side !== 'buy') continue;
-    const left = s.type === 'market' ? new Decimal(s.quoteAmount ?? 0).minus(s.applied.quote) : new Decimal(s.price ?? 0).times(new Decimal(s.baseAmount ?? 0).minus(s.applied.base));
-    if (left.gt(0)) claim = claim.plus(left);
-  }
-  return claim;
-}
-
-/** The cycle records by key and the portfolio record's reservations, as the store has them now. */
-async function endState(store: StateStore): Promise<{ cycles: Map<string, CycleRecord>; reservations: readonly PortfolioReservation[] }> {
-  const listed = await store.list();
-  const portfolio = listed.find((r) => isPortfolioRecord(r.value))?.value as PortfolioRecord | undefined;
-  const cycles = new Map<string, CycleRecord>(listed.filter((r) => !isPortfolioRecord(r.value)).map((r) => [r.key, asV2(r.value)]));
-  return { cycles, reservations: portfolio?.reservations ?? [] };
-}
-
-/** Whether a cycle record holds a position or an order. */
-const holds = (c: CycleRecord): boolean => c.position !== null || c.orders.length > 0;
-
-/** Whether the record under a reservation's key holds that reservation's cycle. */
-const holdsCycle = (c: CycleRecord | undefined, cycleId: string): boolean => c !== undefined && holds(c) && c.cycleId === cycleId;
-
-/**
- * The prices: each symbol steps down 0.4–0.9 % every 50 ms for 6–16 steps (every symbol wants to
- * start, then rebuy), then jumps 3–6 % above its last top and stays there 3–5 steps (every cycle
- * opened since the last jump is above its take-profit: it closes and a waiting symbol starts), and
- * again. Each step is posted to the server's admin route and awaited: the sequence is the seed's.
- */
-function sawtooth(url: string, rand: Prng): () => void {
-  const state = new Map(SYMBOLS.map((s) => [s, { price: 100, top: 100, left: rand.int(2, 16), hold: 0 }]));
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      const prices: Record<string, string> = {};
-      for (const [s, st] of state) {
-        if (st.hold > 0) st.hold--;
-        else if (st.left > 0) {
-          st.price *= 1 - (0.004 + 0.005 * rand.next());
-          st.left--;
-        } else {
-          st.top *= 1.03 + 0.03 * rand.next();
-          st.price = st.top;
-          st.hold = rand.int(2, 4);
-          st.left = rand.int(6, 16);
-        }
-        prices[s] = st.price.toFixed(2);
-      }
-      await fetch(`${url}/admin/prices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prices }) }).then((r) => r.text()).catch(() => {});
-      await sleep(50);
-    }
-  })();
-  return () => {
-    stopped = true;
-  };
 }
 
 function sleep(ms: number): Promise<void> {
