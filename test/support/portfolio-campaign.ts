@@ -149,7 +149,8 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
           try {
             await child.waitFor(atRecovery && dieAfter === undefined ? 'up' : 'started', 30_000);
             // One that is to kill itself gets a longer life to get there (if it does not, it is killed as the others).
-            await Promise.race([sleep(dieAfter === undefined ? life : life + 3_000), child.exited]);
+            // The others live at most until the kill phase ends.
+            await Promise.race([sleep(dieAfter === undefined ? Math.min(life, Math.max(0, killUntil - Date.now())) : life + 3_000), child.exited]);
           } catch (error) {
             stats.problems.push(`${name}: ${(error as Error).message.slice(0, 600)}`);
           }
