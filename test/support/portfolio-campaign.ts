@@ -185,7 +185,7 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
     stats.phasesMs.drain = Date.now() - t0;
     const drained = await portfolioState(reader);
     stats.reservationsAfterDrain = drained.reservations.length;
-    stats.leakedAfterDrain = drained.reservations.filter((r) => !holdsCycle(drained.cycles.get(r.key), r.cycleId)).length;
+    stats.leakedAfterDrain = drained.reservations.filter((r) => r.dust !== true && !holdsCycle(drained.cycles.get(r.key), r.cycleId)).length;
     // One more recovery, past the sweep's minimum age: what no cycle holds is released.
     const last = await drainingEngine(script, [...args('sweep'), '--clock-offset-ms', String(SWEEP_CLOCK_OFFSET_MS), '--drain-at-start'], 0, { label: 'sweep: ', track: children });
     stats.problems.push(...last.problems);
