@@ -147,10 +147,10 @@ export async function runPortfolioCampaign(o: PortfolioCampaignOptions): Promise
           children.add(child.proc);
           let killed = false;
           try {
-            await child.waitFor(atRecovery && dieAfter === undefined ? 'up' : 'started', 30_000);
-            // One that is to kill itself gets a longer life to get there (if it does not, it is killed as the others).
-            // The others live at most until the kill phase ends.
-            await Promise.race([sleep(dieAfter === undefined ? Math.min(life, Math.max(0, killUntil - Date.now())) : life + 3_000), child.exited]);
+            // One that is to kill itself may do so as soon as its loop ticks (before it prints `started`): it gets a
+            // longer life to get there, from `ready` (if it does not, it is killed as the others).
+            await child.waitFor(dieAfter !== undefined ? 'ready' : atRecovery ? 'up' : 'started', 30_000);
+            await Promise.race([sleep(dieAfter === undefined ? Math.min(life, Math.max(0, killUntil - Date.now())) : life + 5_000), child.exited]);
           } catch (error) {
             stats.problems.push(`${name}: ${(error as Error).message.slice(0, 600)}`);
           }

@@ -72,7 +72,9 @@ export function checkReservations(state: PortfolioState, venueHolders: readonly 
   const active = [...cycles.values()].filter(holds);
   for (const c of active) if (!reservations.some((r) => r.symbol === c.symbol && r.cycleId === c.cycleId && r.dust !== true)) problems.push(`${c.symbol} holds (cycle ${c.cycleId}) with no reservation`);
   for (const [key, c] of cycles) {
-    if (dustCost(c).gt(0) && !reservations.some((r) => r.key === key && r.dust === true)) problems.push(`${key} carries dust that cost ${dustCost(c).toFixed()} with no dust reservation`);
+    if (dustCost(c).gt(0) && !reservations.some((r) => r.key === key && r.dust === true)) {
+      problems.push(`${key} carries dust that cost ${dustCost(c).toFixed()} with no dust reservation (record: ${c.phase}, ${c.closedCycles} closed, dust ${JSON.stringify(c.dust)}, updatedAt ${c.updatedAt}; reservations ${JSON.stringify(reservations.filter((r) => r.key === key))})`);
+    }
   }
   const notDust = reservations.filter((r) => r.dust !== true).length;
   if (notDust > limits.maxActiveCycles) problems.push(`${notDust} reservations of active cycles > maxActiveCycles ${limits.maxActiveCycles}`);
