@@ -11,6 +11,11 @@
  * ms) and waits for a `continue` line before handing the read to the engine. The parent SIGSTOPs it
  * there; after SIGCONT and `continue` the engine writes against the version it read.
  *
+ * `dieAfterReserve: n`: the n-th compare-and-set of the portfolio record that lands a reservation
+ * the version it replaced (as read here) did not have (a start's, a rebuy's) SIGKILLs the process at once —
+ * between the reservation and the cycle write it was taken for, the crash the portfolio sweep is
+ * for.
+ *
  * pg and ioredis are loaded only for the kinds that need them, so that a bundled child on files
  * runs without them.
  */
@@ -32,6 +37,8 @@ export interface BackendOptions {
   /** The pg pool's `application_name` and the Redis client's name, so a test can kill only this process's connections. */
   readonly appName?: string;
   readonly pauseWhen?: 'idle' | 'active';
+  /** See the file comment. */
+  readonly dieAfterReserve?: number;
   /** Waits for a line on stdin (the `continue` of a pause). */
   readonly waitLine: (line: string) => Promise<void>;
 }
@@ -112,11 +119,19 @@ export async function openBackends(o: BackendOptions): Promise<Backends> {
     if (o.pauseWhen === 'active') return value !== undefined && value.phase === 'active' && value.orders.length === 0;
     return false;
   };
+  /** The reservations of each version of the portfolio record read, as `key intentId quote` strings. */
+  const portfolioSeen = new Map<number, Set<string>>();
+  let reserves = 0;
+  const reservationsOf = (value: StoredValue | undefined): string[] => (isPortfolioRecord(value) ? value.reservations.map((r) => `${r.key} ${r.intentId} ${r.quote}`) : []);
   const store: StateStore = {
     async get(key) {
       const tookAt = armed.get(key);
       armed.delete(key);
       const snap = await innerStore.get(key);
+      if (o.dieAfterReserve !== undefined && snap !== undefined && isPortfolioRecord(snap.value)) {
+        if (portfolioSeen.size > 1_000) portfolioSeen.clear();
+        portfolioSeen.set(snap.version, new Set(reservationsOf(snap.value)));
+      }
       if (o.pauseWhen && !counters.paused && tookAt !== undefined && pausesHere(snap?.value)) {
         counters.paused = true;
         process.stdout.write(`holding ${key} ${snap?.version ?? 'none'} ${tookAt} ${Date.now()}\n`);
@@ -127,6 +142,10 @@ export async function openBackends(o: BackendOptions): Promise<Backends> {
     async compareAndSet(key, expectedVersion, value) {
       try {
         const version = await innerStore.compareAndSet(key, expectedVersion, value);
+        if (version !== null && o.dieAfterReserve !== undefined && isPortfolioRecord(value)) {
+          const before = expectedVersion === null ? new Set<string>() : portfolioSeen.get(expectedVersion);
+          if (before !== undefined && reservationsOf(value).some((r) => !before.has(r)) && ++reserves === o.dieAfterReserve) process.kill(process.pid, 'SIGKILL');
+        }
         if (version === null) {
           counters.cas.refused++;
           if (counters.paused) counters.refusedAfterPause++;

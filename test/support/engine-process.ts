@@ -7,12 +7,14 @@
  *     [--store file|postgres|redis] [--lock file|postgres|redis] [--dir X] [--store-at T] [--lock-at T] \
  *     [--name p0] [--tick-ms 5] [--lock-ttl-ms 1000] [--order-timeout-ms 10000] [--engine '{…more CycleEngine options}'] \
  *     [--strategy '{"startQuote":10,…}'] [--duration-ms N] [--wait-go] [--events] [--tolerate-errors] \
- *     [--app-name tag] [--pause-when idle|active] [--not-before <epoch ms>] [--max-drain-ms 20000]
+ *     [--app-name tag] [--pause-when idle|active] [--not-before <epoch ms>] [--max-drain-ms 20000] \
+ *     [--clock-offset-ms N] [--drain-at-start] [--die-after-reserve N]
  *
  * stdout, one line each: `up` as soon as it runs; `ready` once the exchange (and the store)
  * answered; with `--wait-go` it then waits for a `go` line on stdin; `started` once `engine.start()`
  * (the recovery of what earlier processes left) resolved. With `--events`, a JSON line per
- * `order:reconciled`, `order:orphaned`, `order:unknown` and `order:submitted` (`{"ev":…}`).
+ * `order:reconciled`, `order:orphaned`, `order:unknown`, `order:submitted` and `cycle:budgetWait`
+ * (`{"ev":…}`).
  *
  * It trades until `--duration-ms` passed, or a `stop` line, or a `drain` line (or SIGTERM): then its
  * strategy decides nothing new (resting orders are still placed and replaced), it goes on ticking
@@ -21,6 +23,13 @@
  * `takeProfitOrder: 'limit'`), unchanged for 200 ms — and the clock has passed `--not-before`. Then it
  * stops, waits (bounded) for every outcome to be persisted, prints one JSON line of counters and
  * exits 0. Without any of those it trades until killed.
+ *
+ * `--clock-offset-ms N`: the engine's clock runs N ms ahead of the wall clock (a process started
+ * that much later, e.g. for a recovery whose portfolio sweep must see reservations older than its
+ * minimum age). `--drain-at-start`: the strategy decides nothing from the start, and the process
+ * drains as soon as `engine.start()` resolved (a recovery and nothing else). `--die-after-reserve N`:
+ * SIGKILLs itself right after its N-th portfolio reservation landed, before the cycle write it was
+ * for (./engine-backends.ts).
  *
  * Engine errors go to stderr, unless `--tolerate-errors` (connections killed by the test): then
  * they are only counted and sampled.
@@ -55,6 +64,9 @@ const { values } = parseArgs({
     'pause-when': { type: 'string' },
     'not-before': { type: 'string', default: '0' },
     'max-drain-ms': { type: 'string', default: '20000' },
+    'clock-offset-ms': { type: 'string', default: '0' },
+    'drain-at-start': { type: 'boolean' },
+    'die-after-reserve': { type: 'string' },
   },
 });
 const symbols = (values.symbols ?? '').split(',').filter(Boolean);
@@ -82,6 +94,7 @@ const backends = await openBackends({
   ...(values['lock-at'] ? { lockAt: values['lock-at'] } : {}),
   ...(values['app-name'] ? { appName: values['app-name'] } : {}),
   ...(values['pause-when'] ? { pauseWhen: values['pause-when'] as 'idle' | 'active' } : {}),
+  ...(values['die-after-reserve'] ? { dieAfterReserve: Number(values['die-after-reserve']) } : {}),
   waitLine: (line) => waitLine(line).then(() => undefined),
 });
 // One object, so the backends' counts (taken as they happen) are the ones printed.
@@ -107,7 +120,7 @@ const counters = Object.assign(backends.counters, {
 
 const strategyOptions: DcaOptions = { startQuote: 10, rebuyDropPct: 1, maxRebuys: 3, takeProfitPct: 1, ...(values.strategy ? JSON.parse(values.strategy) : {}) };
 const inner = dca(strategyOptions);
-let draining = false;
+let draining = values['drain-at-start'] === true;
 /** The DCA strategy, whose decisions stop while draining (its resting orders do not). */
 const strategy: Strategy = {
   name: `${inner.name}+drain`,
@@ -118,6 +131,7 @@ const strategy: Strategy = {
 };
 
 const exchange = new HttpExchange(values.url);
+const clockOffsetMs = Number(values['clock-offset-ms']);
 const engine = new CycleEngine({
   exchange,
   store: backends.store,
@@ -128,6 +142,7 @@ const engine = new CycleEngine({
   lockTtlMs: Number(values['lock-ttl-ms']),
   orderTimeoutMs: Number(values['order-timeout-ms']),
   instanceId: counters.name,
+  ...(clockOffsetMs !== 0 ? { clock: { now: () => Date.now() + clockOffsetMs, monotonic: () => performance.now() } } : {}),
   ...(values.engine ? (JSON.parse(values.engine) as Partial<CycleEngineOptions>) : {}),
 });
 engine.on('tick:completed', () => counters.ticks++);
@@ -154,6 +169,9 @@ engine.on('cycle:activated', () => counters.activated++);
 engine.on('cycle:rebought', () => counters.rebought++);
 engine.on('cycle:closed', () => counters.closed++);
 engine.on('cycle:startFailed', () => counters.startFailed++);
+engine.on('cycle:budgetWait', (e) => {
+  if (values.events) out({ ev: 'budgetWait', symbol: e.symbol, limit: e.limit });
+});
 engine.on('lock:released', (e) => {
   counters.locks++;
   counters.maxLockHeldMs = Math.max(counters.maxLockHeldMs, e.heldMs);
@@ -205,7 +223,7 @@ async function main(): Promise<void> {
   process.stdout.write('started\n');
   const ended: Array<Promise<string>> = [waitLine('stop', 'drain'), new Promise((resolve) => process.once('SIGTERM', () => resolve('drain')))];
   if (values['duration-ms'] !== undefined) ended.push(new Promise((resolve) => setTimeout(() => resolve('stop'), Number(values['duration-ms']))));
-  if ((await Promise.race(ended)) === 'drain') await drain();
+  if (values['drain-at-start'] || (await Promise.race(ended)) === 'drain') await drain();
   await engine.stop();
   // Outcomes a connection fault kept from being persisted are retried here (bounded).
   await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5_000))]);

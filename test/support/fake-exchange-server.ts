@@ -22,7 +22,10 @@
  * or aborted after its timeout) does not cancel it. With `responseJitterMs` instead, orders execute
  * on arrival and only their answer is delayed. With neither, the PaperExchange's own `latencyMs`.
  *
- * The server keeps a journal (`journal()`), one entry per order received, in arrival order.
+ * The server keeps a journal (`journal()`), one entry per order received, in arrival order; every
+ * arrival and every execution (or landing, or refusal) also takes the next number of one counter
+ * (`arrivalEvent`, `execEvent`), so a test can merge the two into one total order of what the
+ * venue saw.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +54,8 @@ export interface FakeExchangeServerOptions extends PaperExchangeOptions {
 export interface JournalEntry {
   /** Arrival number, from 1. */
   readonly seq: number;
+  /** Number of the arrival among every arrival and execution at the server, from 1. */
+  readonly arrivalEvent: number;
   readonly type: 'market' | 'limit';
   readonly clientOrderId: string;
   readonly symbol: string;
@@ -73,6 +78,8 @@ export interface JournalEntry {
   placed?: OrderState;
   rejectReason?: string;
   executedAt?: number;
+  /** Number of the execution (or landing, or refusal) among every arrival and execution at the server. */
+  execEvent?: number;
   /** When the answer was written (whether or not anyone was still listening). */
   answeredAt?: number;
 }
@@ -109,6 +116,7 @@ export async function startFakeExchangeServer(options: FakeExchangeServerOptions
   const journal: JournalEntry[] = [];
   const listeners = new Set<(entry: JournalEntry) => void>();
   let executions = 0;
+  let events = 0;
   let pendingAnswers = 0;
   const idleWaiters: Array<() => void> = [];
   const checkIdle = () => {
@@ -128,6 +136,7 @@ export async function startFakeExchangeServer(options: FakeExchangeServerOptions
     } else if (responseJitterMs) latencyMs = responseJitterMs[0] + rand.next() * (responseJitterMs[1] - responseJitterMs[0]);
     const entry: JournalEntry = {
       seq: journal.length + 1,
+      arrivalEvent: ++events,
       type,
       clientOrderId: String(b.clientOrderId),
       symbol: String(b.symbol),
@@ -159,10 +168,12 @@ export async function startFakeExchangeServer(options: FakeExchangeServerOptions
         if (type === 'market') entry.fill = result as OrderFill;
         else entry.placed = result as OrderState;
         entry.execSeq = ++executions;
+        entry.execEvent = ++events;
         entry.executedAt = Date.now();
         return result;
       } catch (error) {
         entry.state = 'rejected';
+        entry.execEvent = ++events;
         entry.rejectReason = (error as { reason?: string })?.reason ?? (error as Error)?.message ?? String(error);
         entry.executedAt = Date.now();
         throw error;

@@ -50,3 +50,38 @@ export function walkPrices(
     clearInterval(timer);
   };
 }
+
+/**
+ * A seeded sawtooth, for runs where every symbol must want to start and to rebuy, and cycles must
+ * still close: each symbol steps down 0.4–0.9 % every `everyMs` for 6–16 steps, then jumps 3–6 %
+ * above its last top and stays there for 3–5 steps in all (above the take-profit of every cycle opened since
+ * the last jump), and again. Starts at 100. As in {@link walkPrices}, an `apply` that returns a
+ * promise is awaited before the next step. Returns its stop.
+ */
+export function sawtoothPrices(symbols: readonly string[], rand: Prng, everyMs: number, apply: (prices: Record<string, string>) => void | Promise<unknown>): () => void {
+  const state = new Map(symbols.map((s) => [s, { price: 100, top: 100, left: rand.int(2, 16), hold: 0 }]));
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const prices: Record<string, string> = {};
+      for (const [s, st] of state) {
+        if (st.hold > 0) st.hold--;
+        else if (st.left > 0) {
+          st.price *= 1 - (0.004 + 0.005 * rand.next());
+          st.left--;
+        } else {
+          st.top *= 1.03 + 0.03 * rand.next();
+          st.price = st.top;
+          st.hold = rand.int(2, 4);
+          st.left = rand.int(6, 16);
+        }
+        prices[s] = st.price.toFixed(2);
+      }
+      await Promise.resolve(apply(prices)).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
