@@ -15,8 +15,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { prng } from '../support/prng';
-import { FAULTS, PRICES, RaceWorld, exercised, type Action, type Schedule } from '../support/limit-race';
+import { FAULTS, PRICES, runRaceSchedule, type Action, type Schedule } from '../support/limit-race';
 
 const SEED = Number(process.env.EXIT_RACE_SEED ?? 20261130);
 const RUNS = Number(process.env.EXIT_RACE_RUNS ?? 300);
@@ -38,23 +37,6 @@ const schedule: fc.Arbitrary<Schedule> = fc.record({
   actions: fc.array(action, { minLength: 4, maxLength: 18, size: 'max' }),
 });
 
-async function runSchedule(s: fc.Scheduler, p: Schedule, totals?: Map<string, number>): Promise<void> {
-  const random = vi.spyOn(Math, 'random').mockImplementation(prng(p.random).next);
-  try {
-    const world = new RaceWorld(s, p.engines, { exits: true });
-    const warmUp: Action[] = [
-      { kind: 'tick', engine: 0, wait: 'idle' },
-      { kind: 'tick', engine: 0, wait: 'idle' },
-    ];
-    for (const a of [...warmUp, ...p.actions]) await world.run(a);
-    const record = await world.drain();
-    const mismatch = world.settledMismatch(record);
-    if (mismatch !== null) throw new Error(`after the drain: ${mismatch}\nrecord: ${JSON.stringify(record)}\n${world.story()}`);
-    for (const [k, n] of Object.entries(exercised(world))) totals?.set(k, (totals.get(k) ?? 0) + n);
-  } finally {
-    random.mockRestore();
-  }
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -74,14 +56,14 @@ describe('exits under races: a close or a stop loss while safety buys fill and t
       { kind: 'release', n: 12 },
     ];
     const totals = new Map<string, number>();
-    await fc.assert(fc.asyncProperty(fc.scheduler(), (s) => runSchedule(s, { engines: 2, random: 0, actions }, totals)), { numRuns: STORY_RUNS, seed: SEED });
+    await fc.assert(fc.asyncProperty(fc.scheduler(), (s) => runRaceSchedule(s, { engines: 2, random: 0, actions }, totals, { exits: true })), { numRuns: STORY_RUNS, seed: SEED });
     expect(totals.get('exits')).toBeGreaterThan(0); // the exit happened in these schedules, not only the take-profit
   }, 120_000);
 
   it(`holds every invariant under ${RUNS} seeded schedules with closes, stop losses and faults`, async () => {
     const totals = new Map<string, number>();
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), schedule, (s, p) => runSchedule(s, p, totals)),
+      fc.asyncProperty(fc.scheduler(), schedule, (s, p) => runRaceSchedule(s, p, totals, { exits: true })),
       { numRuns: RUNS, seed: SEED, timeout: 30_000, ...(PATH !== undefined ? { path: PATH, endOnFailure: true } : {}) },
     );
     console.log(`[exit-race] ${RUNS} schedules (seed ${SEED}) exercised: ${[...totals].map(([k, n]) => `${k} ${n}`).join(', ')}`);

@@ -6,23 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { CycleEngine, InvalidOptionsError, dca, type CycleRecord } from 'cycle-engine';
-import { setup, step, type Setup } from '../support/setup';
+import { countWrites, setup, step, type Setup } from '../support/setup';
 
 const LIMIT = { takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2 } as const;
 const cycle = async (s: Setup): Promise<CycleRecord> => (await s.engine.getCycle('ETH/USDT')) as CycleRecord;
 const sells = (s: Setup) => s.exchange.orders.filter((o) => o.side === 'sell');
 const restingSells = (s: Setup) => s.exchange.orders.filter((o) => o.side === 'sell' && o.type === 'limit' && o.state?.status === 'open');
 
-/** Every write to the store, counted (memory store: compareAndSet). */
-function countWrites(s: Setup): () => number {
-  let n = 0;
-  const cas = s.store.compareAndSet.bind(s.store);
-  s.store.compareAndSet = (async (...a: Parameters<typeof cas>) => {
-    n++;
-    return cas(...a);
-  }) as typeof s.store.compareAndSet;
-  return () => n;
-}
 
 describe('stop loss', () => {
   it('market mode: below the stop, the exit is persisted, then one MARKET sell; the cycle closes as stopLoss with its loss booked', async () => {

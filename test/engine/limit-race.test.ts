@@ -23,9 +23,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { prng } from '../support/prng';
 import { setup, step } from '../support/setup';
-import { FAULTS, PRICES, RaceWorld, describeAction, exercised, type Action, type Schedule } from '../support/limit-race';
+import { FAULTS, PRICES, RaceWorld, describeAction, runRaceSchedule, type Action, type Schedule } from '../support/limit-race';
 
 const SEED = Number(process.env.LIMIT_RACE_SEED ?? 20261130);
 const RUNS = Number(process.env.LIMIT_RACE_RUNS ?? 1000);
@@ -59,24 +58,6 @@ const schedule: fc.Arbitrary<Schedule> = fc.record({
   actions: fc.array(action, { minLength: 4, maxLength: MAX_ACTIONS, size: 'max' }),
 });
 
-/** Runs one schedule: a warm-up (the first cycle's orders resting), the actions, the drain; throws on the first broken invariant. */
-async function runSchedule(s: fc.Scheduler, p: Schedule, totals?: Map<string, number>): Promise<void> {
-  const random = vi.spyOn(Math, 'random').mockImplementation(prng(p.random).next); // look-up jitter, reproducible
-  try {
-    const world = new RaceWorld(s, p.engines);
-    const warmUp: Action[] = [
-      { kind: 'tick', engine: 0, wait: 'idle' },
-      { kind: 'tick', engine: 0, wait: 'idle' },
-    ];
-    for (const a of [...warmUp, ...p.actions]) await world.run(a);
-    const record = await world.drain();
-    const mismatch = world.settledMismatch(record);
-    if (mismatch !== null) throw new Error(`after the drain: ${mismatch}\nrecord: ${JSON.stringify(record)}\n${world.story()}`);
-    for (const [k, n] of Object.entries(exercised(world))) totals?.set(k, (totals.get(k) ?? 0) + n);
-  } finally {
-    random.mockRestore();
-  }
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -86,7 +67,7 @@ describe('limit modes under races: resting fills vs cancels, replacements and lo
   it(`holds every invariant under ${RUNS} seeded schedules`, async () => {
     const totals = new Map<string, number>();
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), schedule, (s, p) => runSchedule(s, p, totals)),
+      fc.asyncProperty(fc.scheduler(), schedule, (s, p) => runRaceSchedule(s, p, totals)),
       { numRuns: RUNS, seed: SEED, ...(PATH !== undefined ? { path: PATH, endOnFailure: true } : {}) },
     );
     console.log(`[limit-race] ${RUNS} schedules (seed ${SEED}) exercised: ${[...totals].map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -111,7 +92,7 @@ describe('limit modes under races: resting fills vs cancels, replacements and lo
       { kind: 'tick', engine: 1, wait: 'none' },
       { kind: 'price', price: '95.5', partial: '0.3' },
     ];
-    await fc.assert(fc.asyncProperty(fc.scheduler(), (s) => runSchedule(s, { engines: 2, random: 0, actions })), { numRuns: 50, seed: SEED });
+    await fc.assert(fc.asyncProperty(fc.scheduler(), (s) => runRaceSchedule(s, { engines: 2, random: 0, actions })), { numRuns: 50, seed: SEED });
   });
 
   describe('found by this test: a tick with a resting order due for a look-up does nothing else for its symbol', () => {

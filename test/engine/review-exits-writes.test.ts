@@ -3,18 +3,7 @@
  * resting safety buy that does not fit), or for an exit sell's backoff.
  */
 import { describe, expect, it } from 'vitest';
-import type { Setup } from '../support/setup';
-import { setup, step } from '../support/setup';
-
-function countWrites(s: Setup): () => number {
-  let n = 0;
-  const cas = s.store.compareAndSet.bind(s.store);
-  s.store.compareAndSet = (async (...a: Parameters<typeof cas>) => {
-    n++;
-    return cas(...a);
-  }) as typeof s.store.compareAndSet;
-  return () => n;
-}
+import { countWrites, setup, step } from '../support/setup';
 
 describe('review: no write per tick while waiting', () => {
   it('a limit safety buy that does not fit the budget: no write, one budgetWait, however many ticks', async () => {

@@ -21,6 +21,8 @@ import {
   type PaperOrder,
   type StateStore,
 } from 'cycle-engine';
+import { vi } from 'vitest';
+import { prng } from './prng';
 import { readCycle } from './records';
 
 export const SYMBOL = 'ETH/USDT';
@@ -438,4 +440,26 @@ export function exercised(world: RaceWorld): Record<string, number> {
 
 function show(o: PaperOrder): string {
   return `${o.side} ${o.baseAmount ?? o.quoteAmount ?? '?'}${o.price ? `@${o.price}` : ''} ${o.clientOrderId}${o.state ? ` filled ${o.state.filledBase}` : ''}`;
+}
+
+/**
+ * Runs one schedule: a warm-up (the first cycle's orders resting), the actions, the drain; throws
+ * on the first broken invariant. `Math.random` (look-up jitter) is seeded from the schedule.
+ */
+export async function runRaceSchedule(s: fc.Scheduler, p: Schedule, totals?: Map<string, number>, options: { readonly exits?: boolean } = {}): Promise<void> {
+  const random = vi.spyOn(Math, 'random').mockImplementation(prng(p.random).next);
+  try {
+    const world = new RaceWorld(s, p.engines, options);
+    const warmUp: Action[] = [
+      { kind: 'tick', engine: 0, wait: 'idle' },
+      { kind: 'tick', engine: 0, wait: 'idle' },
+    ];
+    for (const a of [...warmUp, ...p.actions]) await world.run(a);
+    const record = await world.drain();
+    const mismatch = world.settledMismatch(record);
+    if (mismatch !== null) throw new Error(`after the drain: ${mismatch}\nrecord: ${JSON.stringify(record)}\n${world.story()}`);
+    for (const [k, n] of Object.entries(exercised(world))) totals?.set(k, (totals.get(k) ?? 0) + n);
+  } finally {
+    random.mockRestore();
+  }
 }

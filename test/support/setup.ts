@@ -80,3 +80,14 @@ export async function step(s: Setup): Promise<void> {
   await s.engine.tick();
   await s.engine.idle();
 }
+
+/** Counts the store's writes (compareAndSet calls) from now on: read the count with the function returned. */
+export function countWrites(s: Setup): () => number {
+  let n = 0;
+  const cas = s.store.compareAndSet.bind(s.store);
+  s.store.compareAndSet = (async (...a: Parameters<typeof cas>) => {
+    n++;
+    return cas(...a);
+  }) as typeof s.store.compareAndSet;
+  return () => n;
+}
