@@ -35,6 +35,7 @@
  * they are only counted and sampled.
  */
 import readline from 'node:readline';
+import { Decimal } from 'decimal.js';
 import { parseArgs } from 'node:util';
 import { CycleEngine, dca, type CycleEngineOptions, type DcaOptions, type Strategy } from 'cycle-engine';
 import { openBackends, type BackendKind } from './engine-backends';
@@ -183,6 +184,19 @@ engine.on('error', (e) => {
   if (!values['tolerate-errors']) process.stderr.write(`[${counters.name}] ${e.name}: ${e.message}${e.cause ? ` (cause: ${String((e.cause as Error)?.message ?? e.cause)})` : ''}\n`);
 });
 
+/**
+ * An active cycle's take-profit rests for its whole sellable position (a fill applied before the
+ * engine's first tick here — by recovery's look-ups — is only followed by the take-profit's
+ * replacement at that tick: the drain waits for it, however slow the tick is in coming).
+ */
+async function coversPosition(c: Awaited<ReturnType<CycleEngine['listCycles']>>[number]): Promise<boolean> {
+  const tp = c.orders.find((o) => o.purpose === 'takeProfit');
+  if (tp === undefined || c.position === null) return false;
+  const step = new Decimal((await exchange.getMarket(c.symbol)).amountStep);
+  const whole = new Decimal(c.position.baseVolume).div(step).floor().mul(step);
+  return new Decimal(tp.baseAmount ?? 0).minus(tp.applied.base).eq(whole);
+}
+
 /** What the drain waits for: see the file's comment. Returns a fingerprint of the ledger when settled. */
 async function settledLedger(): Promise<string | null> {
   const cycles = await engine.listCycles();
@@ -190,7 +204,7 @@ async function settledLedger(): Promise<string | null> {
   for (const c of cycles) {
     if (c.orders.length > 0 && !resting) return null;
     if (c.orders.some((o) => o.type !== 'limit' || o.state !== 'open') || c.closing) return null;
-    if (c.phase === 'active' && strategyOptions.takeProfitOrder === 'limit' && !c.orders.some((o) => o.purpose === 'takeProfit')) return null;
+    if (c.phase === 'active' && strategyOptions.takeProfitOrder === 'limit' && !(await coversPosition(c))) return null;
   }
   return JSON.stringify(cycles.map((c) => [c.symbol, c.phase, c.orders.map((o) => o.clientOrderId)]));
 }
