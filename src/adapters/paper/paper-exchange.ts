@@ -60,6 +60,8 @@ export class PaperExchange implements Exchange {
   readonly #prices = new Map<string, Decimal>();
   // fetchPrices runs over thousands of symbols per tick: never convert decimals there.
   readonly #numericPrices = new Map<string, number>();
+  // The string each price was last set from: a replay sets the same string again and again.
+  readonly #priceTexts = new Map<string, string>();
   readonly #balances: Map<string, Decimal>;
   readonly #orders: MutableOrder[] = [];
   readonly #byClientId = new Map<string, MutableOrder[]>();
@@ -113,9 +115,13 @@ export class PaperExchange implements Exchange {
    * @throws `InvalidOptionsError` for a symbol that is not `BASE/QUOTE` or a price that is not above 0
    */
   setPrice(symbol: string, price: DecimalLike): void {
-    const market = optionSymbol(symbol, 'symbol');
-    const last = optionDecimal(price, 'price', 'positive');
-    this.#setPrice(market, last);
+    // A symbol with a price was validated when it got it; the same string parses to the same price.
+    const market = this.#prices.has(symbol) ? symbol : optionSymbol(symbol, 'symbol');
+    let last = typeof price === 'string' && this.#priceTexts.get(market) === price ? this.#prices.get(market) : undefined;
+    if (last === undefined) {
+      last = optionDecimal(price, 'price', 'positive');
+      this.#setPrice(market, last, typeof price === 'string' ? price : undefined);
+    }
     this.#limits.cross(market, last);
   }
 
@@ -302,9 +308,11 @@ export class PaperExchange implements Exchange {
     return null;
   }
 
-  #setPrice(symbol: string, price: Decimal): void {
+  #setPrice(symbol: string, price: Decimal, text?: string): void {
     this.#prices.set(symbol, price);
     this.#numericPrices.set(symbol, price.toNumber());
+    if (text === undefined) this.#priceTexts.delete(symbol);
+    else this.#priceTexts.set(symbol, text);
   }
 
   #rulesOf(symbol: string): ParsedRules {
