@@ -1,8 +1,6 @@
 /**
  * Options of `backtest()` and their validation: one symbol, or several markets sharing one
  * balance, each with the candles it replays and (optionally) its own strategy.
- *
- * @packageDocumentation
  */
 import { parseDecimal, type DecimalLike } from '../decimal';
 import type { CycleEngineOptions } from '../engine/options';

@@ -2,8 +2,6 @@
  * `backtest()`: the real {@link CycleEngine} on a {@link PaperExchange}, a memory store and lock
  * and a manual clock, driven along each candle's intrabar path by the replay; what happened is
  * read from the engine's events and the account.
- *
- * @packageDocumentation
  */
 import { PaperExchange } from '../adapters/paper/paper-exchange';
 import { MemoryLock } from '../adapters/memory/memory-lock';

@@ -1,8 +1,6 @@
 /**
  * Validation of candle data: each row six finite numbers, prices above 0, `low ≤ open, close ≤
  * high`, timestamps strictly increasing. Pure; used by `loadCandles` for files and exchanges alike.
- *
- * @packageDocumentation
  */
 import { CandleDataError } from '../errors';
 import type { Candle } from './types';

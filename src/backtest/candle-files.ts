@@ -1,8 +1,6 @@
 /**
  * Candle files: JSON (`[[timestamp, open, high, low, close, volume], …]`, or objects with those
  * fields) and CSV with a header row. Parsing only; the rows are checked by `checkCandles`.
- *
- * @packageDocumentation
  */
 import { readFile } from 'node:fs/promises';
 import { CandleDataError } from '../errors';

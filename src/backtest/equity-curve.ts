@@ -6,8 +6,6 @@
  * Dividing decimals costs microseconds, and a year of minute candles has half a million points:
  * the per-point drawdown (a figure for the chart) is a float ratio of the exact values, rounded to
  * 8 places, and the exact division is done only where the float says a new maximum may be.
- *
- * @packageDocumentation
  */
 import { Decimal, str } from '../decimal';
 import { RATIO_DECIMALS } from './metrics';

@@ -1,8 +1,6 @@
 /**
  * Candles from an exchange: ccxt's `fetchOHLCV`, paged over a range and cached on disk, so that a
  * second backtest of the same range makes no request.
- *
- * @packageDocumentation
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -7,8 +7,6 @@
  * search tries is exact: `units / 10^scale` as a float is the correctly rounded value of the
  * decimal, i.e. exactly `Number(unitsToString(units, scale))`, the price the engine reads back
  * from the paper exchange.
- *
- * @packageDocumentation
  */
 
 /**

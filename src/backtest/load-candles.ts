@@ -1,7 +1,5 @@
 /**
  * `loadCandles`: the candles of a backtest, from a file or from an exchange.
- *
- * @packageDocumentation
  */
 import { InvalidOptionsError } from '../errors';
 import { readCandleFile } from './candle-files';

@@ -1,8 +1,6 @@
 /**
  * A backtest's figures from what it recorded: pure functions over plain data, money in exact
  * decimals (ratios rounded to {@link RATIO_DECIMALS} places).
- *
- * @packageDocumentation
  */
 import { Decimal, str } from '../decimal';
 import type { BacktestCycle, BacktestMetrics, BacktestTrade, CycleEndReason, EquityPoint } from './types';

@@ -1,8 +1,6 @@
 /**
  * A one-line progress bar on a stream (stderr): `[██████░░░░] 412/1000 41% 12.3 s, ETA 17.6 s`,
  * redrawn in place on a terminal, a line per tenth elsewhere.
- *
- * @packageDocumentation
  */
 
 /**

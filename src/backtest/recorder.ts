@@ -2,8 +2,6 @@
  * What a backtest records from the engine's events: every fill (a trade), every LIMIT order's
  * resting span, every cycle (buys, average price, close and its reason), and the capital tied up.
  * Exit reasons and purposes are taken as the engine names them, so new ones count without change.
- *
- * @packageDocumentation
  */
 import { Decimal, str } from '../decimal';
 import type { CycleEngine } from '../engine/cycle-engine';

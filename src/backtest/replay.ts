@@ -55,8 +55,6 @@
  * (`String(3723.04)` is `'3723.04'`: the shortest decimal that reads back as the same number, i.e.
  * the file's text); levels are on the market's price tick (or on the candles' own decimals when
  * they are finer than the tick).
- *
- * @packageDocumentation
  */
 import type { DecimalLike } from '../decimal';
 import type { CycleEngine } from '../engine/cycle-engine';

@@ -1,8 +1,6 @@
 /**
  * Writing reports to files: the data of a backtest or a sweep, rendered by the report module
  * (`./report`) into one self-contained HTML file.
- *
- * @packageDocumentation
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

@@ -1,8 +1,6 @@
 /**
  * A sweep's grid and ranking: every combination of the swept `dca()` options, and the rows
  * sorted by a metric. Pure.
- *
- * @packageDocumentation
  */
 import { Decimal } from '../decimal';
 import { InvalidOptionsError } from '../errors';

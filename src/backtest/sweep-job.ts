@@ -1,8 +1,6 @@
 /**
  * One combination of a sweep: `dca()` with the base options and the combination's, backtested.
  * Runs in a worker thread (see `sweep-worker.ts`) or, with `workers: 0`, in the caller's.
- *
- * @packageDocumentation
  */
 import type { DcaOptions } from '../strategy/dca';
 import { dca } from '../strategy/dca';

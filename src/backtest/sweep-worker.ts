@@ -2,8 +2,6 @@
  * The worker thread of a sweep: receives the shared setup as `workerData`, then one combination
  * per message, and answers each with its metrics (or its error). Built as its own entry
  * (`dist/backtest-worker.js` / `.cjs`); from the TypeScript source it runs through tsx.
- *
- * @packageDocumentation
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { runCombination, type SweepSetup } from './sweep-job';

@@ -9,8 +9,6 @@
  * module: `backtest-worker.js` (or `.cjs`) beside the built `backtest.js`; from the TypeScript
  * sources (tests, `tsx`), `sweep-worker.ts`, loaded through tsx's loader (a dev dependency, never
  * reached from the published package).
- *
- * @packageDocumentation
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';

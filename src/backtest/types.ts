@@ -1,8 +1,6 @@
 /**
  * The data a backtest produces and its report draws: shared by `backtest()` (which fills it) and
  * the HTML report (which renders it). Money is decimal strings; times are Unix ms.
- *
- * @packageDocumentation
  */
 
 /**

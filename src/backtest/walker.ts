@@ -1,8 +1,6 @@
 /**
  * One symbol's walk along a candle's path in a replay: where the strategy would next act on the
  * current stretch ("leg"), and what the engine did when ticked there. See `replay.ts`.
- *
- * @packageDocumentation
  */
 import type { MarketRules } from '../ports/exchange';
 import type { JsonValue, OrderSlot, Position } from '../ports/record';

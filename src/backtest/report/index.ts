@@ -1,7 +1,5 @@
 /**
  * The HTML reports of backtests and sweeps: self-contained files that work offline.
- *
- * @packageDocumentation
  */
 export { renderBacktestReport } from './backtest-page';
 export { renderSweepReport } from './sweep-page';
