@@ -55,6 +55,12 @@ export interface BacktestOptions {
   readonly slippagePct?: DecimalLike | undefined;
   /** The path inside a candle (default `'ohlc'`: open → low/high in bar order → close). */
   readonly intrabar?: IntrabarMode | undefined;
+  /**
+   * Tick the engine at every point of every candle's path, also where it has nothing to do
+   * (default false: such points pass without a tick and the orders are the same; see the
+   * replay's `tickEveryPoint`). For a strategy whose `decide` is not pure.
+   */
+  readonly tickEveryPoint?: boolean | undefined;
   /** Trading rules (price tick, amount step, min notional) by symbol; default the paper exchange's. */
   readonly marketRules?: Readonly<Record<string, PaperMarketRules>> | undefined;
   /** Engine options passed through (timeouts, backoffs, `cooldownMs`, exit options as they come). */
@@ -70,7 +76,7 @@ export interface BacktestOptions {
 
 const SHAPE = {
   symbol: true, candles: true, markets: true, strategy: true, startBalance: true, feeRate: true, makerFeeRate: true, slippagePct: true,
-  intrabar: true, marketRules: true, engine: true, maxRebuys: true, onCandle: true,
+  intrabar: true, tickEveryPoint: true, marketRules: true, engine: true, maxRebuys: true, onCandle: true,
 } as const satisfies Record<keyof BacktestOptions, true>;
 
 /**
@@ -131,6 +137,7 @@ export function parseBacktestOptions(o: BacktestOptions): ParsedBacktest {
     const d = parseDecimal(o[k]);
     if (d === undefined || d.isNeg() || d.gte(k === 'slippagePct' ? 100 : 1)) throw new InvalidOptionsError(k, `expected a decimal in [0, ${k === 'slippagePct' ? 100 : 1}), got ${JSON.stringify(o[k])}`);
   }
+  if (o.tickEveryPoint !== undefined && typeof o.tickEveryPoint !== 'boolean') throw new InvalidOptionsError('tickEveryPoint', `expected a boolean, got ${JSON.stringify(o.tickEveryPoint)}`);
   if (o.maxRebuys !== undefined && (!Number.isSafeInteger(o.maxRebuys) || o.maxRebuys < 0)) throw new InvalidOptionsError('maxRebuys', `expected an integer ≥ 0, got ${String(o.maxRebuys)}`);
   return { markets, quote: quote!, maxRebuys: o.maxRebuys ?? maxRebuysOf(markets.map((m) => m.strategy)) };
 }

@@ -12,6 +12,7 @@ import type { CycleEngineError } from '../errors';
 import { ManualClock } from '../ports/clock';
 import { parseBacktestOptions, routeStrategies, type BacktestOptions } from './backtest-options';
 import { EquityCurve } from './equity-curve';
+import { fixedOf, fixedOfNumber, plusProduct, type Fixed } from './fixed';
 import { computeMetrics } from './metrics';
 import { BacktestRecorder } from './recorder';
 import { DEFAULT_SLIPPAGE_PCT, replay } from './replay';
@@ -85,25 +86,26 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   // Equity at each close: the account (free and reserved) with each base at the close. The
   // account is read again only when an order changed it.
   const curve = new EquityCurve();
-  let quoteHeld = new Decimal(0);
-  const baseHeld = markets.map(() => new Decimal(0));
+  let quoteHeld: Fixed = { units: 0n, scale: 0 };
+  const baseHeld: Fixed[] = markets.map(() => ({ units: 0n, scale: 0 }));
   const count = first.length;
   const interval = count > 1 ? first[1]!.time - first[0]!.time : 3_600_000;
   await replay({
     engine, strategy, exchange, clock, candles,
     intrabar: options.intrabar ?? 'ohlc',
+    tickEveryPoint: options.tickEveryPoint ?? false,
     slippagePct: options.slippagePct ?? DEFAULT_SLIPPAGE_PCT,
     intervalMs: interval,
     onCandle: (i, time) => {
       if (recorder.changed) {
         recorder.changed = false;
         const reserved = recorder.reserved();
-        quoteHeld = new Decimal(exchange.balance(quote)).plus(reserved.quote);
-        markets.forEach((m, k) => (baseHeld[k] = new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0)));
+        quoteHeld = fixedOf(str(new Decimal(exchange.balance(quote)).plus(reserved.quote)));
+        markets.forEach((m, k) => (baseHeld[k] = fixedOf(str(new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0)))));
       }
       let equity = quoteHeld;
       for (let k = 0; k < markets.length; k++) {
-        if (!baseHeld[k]!.isZero()) equity = equity.plus(baseHeld[k]!.mul(markets[k]!.candles[i]!.close));
+        if (baseHeld[k]!.units !== 0n) equity = plusProduct(equity, baseHeld[k]!, fixedOfNumber(markets[k]!.candles[i]!.close));
       }
       curve.add(time, equity);
       options.onCandle?.(i, count);

@@ -23,8 +23,30 @@
  * The interval is the `intervalMs` option, by default the gap between the first two candles (1 h
  * with a single candle).
  *
- * The engine ticks at every point but the open (one `engine.tick()`, then `engine.idle()`), and
- * at every level crossed in between.
+ * The engine is ticked (one `engine.tick()`, then `engine.idle()`) at the points where it has
+ * something to do, and at every level crossed in between.
+ *
+ * ## Points the engine is not ticked at
+ *
+ * Most points of a quiet market are nothing to the bot: the price moved, no threshold was crossed,
+ * no order is in flight. A tick there reads the record, asks the strategy and finds nothing to
+ * write. So a point is passed without a tick (its price reaches the exchange before the next
+ * tick) unless, for some symbol:
+ *
+ * - the engine wrote the record in the last tick (it may have a next step: a close, a replacement),
+ * - the record has work of the engine's own pending: a slot being sent, cancelled or unknown, a
+ *   MARKET order, an exit or a close under way,
+ * - a backoff (`retryAt`) ended since the last tick (what it held back can be placed now),
+ * - the strategy's `decide` at the point's price and clock returns anything (an action, even one
+ *   the engine held back last time, or a memory to record) — time-based exits come due here,
+ * - a resting LIMIT order's limit is reached at the point (it fills there), or
+ * - the strategy's `restingOrders` at the point differ from its answer at the last tick.
+ *
+ * That is the engine's own plan for the tick (`#planFor`) read from the outside: every order still
+ * goes through the whole protocol (intent, compare-and-set, send, observation). The strategy must
+ * be pure — the same context gives the same answer — as it must be for the levels; for one that
+ * is not, `tickEveryPoint: true` ticks every point as before (slower, otherwise the same orders —
+ * the tests compare the two on real series).
  *
  * ## Levels crossed between two points: replays that do not flatter
  *
@@ -104,6 +126,13 @@ export interface ReplayOptions {
   readonly intrabar?: IntrabarMode;
   /** Slippage of MARKET fills in percent, set on the exchange (default 0.05, i.e. 0.05 %). */
   readonly slippagePct?: DecimalLike;
+  /**
+   * Tick the engine at every point of every candle's path (default false: a point where no
+   * symbol's engine has anything to do passes without a tick — see the module comment, "Points
+   * the engine is not ticked at"; the orders are the same). Set it for a strategy whose `decide`
+   * is not pure (e.g. one that counts the calls).
+   */
+  readonly tickEveryPoint?: boolean;
   /** Time between candles' open times, ms, for the clock inside a candle (default: the first two candles' gap). */
   readonly intervalMs?: number;
   /** Called after each candle's last step (e.g. for progress); returning `'stop'` ends the replay there. */
@@ -117,10 +146,12 @@ export interface ReplayOptions {
 export interface ReplayResult {
   /** Candles replayed per symbol. */
   readonly candles: number;
-  /** Engine ticks run: at the points (candles × 3, or × 1 for `'close'`) and at the levels. */
+  /** Engine ticks run: at the points (candles × 3, or × 1 for `'close'`) not skipped, and at the levels. */
   readonly ticks: number;
   /** Of those, ticks at a level crossed between two points (or at an open). */
   readonly levelTicks: number;
+  /** Points passed without a tick: no symbol's engine had anything to do there (see the module comment). */
+  readonly skippedPoints: number;
   /** Open time of the first candle replayed (Unix ms), or null when none was. */
   readonly firstTime: number | null;
   /** Open time of the last candle replayed (Unix ms), or null when none was. */
@@ -167,7 +198,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const mode = options.intrabar ?? 'ohlc';
   exchange.setMarketSlippagePct(options.slippagePct ?? DEFAULT_SLIPPAGE_PCT);
   const series = Object.entries(candles);
-  if (series.length === 0) return { candles: 0, ticks: 0, levelTicks: 0, firstTime: null, lastTime: null };
+  if (series.length === 0) return { candles: 0, ticks: 0, levelTicks: 0, skippedPoints: 0, firstTime: null, lastTime: null };
   const shortest = Math.min(...series.map(([, s]) => s.length));
   const count = Math.max(0, Math.min(shortest, options.limit ?? Infinity));
   const [firstSymbol, firstSeries] = series[0]!;
@@ -178,12 +209,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     // The first open makes the symbol a market of a paper exchange that had no price for it yet.
     if (count > 0) exchange.setPrice(symbol, String(s[0]!.open));
     const w = new Walker(symbol, strategy, await exchange.getMarket(symbol));
-    const record = await engine.getCycle(symbol);
-    w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
+    w.refresh((await engine.getCycle(symbol)) ?? null, clock.now());
     walkers.push(w);
   }
   let ticks = 0;
   let levelTicks = 0;
+  let skipped = 0;
   let replayed = 0;
   // A record is only ever written under its lock: the positions to read again after a tick are
   // those of the symbols whose lock was released with a write (and the one ticked at its level).
@@ -192,6 +223,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     if (e.purpose !== 'none') written.add(e.symbol);
   };
   engine.on('lock:released', onRelease);
+  // The prices of points passed without a tick reach the exchange before the next tick.
+  const flush = (except: Walker | null): void => {
+    for (const w of walkers) {
+      const price = w === except ? null : w.flushPrice();
+      if (price !== null) exchange.setPrice(w.symbol, price);
+    }
+  };
   const tickAt = async (time: number, level: Walker | null): Promise<void> => {
     clock.set(time); // forwards only
     written.clear();
@@ -199,11 +237,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     await engine.idle();
     ticks++;
     for (const w of walkers) {
-      if (w !== level && !written.has(w.symbol)) w.refresh(undefined);
-      else {
-        const record = await engine.getCycle(w.symbol);
-        w.refresh(record?.position ?? null, record?.orders ?? [], record?.memory ?? null);
-      }
+      const wrote = written.has(w.symbol);
+      if (w !== level && !wrote) w.refresh(undefined, time);
+      else w.refresh((await engine.getCycle(w.symbol)) ?? null, time, wrote);
     }
   };
   try {
@@ -226,13 +262,24 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
           if (next === null) break;
           const level = next.level()!;
           clock.set(level.time); // before the price: a resting order it crosses fills at this time
+          next.flushPrice(); // its own point price is passed: the level is further along
+          flush(next);
           exchange.setPrice(next.symbol, level.price);
           next.acting(level);
           await tickAt(level.time, next);
           levelTicks++;
         }
         clock.set(time + offsets[leg + 1]!);
+        // A point where no symbol's engine has anything to do passes without a tick.
+        let wanted = options.tickEveryPoint === true;
+        if (!wanted) for (const w of walkers) if (w.wantsPoint()) { wanted = true; break; }
+        if (!wanted) {
+          for (const w of walkers) w.skipPoint();
+          skipped++;
+          continue;
+        }
         for (const w of walkers) {
+          w.flushPrice();
           exchange.setPrice(w.symbol, w.pointPrice(leg + 1));
           w.acting(null);
         }
@@ -241,6 +288,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       replayed = i + 1;
       if (options.onCandle?.(i, time) === 'stop') break;
     }
+    flush(null);
   } finally {
     engine.off('lock:released', onRelease);
   }
@@ -248,6 +296,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     candles: replayed,
     ticks,
     levelTicks,
+    skippedPoints: skipped,
     firstTime: replayed > 0 ? firstSeries[0]!.time : null,
     lastTime: replayed > 0 ? firstSeries[replayed - 1]!.time : null,
   };

@@ -3,7 +3,7 @@
  * current stretch ("leg"), and what the engine did when ticked there. See `replay.ts`.
  */
 import type { MarketRules } from '../ports/exchange';
-import type { JsonValue, OrderSlot, Position } from '../ports/record';
+import type { CycleRecord, JsonValue, OrderSlot, Position } from '../ports/record';
 import type { Strategy } from '../strategy/strategy';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
@@ -54,6 +54,20 @@ export class Walker {
   resting: ReadonlyArray<{ side: 'buy' | 'sell'; price: number; id: string }> = [];
   /** An action the engine was given the chance to take and did not: not looked for again on this leg. */
   blocked: string | null = null;
+  /** The cycle's slots as last read (the strategy's resting orders are asked with them). */
+  #orders: readonly OrderSlot[] = [];
+  /** The record as last read has work of the engine's own pending: a slot sent, cancelled or unknown, an exit, a close. */
+  #busy = false;
+  /** The record's backoff end as last read (`retryAt`), or null. */
+  #retryAt: number | null = null;
+  /** The engine wrote the record in the last tick: it may have more to do at the next point. */
+  #wrote = false;
+  /** The clock of the last tick this walker saw. */
+  #tickedAt = Number.NEGATIVE_INFINITY;
+  /** The strategy's resting orders as asked at the last tick's price (undefined: not asked). */
+  #restingAnswer: unknown = undefined;
+  /** The point whose price the exchange has not been given yet (a point the engine was not ticked at), or -1. */
+  #pendingPoint = -1;
   readonly #tick: number;
   readonly #tickDecimals: number;
   readonly #tickPow: number;
@@ -157,18 +171,23 @@ export class Walker {
    * After a tick: takes the position read again (or undefined when the engine did not write the
    * record) and notes whether the engine acted on what was expected.
    */
-  refresh(position: Position | null | undefined, orders?: readonly OrderSlot[], memory?: JsonValue | null): void {
-    if (memory !== undefined) this.memory = memory;
+  refresh(record: CycleRecord | null | undefined, now: number, wrote = false): void {
     let changed = false;
-    if (position !== undefined) {
+    if (record !== undefined) {
+      const position = record?.position ?? null;
+      const orders = record?.orders ?? [];
+      this.memory = record?.memory ?? null;
       changed = !samePosition(this.position, position);
       this.position = position;
-    }
-    if (orders !== undefined) {
       const resting = orders.filter((o) => o.type === 'limit' && o.state === 'open').map((o) => ({ side: o.side, price: Number(o.price), id: o.intentId }));
       if (resting.map((o) => o.id).join() !== this.resting.map((o) => o.id).join()) changed = true;
       this.resting = resting;
+      this.#orders = orders;
+      this.#retryAt = record?.retryAt ?? null;
+      this.#busy = record !== null && (!!record.exiting || !!record.closing || orders.some((o) => o.state !== 'open' || o.type !== 'limit'));
     }
+    this.#wrote = wrote;
+    this.#tickedAt = now;
     const acting = this.#acting;
     this.#acting = null;
     this.#startMisses = false;
@@ -189,6 +208,58 @@ export class Walker {
       this.blocked = null;
       this.#next = undefined;
     }
+    this.#restingAnswer = this.#restingAt(this.#cur);
+  }
+
+  /**
+   * Whether the engine has anything to do at the current leg's end point, or a tick there would
+   * change nothing (see `replay.ts`, "Points the engine is not ticked at"): true when the last tick
+   * wrote the record, when the record has work pending (a slot not resting, an exit, a close), when
+   * a backoff ended since the last tick, when the strategy would act there (its
+   * decision or memory; a blocked action too), when a resting order's limit is reached there, or
+   * when the strategy's resting orders differ from the last tick's.
+   */
+  wantsPoint(): boolean {
+    if (this.#wrote || this.#busy || this.#step === 0) return true;
+    const u = this.#units[this.#leg + 1]!;
+    const now = this.#times[this.#leg + 1]!;
+    // A backoff that ended since the last tick: what it held back (a placement) can go now.
+    if (this.#retryAt !== null && this.#tickedAt < this.#retryAt && now >= this.#retryAt) return true;
+    if (this.#actionAt(u, true, now) !== null) return true;
+    const answer = this.#restingAt(u, now);
+    return answer !== this.#restingAnswer && JSON.stringify(answer) !== JSON.stringify(this.#restingAnswer);
+  }
+
+  /**
+   * The leg's end point passes without a tick (nothing to do there, see {@link Walker.wantsPoint}):
+   * the walk goes on from it; its price reaches the exchange before the next tick ({@link Walker.flushPrice}).
+   */
+  skipPoint(): void {
+    this.#cur = this.#units[this.#leg + 1]!;
+    this.#lastPoint = this.#prices[this.#leg + 1]!;
+    this.#pendingPoint = this.#leg + 1;
+    this.#acting = null;
+    this.blocked = null;
+    this.#startMisses = true;
+  }
+
+  /** The price of the last point passed without a tick, for the exchange (once), or null when it has it. */
+  flushPrice(): string | null {
+    if (this.#pendingPoint < 0) return null;
+    const price = this.pointPrice(this.#pendingPoint);
+    this.#pendingPoint = -1;
+    return price;
+  }
+
+  /** The strategy's resting orders at `u` for the record as last read (undefined without them; a throw is an answer of its own). */
+  #restingAt(u: number, now = this.#timeAt(u)): unknown {
+    const strategy = this.strategy;
+    if (strategy.restingOrders === undefined || this.position === null) return undefined;
+    try {
+      return strategy.restingOrders({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now, orders: this.#orders });
+    } catch {
+      return 'threw';
+    }
   }
 
   /** The clock at `u` on the current leg, by linear interpolation of the price. */
@@ -202,17 +273,17 @@ export class Walker {
   }
 
   /** The action the strategy would take at `u` (grid units), or null; a throw or a malformed answer is none. */
-  #actionAt(u: number): string | null {
+  #actionAt(u: number, remember = false, now = this.#timeAt(u)): string | null {
     let decision: unknown;
     try {
-      decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now: this.#timeAt(u), memory: this.memory });
+      decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now, memory: this.memory });
     } catch {
       return null;
     }
     const action = decision !== null && typeof decision === 'object' ? (decision as { action?: unknown }).action : undefined;
     // `remember` trades nothing: the engine records it at the next point (a trailing take-profit's
     // peak at the extreme), and the exit it leads to is a level of its own.
-    if (typeof action === 'string' && action !== 'remember') return action;
+    if (typeof action === 'string' && (remember || action !== 'remember')) return action;
     // A resting LIMIT order fills where the price reaches its limit: the engine ticks there to see it.
     const price = u / this.#pow;
     for (const o of this.resting) if (o.side === 'buy' ? price <= o.price : price >= o.price) return `resting:${o.id}`;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import Decimal from 'decimal.js';
 import { computeMetrics, type MetricsInput } from '../../src/backtest/metrics';
 import { EquityCurve } from '../../src/backtest/equity-curve';
+import { fixedOf } from '../../src/backtest/fixed';
 import type { BacktestCycle, BacktestTrade } from 'cycle-engine/backtest';
 
 const H = 3_600_000;
@@ -40,7 +41,7 @@ describe('EquityCurve', () => {
     },
   ])('$name', ({ equity, expected, max }) => {
     const curve = new EquityCurve();
-    equity.forEach((e, i) => curve.add(i, new Decimal(e) as never));
+    equity.forEach((e, i) => curve.add(i, fixedOf(e)));
     expect(curve.points.map((p) => p.drawdownPct)).toEqual(expected);
     expect(curve.points.map((p) => p.equity)).toEqual(equity);
     expect(curve.maxDrawdown()).toEqual(max);

@@ -135,8 +135,9 @@ describe('replay: levels crossed inside a candle', () => {
     // The sell's level 101.56 on the leg low 99.8 (+20 min) → high 102.4 (+40 min):
     // (101.56 − 99.8) / 2.6 of 20 min = 13 min 32.307 s after +20 min.
     expect(exchange.orders[1]!.receivedAt).toBe(T0 + H + 20 * 60_000 + Math.floor((20 * 60_000 * 176) / 260));
-    // The open, the sell, the next start and the rebuy were levels; 3 points × 3 candles besides.
-    expect(result).toMatchObject({ candles: 3, levelTicks: 4, ticks: 13 });
+    // The open, the sell, the next start and the rebuy were levels; of the 3 points × 3 candles
+    // besides, the 3 after a write were ticked and 6 passed without a tick (nothing to do there).
+    expect(result).toMatchObject({ candles: 3, levelTicks: 4, ticks: 7, skippedPoints: 6 });
   });
 
   it('a crash inside one candle: every rebuy at its own level, none at the low', async () => {
