@@ -12,7 +12,7 @@ import type { CycleEngineError } from '../errors';
 import { ManualClock } from '../ports/clock';
 import { parseBacktestOptions, routeStrategies, type BacktestOptions } from './backtest-options';
 import { EquityCurve } from './equity-curve';
-import { fixedOf, fixedOfNumber, plusProduct, type Fixed } from './fixed';
+import { fixedOf, fixedOfNumber, plusProduct, plusProductSmall, smallOfNumber, toSmall, type Fixed, type SmallFixed } from './fixed';
 import { computeMetrics } from './metrics';
 import { BacktestRecorder } from './recorder';
 import { DEFAULT_SLIPPAGE_PCT, replay } from './replay';
@@ -88,6 +88,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   const curve = new EquityCurve();
   let quoteHeld: Fixed = { units: 0n, scale: 0 };
   const baseHeld: Fixed[] = markets.map(() => ({ units: 0n, scale: 0 }));
+  let quoteSmall: SmallFixed | null = { units: 0, scale: 0 };
+  const baseSmall: Array<SmallFixed | null> = markets.map(() => ({ units: 0, scale: 0 }));
   const count = first.length;
   const interval = count > 1 ? first[1]!.time - first[0]!.time : 3_600_000;
   await replay({
@@ -101,13 +103,27 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
         recorder.changed = false;
         const reserved = recorder.reserved();
         quoteHeld = fixedOf(str(new Decimal(exchange.balance(quote)).plus(reserved.quote)));
-        markets.forEach((m, k) => (baseHeld[k] = fixedOf(str(new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0)))));
+        quoteSmall = toSmall(quoteHeld);
+        markets.forEach((m, k) => {
+          baseHeld[k] = fixedOf(str(new Decimal(exchange.balance(m.base)).plus(reserved.base.get(m.symbol) ?? 0)));
+          baseSmall[k] = toSmall(baseHeld[k]!);
+        });
       }
-      let equity = quoteHeld;
-      for (let k = 0; k < markets.length; k++) {
-        if (baseHeld[k]!.units !== 0n) equity = plusProduct(equity, baseHeld[k]!, fixedOfNumber(markets[k]!.candles[i]!.close));
+      // In floats while every figure is a safe integer of units (exact); else in bigints.
+      let small: SmallFixed | null = quoteSmall;
+      for (let k = 0; k < markets.length && small !== null; k++) {
+        if (baseHeld[k]!.units === 0n) continue;
+        const close = baseSmall[k] === null ? null : smallOfNumber(markets[k]!.candles[i]!.close);
+        small = close === null ? null : plusProductSmall(small, baseSmall[k]!, close);
       }
-      curve.add(time, equity);
+      if (small !== null) curve.add(time, small);
+      else {
+        let equity = quoteHeld;
+        for (let k = 0; k < markets.length; k++) {
+          if (baseHeld[k]!.units !== 0n) equity = plusProduct(equity, baseHeld[k]!, fixedOfNumber(markets[k]!.candles[i]!.close));
+        }
+        curve.add(time, equity);
+      }
       options.onCandle?.(i, count);
     },
   });

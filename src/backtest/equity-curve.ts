@@ -3,16 +3,28 @@
  * drawdown from the running peak for drawing, and the maximum drawdown exact (in quote, and in %
  * to {@link RATIO_DECIMALS} places).
  *
- * A year of minute candles has half a million points: equity is summed and compared as exact
- * integers (`fixed.ts`), the per-point drawdown (a figure for the chart) is a float ratio of the
- * exact values rounded to 8 places, and the exact division is done only where the float says a
- * new maximum may be.
+ * A year of minute candles has half a million points. Equity comes in as exact integers of units
+ * (`fixed.ts`); a point that a float comparison, with a wide margin, puts below the peak and short
+ * of both maximum falls is only printed; the others (a new peak, a fall that may be the largest)
+ * are compared as bigints, and the exact division for the % is done only there. The per-point
+ * drawdown (a figure for the chart) is a float ratio rounded to 8 places.
  */
 import type { Decimal } from '../decimal';
 import { str } from '../decimal';
-import { fixedToDecimal, fixedToString, pow10, unitsAt, type Fixed } from './fixed';
+import { fixedToDecimal, fixedToString, pow10, smallToString, unitsAt, type Fixed, type SmallFixed } from './fixed';
 import { RATIO_DECIMALS } from './metrics';
 import type { EquityPoint } from './types';
+
+const PCT_UNITS = 10 ** RATIO_DECIMALS;
+
+/** A drawdown % for the chart, rounded to {@link RATIO_DECIMALS} places (integer printing: `toFixed` costs more than the rest of a point). */
+function pctText(pct: number): string {
+  const units = Math.round(pct * PCT_UNITS);
+  return Number.isSafeInteger(units) ? smallToString(units, RATIO_DECIMALS) : String(Number(pct.toFixed(RATIO_DECIMALS)));
+}
+
+/** Relative margin of the float screen: far wider than the rounding of a few float operations. */
+const MARGIN = 1e-12;
 
 /**
  * Equity points and their maximum drawdown.
@@ -20,16 +32,30 @@ import type { EquityPoint } from './types';
  */
 export class EquityCurve {
   readonly points: EquityPoint[] = [];
-  /** The scale every stored amount is at (the largest seen). */
+  /** The scale the exact peak and fall are at (the largest seen). */
   #scale = 0;
   #peak: bigint | null = null;
   #peakNumber = 0;
   #maxQuote = 0n;
+  #maxQuoteNumber = 0;
   #maxPct: Decimal | null = null;
   #maxPctNumber = 0;
 
   /** Adds the equity at one close. */
-  add(time: number, equity: Fixed): void {
+  add(time: number, equity: Fixed | SmallFixed): void {
+    const small = typeof equity.units === 'number';
+    const text = small ? smallToString(equity.units as number, equity.scale) : fixedToString(equity.units as bigint, equity.scale);
+    const value = small ? (equity.units as number) / 10 ** equity.scale : Number(text);
+    const peak = this.#peakNumber;
+    const pct = peak > 0 ? ((peak - value) / peak) * 100 : 0;
+    if (this.#peak !== null && value < peak * (1 - MARGIN) && peak - value < this.#maxQuoteNumber * (1 - MARGIN) && pct < this.#maxPctNumber * (1 - 1e-9)) {
+      this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
+      return;
+    }
+    this.#addExact(time, small ? { units: BigInt(equity.units), scale: equity.scale } : (equity as Fixed), text, value, pct);
+  }
+
+  #addExact(time: number, equity: Fixed, text: string, value: number, pct: number): void {
     if (equity.scale > this.#scale) {
       const up = pow10(equity.scale - this.#scale);
       if (this.#peak !== null) this.#peak *= up;
@@ -38,16 +64,17 @@ export class EquityCurve {
     }
     const scale = this.#scale;
     const units = unitsAt(equity, scale);
-    const text = fixedToString(equity.units, equity.scale);
     if (this.#peak === null || units > this.#peak) {
       this.#peak = units;
-      this.#peakNumber = Number(text);
+      this.#peakNumber = value;
       this.points.push({ time, equity: text, drawdownPct: '0' });
       return;
     }
     const fall = this.#peak - units;
-    if (fall > this.#maxQuote) this.#maxQuote = fall;
-    const pct = this.#peakNumber > 0 ? ((this.#peakNumber - Number(text)) / this.#peakNumber) * 100 : 0;
+    if (fall > this.#maxQuote) {
+      this.#maxQuote = fall;
+      this.#maxQuoteNumber = Number(fixedToString(fall, scale));
+    }
     // Exactly where a float within a rounding error of the maximum says it may be one.
     if (fall > 0n && this.#peakNumber > 0 && pct >= this.#maxPctNumber * (1 - 1e-9)) {
       const exact = fixedToDecimal(fall, scale).div(fixedToDecimal(this.#peak, scale)).mul(100);
@@ -56,7 +83,7 @@ export class EquityCurve {
         this.#maxPctNumber = exact.toNumber();
       }
     }
-    this.points.push({ time, equity: text, drawdownPct: pct === 0 ? '0' : String(Number(pct.toFixed(RATIO_DECIMALS))) });
+    this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
   }
 
   /** The largest fall from a running peak, in quote and in % (rounded to {@link RATIO_DECIMALS} places). */

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import Decimal from 'decimal.js';
+import fc from 'fast-check';
 import { computeMetrics, type MetricsInput } from '../../src/backtest/metrics';
 import { EquityCurve } from '../../src/backtest/equity-curve';
-import { fixedOf } from '../../src/backtest/fixed';
+import { fixedOf, toSmall } from '../../src/backtest/fixed';
 import type { BacktestCycle, BacktestTrade } from 'cycle-engine/backtest';
 
 const H = 3_600_000;
@@ -40,11 +41,38 @@ describe('EquityCurve', () => {
       max: { quote: '0.1', pct: '10' },
     },
   ])('$name', ({ equity, expected, max }) => {
-    const curve = new EquityCurve();
-    equity.forEach((e, i) => curve.add(i, fixedOf(e)));
-    expect(curve.points.map((p) => p.drawdownPct)).toEqual(expected);
-    expect(curve.points.map((p) => p.equity)).toEqual(equity);
-    expect(curve.maxDrawdown()).toEqual(max);
+    // As bigints, and as safe integers in floats where they are (the backtest's fast path).
+    for (const small of [false, true]) {
+      const curve = new EquityCurve();
+      equity.forEach((e, i) => curve.add(i, (small ? toSmall(fixedOf(e)) : null) ?? fixedOf(e)));
+      expect(curve.points.map((p) => p.drawdownPct)).toEqual(expected);
+      expect(curve.points.map((p) => p.equity)).toEqual(equity);
+      expect(curve.maxDrawdown()).toEqual(max);
+    }
+  });
+
+  it('the float screen never changes the exact maximum falls (random walks against a Decimal oracle)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 10 ** 9 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 8 }), (units, scale) => {
+        const curve = new EquityCurve();
+        let peak: Decimal | null = null;
+        let maxQuote = new Decimal(0);
+        let maxPct = new Decimal(0);
+        units.forEach((u, i) => {
+          curve.add(i, { units: u, scale });
+          const e = new Decimal(u).div(new Decimal(10).pow(scale));
+          if (peak === null || e.gt(peak)) peak = e;
+          else {
+            const fall = peak.minus(e);
+            if (fall.gt(maxQuote)) maxQuote = fall;
+            const pct = fall.div(peak).mul(100);
+            if (pct.gt(maxPct)) maxPct = pct;
+          }
+        });
+        expect(curve.maxDrawdown()).toEqual({ quote: maxQuote.toFixed(), pct: maxPct.toDecimalPlaces(8).toFixed() });
+      }),
+      { numRuns: 300, seed: 21 },
+    );
   });
 });
 
