@@ -287,8 +287,27 @@ export function rebuyLevelPrice(startPrice: Decimal, k: number, p: Pick<DcaParam
   return price;
 }
 
-/** The resting safety buy of level `k`, rounded (price down to the tick, amount down to the step), or null when it rounds below the venue's minimums. */
-function levelOrder(position: Position, k: number, p: DcaParams, market: MarketRules): (DesiredOrder & { quote: Decimal }) | null {
+type LevelOrder = (DesiredOrder & { readonly quote: Decimal }) | null;
+
+/** Levels computed so far, by parameters, market rules and `startPrice|k`: a ladder is a pure function of them (and asked for on every write of a cycle). */
+const LADDERS = new WeakMap<DcaParams, WeakMap<MarketRules, Map<string, LevelOrder>>>();
+
+/** The resting safety buy of level `k`, rounded (price down to the tick, amount down to the step), or null when it rounds below the venue's minimums. Memoised (see {@link LADDERS}); the answer is shared, not to be changed. */
+function levelOrder(position: Position, k: number, p: DcaParams, market: MarketRules): LevelOrder {
+  let byMarket = LADDERS.get(p);
+  if (byMarket === undefined) LADDERS.set(p, (byMarket = new WeakMap()));
+  let memo = byMarket.get(market);
+  if (memo === undefined) byMarket.set(market, (memo = new Map()));
+  const key = `${position.startPrice}|${k}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const out = computeLevelOrder(position, k, p, market);
+  if (memo.size >= 4_096) memo.clear();
+  memo.set(key, out);
+  return out;
+}
+
+function computeLevelOrder(position: Position, k: number, p: DcaParams, market: MarketRules): LevelOrder {
   const price = floorToStep(rebuyLevelPrice(new Decimal(position.startPrice), k, p), new Decimal(market.priceTick));
   if (price.lte(0)) return null;
   const quote = rebuyQuoteAmount(k, p);
