@@ -228,7 +228,8 @@ section('entries: every entry loads from the installed package, and takes the er
   const sweepRun = (load) => `${load}; const candles = Array.from({ length: 60 }, (_, i) => { const p = 100 + 5 * Math.sin(i / 4); return { time: i * 3600000, open: p, high: p + 1, low: p - 1, close: p + 0.5, volume: 1 }; });
     Promise.resolve(bt).then((m) => m.sweep({ symbol: 'ETH/USDT', candles, startBalance: { USDT: '1000' }, feeRate: '0.001', base: { startQuote: 10, maxRebuys: 3 }, grid: { takeProfitPct: [1, 2], rebuyDropPct: [1, 2] }, workers: 2, progress: false }))
       .then((r) => { if (r.rows.length !== 4 || r.workers !== 2) { console.error('unexpected sweep', r); process.exit(1); } });`;
-  check('consumers', 'sweep() on 2 worker threads from the installed package (ESM)', await run(process.execPath, ['--input-type=module', '-e', sweepRun("const bt = import('cycle-engine/backtest')")], { cwd: consumers }));
+  // Started with a V8 flag a worker refuses (--max-old-space-size, common for long backtests): the sweep drops it for its workers.
+  check('consumers', 'sweep() on 2 worker threads from the installed package (ESM, node --max-old-space-size)', await run(process.execPath, ['--max-old-space-size=1024', '--input-type=module', '-e', sweepRun("const bt = import('cycle-engine/backtest')")], { cwd: consumers }));
   check('consumers', 'sweep() on 2 worker threads from the installed package (CommonJS)', await run(process.execPath, ['-e', sweepRun("const bt = require('cycle-engine/backtest')")], { cwd: consumers }));
 }
 

@@ -154,9 +154,11 @@ function runOnWorkers(setup: SweepSetup, combos: ReadonlyArray<Record<string, Sw
       w.postMessage(job);
     };
     for (let k = 0; k < count; k++) {
-      const w = viaTsx
-        ? new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(pathToFileURL(file).href)});`, { eval: true, workerData, execArgv: workerExecArgv() })
-        : new Worker(file, { workerData, execArgv: workerExecArgv() });
+      const w = startWorker((execArgv) =>
+        viaTsx
+          ? new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(pathToFileURL(file).href)});`, { eval: true, workerData, execArgv })
+          : new Worker(file, { workerData, execArgv }),
+      );
       pool.push(w);
       w.on('message', (m: { index: number; metrics?: BacktestMetrics; error?: { name: string; message: string; code?: string } }) => {
         if (m.error !== undefined) {
@@ -180,12 +182,45 @@ function runOnWorkers(setup: SweepSetup, combos: ReadonlyArray<Record<string, Sw
 }
 
 /**
+ * Starts a worker with the parent's Node flags ({@link workerExecArgv}), less those a worker
+ * refuses: V8 and per-process options such as `--max-old-space-size` or `--stack-size` (they hold
+ * for the whole process anyway). Node names them in its `ERR_WORKER_INVALID_EXEC_ARGV`.
+ */
+function startWorker(make: (execArgv: string[]) => Worker): Worker {
+  let argv = workerExecArgv(process.execArgv);
+  for (;;) {
+    try {
+      return make(argv);
+    } catch (error) {
+      const next = withoutRefused(argv, error);
+      if (next === null) throw error;
+      argv = next;
+    }
+  }
+}
+
+/**
+ * `argv` less the flags an `ERR_WORKER_INVALID_EXEC_ARGV` names ("Initiated Worker with invalid
+ * execArgv flags: --a, --b=1"), or null when `error` is not one or names none of them.
+ * @internal
+ */
+export function withoutRefused(argv: readonly string[], error: unknown): string[] | null {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || typeof e.message !== 'string') return null;
+  const colon = e.message.indexOf(': ');
+  if (colon === -1) return null;
+  const refused = new Set(e.message.slice(colon + 2).split(', ').map((f) => f.trim()));
+  const kept = argv.filter((a) => !refused.has(a));
+  return kept.length < argv.length ? kept : null;
+}
+
+/**
  * The parent's Node flags for a worker, less `--input-type`: a parent started with
  * `node --input-type=module -e …` would hand it on, and a worker that runs a file refuses it.
+ * @internal
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
-  const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--input-type') i++;

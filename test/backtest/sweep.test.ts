@@ -5,10 +5,13 @@
  * package (the built worker file).
  */
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, dca } from 'cycle-engine';
 import { backtest, loadCandles, sweep, type BacktestMetrics, type SweepRow, type SweepValue } from 'cycle-engine/backtest';
 import { expandGrid, rankRows } from '../../src/backtest/sweep-grid';
+import { withoutRefused, workerExecArgv } from '../../src/backtest/sweep';
 import { barText } from '../../src/backtest/progress-bar';
 
 const candles = (await loadCandles(fileURLToPath(new URL('../../data/eth-usdt-1h.json', import.meta.url)))).slice(0, 300);
@@ -85,4 +88,40 @@ describe('the progress bar', () => {
     [5, 10, 2_000, '[█████░░░░░] 5/10 50% 2.0 s, ETA 2.0 s'],
     [10, 10, 4_000, '[██████████] 10/10 100% 4.0 s'],
   ])('%i of %i after %i ms', (done, total, ms, text) => expect(barText(done, total, ms, 10)).toBe(text));
+});
+
+describe("a worker's Node flags", () => {
+  it('the parent\'s flags, less --input-type (a worker that runs a file refuses it)', () => {
+    expect(workerExecArgv(['--import', 'tsx', '--input-type=module', '--conditions', 'dev'])).toEqual(['--import', 'tsx', '--conditions', 'dev']);
+    expect(workerExecArgv(['--input-type', 'module', '--enable-source-maps'])).toEqual(['--enable-source-maps']);
+  });
+
+  it('flags a worker refuses (V8 and per-process options) are dropped as Node names them, once', async () => {
+    // The real refusal, from Node itself.
+    let refusal: unknown;
+    try {
+      new Worker('0', { eval: true, execArgv: ['--max-old-space-size=512', '--stack-size=2000', '--enable-source-maps'] });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ code: 'ERR_WORKER_INVALID_EXEC_ARGV' });
+    const argv = ['--max-old-space-size=512', '--stack-size=2000', '--enable-source-maps'];
+    expect(withoutRefused(argv, refusal)).toEqual(['--enable-source-maps']);
+    expect(withoutRefused(['--enable-source-maps'], refusal)).toBeNull(); // nothing left to drop: the error stands
+    expect(withoutRefused(argv, new Error('other'))).toBeNull();
+  });
+
+  it('a sweep from a process started with --max-old-space-size runs (it once failed to start its workers)', async () => {
+    const entry = new URL('../../src/backtest/index.ts', import.meta.url).href;
+    const script = `import { sweep } from ${JSON.stringify(entry)};
+      const candles = Array.from({ length: 40 }, (_, i) => { const p = 100 + 5 * Math.sin(i / 4); return { time: i * 3600000, open: p, high: p + 1, low: p - 1, close: p + 0.5, volume: 1 }; });
+      const r = await sweep({ symbol: 'ETH/USDT', candles, startBalance: { USDT: '1000' }, feeRate: '0.001', base: { startQuote: 10, maxRebuys: 3, rebuyDropPct: 2 }, grid: { takeProfitPct: [1, 2] }, workers: 2, progress: false });
+      console.log('rows', r.rows.length, 'workers', r.workers);`;
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--max-old-space-size=512', '--import', 'tsx', '--input-type=module', '-e', script], { timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+    expect(out.stderr).not.toMatch(/ERR_WORKER_INVALID_EXEC_ARGV/);
+    expect(out).toMatchObject({ code: 0 });
+    expect(out.stdout).toContain('rows 2 workers 2');
+  });
 });
