@@ -62,6 +62,16 @@ export interface BacktestResult {
  * @public
  */
 export async function backtest(options: BacktestOptions): Promise<BacktestResult> {
+  return runBacktest(options, true);
+}
+
+/**
+ * {@link backtest}, with or without the equity points (`equity`; a sweep ranks on the metrics
+ * only, and printing half a million exact amounts is most of a quiet year's cost). The metrics
+ * are the same either way.
+ * @internal
+ */
+export async function runBacktest(options: BacktestOptions, equityPoints: boolean): Promise<BacktestResult> {
   const parsed = parseBacktestOptions(options);
   const { markets, quote } = parsed;
   const candles: Record<string, readonly Candle[]> = Object.fromEntries(markets.map((m) => [m.symbol, m.candles]));
@@ -85,7 +95,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
 
   // Equity at each close: the account (free and reserved) with each base at the close. The
   // account is read again only when an order changed it.
-  const curve = new EquityCurve();
+  const curve = new EquityCurve({ points: equityPoints });
   let quoteHeld: Fixed = { units: 0n, scale: 0 };
   const baseHeld: Fixed[] = markets.map(() => ({ units: 0n, scale: 0 }));
   let quoteSmall: SmallFixed | null = { units: 0, scale: 0 };

@@ -31,7 +31,9 @@ const MARGIN = 1e-12;
  * @internal
  */
 export class EquityCurve {
+  /** The points (none kept with `points: false`: a sweep needs only the maximum falls). */
   readonly points: EquityPoint[] = [];
+  readonly #keep: boolean;
   /** The scale the exact peak and fall are at (the largest seen). */
   #scale = 0;
   #peak: bigint | null = null;
@@ -41,15 +43,19 @@ export class EquityCurve {
   #maxPct: Decimal | null = null;
   #maxPctNumber = 0;
 
+  constructor(options: { readonly points?: boolean } = {}) {
+    this.#keep = options.points ?? true;
+  }
+
   /** Adds the equity at one close. */
   add(time: number, equity: Fixed | SmallFixed): void {
     const small = typeof equity.units === 'number';
-    const text = small ? smallToString(equity.units as number, equity.scale) : fixedToString(equity.units as bigint, equity.scale);
+    const text = small ? (this.#keep ? smallToString(equity.units as number, equity.scale) : '') : fixedToString(equity.units as bigint, equity.scale);
     const value = small ? (equity.units as number) / 10 ** equity.scale : Number(text);
     const peak = this.#peakNumber;
     const pct = peak > 0 ? ((peak - value) / peak) * 100 : 0;
     if (this.#peak !== null && value < peak * (1 - MARGIN) && peak - value < this.#maxQuoteNumber * (1 - MARGIN) && pct < this.#maxPctNumber * (1 - 1e-9)) {
-      this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
+      if (this.#keep) this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
       return;
     }
     this.#addExact(time, small ? { units: BigInt(equity.units), scale: equity.scale } : (equity as Fixed), text, value, pct);
@@ -67,7 +73,7 @@ export class EquityCurve {
     if (this.#peak === null || units > this.#peak) {
       this.#peak = units;
       this.#peakNumber = value;
-      this.points.push({ time, equity: text, drawdownPct: '0' });
+      if (this.#keep) this.points.push({ time, equity: text, drawdownPct: '0' });
       return;
     }
     const fall = this.#peak - units;
@@ -83,7 +89,7 @@ export class EquityCurve {
         this.#maxPctNumber = exact.toNumber();
       }
     }
-    this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
+    if (this.#keep) this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
   }
 
   /** The largest fall from a running peak, in quote and in % (rounded to {@link RATIO_DECIMALS} places). */

@@ -4,7 +4,7 @@
  */
 import type { DcaOptions } from '../strategy/dca';
 import { dca } from '../strategy/dca';
-import { backtest } from './backtest';
+import { runBacktest } from './backtest';
 import type { BacktestOptions } from './backtest-options';
 import type { SweepValue } from './sweep-grid';
 import type { BacktestMetrics, Candle } from './types';
@@ -27,7 +27,7 @@ export interface SweepSetup {
  */
 export async function runCombination(setup: SweepSetup, params: Readonly<Record<string, SweepValue>>): Promise<BacktestMetrics> {
   const strategy = dca({ ...setup.base, ...params } as DcaOptions);
-  const result = await backtest({ ...setup.backtest, symbol: setup.symbol, candles: setup.candles, strategy });
+  const result = await runBacktest({ ...setup.backtest, symbol: setup.symbol, candles: setup.candles, strategy }, false); // the metrics only
   if (result.errors.length > 0) throw result.errors[0];
   return result.metrics;
 }

@@ -48,6 +48,11 @@ describe('EquityCurve', () => {
       expect(curve.points.map((p) => p.drawdownPct)).toEqual(expected);
       expect(curve.points.map((p) => p.equity)).toEqual(equity);
       expect(curve.maxDrawdown()).toEqual(max);
+      // Without the points (a sweep): the same maximum falls.
+      const bare = new EquityCurve({ points: false });
+      equity.forEach((e, i) => bare.add(i, (small ? toSmall(fixedOf(e)) : null) ?? fixedOf(e)));
+      expect(bare.points).toEqual([]);
+      expect(bare.maxDrawdown()).toEqual(max);
     }
   });
 
