@@ -1005,7 +1005,7 @@ export class CycleEngine extends GuardedEmitter {
     extra?: (record: CycleRecord) => EngineEvent[],
     options: { readonly create?: boolean } = {},
   ): Promise<{ kind: 'won'; record: CycleRecord; before: CycleRecord | null } | { kind: 'moved-on' } | { kind: 'error'; error: unknown }> {
-    let lastError: unknown = new CycleEngineError('too many write conflicts');
+    let lastError: unknown; // made only when the attempts run out: an error's stack trace costs more than the write
     let pending = null as { record: CycleRecord; events: EngineEvent[]; before: CycleRecord | null } | null; // a write whose result was unknown
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const lease = await this.#acquire(key, this.#o.lockWaitMs).catch(() => null);
@@ -1060,7 +1060,7 @@ export class CycleEngine extends GuardedEmitter {
       // A write that may have landed, or a call that already waited out its bound: re-read at once.
       if (result === 'error' && !isWriteUnknownError(lastError) && !isCallTimeoutError(lastError)) await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
-    return { kind: 'error', error: lastError };
+    return { kind: 'error', error: lastError ?? new CycleEngineError('too many write conflicts') };
   }
 
   // ---------------------------------------------------------------- the portfolio limits
