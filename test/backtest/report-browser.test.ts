@@ -27,7 +27,7 @@ interface PageCanvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
 }
 declare const document: { querySelectorAll(selector: string): ArrayLike<PageCanvas> };
-declare const window: { __report: { markers: number; charts: number; rows: number; cells: number; sorts: number }; __pwned?: number };
+declare const window: { __report: { markers: number; charts: number; rows: number; cells: number; sorts: number; barCandles: number; ranges(): Array<[number, number] | null> }; __pwned?: number };
 type Row = { cells: ArrayLike<{ textContent: string | null }> };
 
 /** Per canvas of the page with a size: how many distinct colours a sample of its pixels has. */
@@ -80,6 +80,27 @@ describe.skipIf(!hasChromium)('reports in headless Chromium', { timeout: 180_000
 
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it('a long series on merged bars: every trade marked; zooming the price chart moves the equity charts with it', async () => {
+    const data = reportFixture(ethCandles(10_235)); // more candles than a chart draws: 2 a bar
+    const file = path.join(dir, 'long.html');
+    writeFileSync(file, renderBacktestReport(data));
+    const { page, problems } = await openReport(browser, file, 1280, 1000);
+    const hook = await page.evaluate(() => ({ markers: window.__report.markers, barCandles: window.__report.barCandles }));
+    expect(hook).toEqual({ markers: data.trades.length, barCandles: 2 });
+    expect(await page.locator('#charts h3').allTextContents()).toEqual(['ETH/USDT · each bar merges 2 candles']);
+    const before = await page.evaluate(() => window.__report.ranges());
+    // Zoom in on the price chart with the mouse wheel, as a reader would.
+    const box = (await page.locator('.chart.price').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -400);
+    await page.waitForTimeout(300);
+    const after = await page.evaluate(() => window.__report.ranges());
+    expect(after[0], 'the price chart zoomed in').not.toEqual(before[0]);
+    expect(after[0]![1] - after[0]![0]).toBeLessThan(before[0]![1] - before[0]![0]);
+    expect(after.slice(1), 'equity and drawdown follow').toEqual([after[0], after[0]]);
+    expect(problems).toEqual([]);
   });
 
   it('a report of hand-made data over two symbols: one chart each; strings that would close a script stay text; no error', async () => {

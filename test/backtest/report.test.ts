@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderBacktestReport, renderSweepReport } from '../../src/backtest/report/index';
-import { chartPayload } from '../../src/backtest/report/chart-payload';
+import { MAX_BARS, chartPayload } from '../../src/backtest/report/chart-payload';
 import { escapeHtml, inlineScriptSource, jsonForScript } from '../../src/backtest/report/escape';
 import { formatDuration } from '../../src/backtest/report/format';
 import { candleIndexAt, packLanes } from '../../src/backtest/report/lanes';
@@ -79,6 +79,32 @@ describe('chart data', () => {
     expect(payload.equity).toHaveLength(data.equity.length);
     expect(payload.equity[0]!.time).toBe(data.equity[0]!.time / 1000);
     expect(payload.drawdown.every((p) => p.value <= 0)).toBe(true);
+  });
+  it('a series longer than MAX_BARS is drawn on merged bars; every trade keeps its marker', () => {
+    const candles = ethCandles(10_235); // the whole file: 2 candles a bar
+    const long = reportFixture(candles);
+    const drawn = chartPayload(long);
+    expect(drawn.barCandles).toBe(Math.ceil(candles.length / MAX_BARS));
+    const [eth] = drawn.symbols;
+    expect(eth!.candles).toHaveLength(Math.ceil(candles.length / 2));
+    // A bar: the first open, the highest high, the lowest low, the last close of its candles.
+    const [a, b] = [candles[100]!, candles[101]!];
+    expect(eth!.candles[50]).toEqual({ time: a.time / 1000, open: a.open, high: Math.max(a.high, b.high), low: Math.min(a.low, b.low), close: b.close });
+    expect(eth!.markers).toHaveLength(long.trades.length);
+    const times = new Set(eth!.candles.map((c) => c.time));
+    expect(eth!.markers.every((m) => times.has(m.time))).toBe(true);
+    for (const lanes of [eth!.restingTakeProfit, eth!.restingRebuy, eth!.avgPrice]) expect(lanes.flat().every((p) => times.has(p.time))).toBe(true);
+    // Equity: the last of each bar; drawdown: the deepest.
+    expect(drawn.equity.length).toBeLessThanOrEqual(eth!.candles.length);
+    expect(drawn.equity.every((p) => times.has(p.time))).toBe(true);
+    const [from, to] = [eth!.candles[50]!.time, eth!.candles[51]!.time];
+    const inBar = long.equity.filter((e) => e.time / 1000 >= from && e.time / 1000 < to);
+    expect(inBar).toHaveLength(2);
+    const at = drawn.equity.findIndex((p) => p.time === from);
+    expect(drawn.equity[at]!.value).toBe(Number(inBar[1]!.equity));
+    expect(drawn.drawdown[at]!.value).toBe(Math.min(...inBar.map((e) => -Number(e.drawdownPct))));
+    expect(JSON.stringify(drawn).length).toBeLessThan(JSON.stringify(chartPayload({ ...long, candles: { 'ETH/USDT': candles.slice(0, MAX_BARS) } })).length);
+    expect(chartPayload(reportFixture(candles.slice(0, MAX_BARS))).barCandles).toBe(1);
   });
   it('a trade of a symbol without candles draws nothing', () => {
     const other = chartPayload({ ...data, candles: { 'BTC/USDT': data.candles['ETH/USDT']! } });

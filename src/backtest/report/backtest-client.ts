@@ -1,7 +1,8 @@
 /**
  * The backtest report's script, run in the browser: hands the embedded chart data
  * ({@link ChartPayload}, in `#report-data`) to lightweight-charts (v5 API: `addSeries`,
- * `createSeriesMarkers`), then sets the test hook `window.__report`. Kept as plain ES2017 text:
+ * `createSeriesMarkers`), keeps the charts' time ranges together, then sets the test hook
+ * `window.__report` (with `ranges()`: each chart's visible time range). Kept as plain ES2017 text:
  * it is inlined as it is, never bundled.
  */
 import type { ChartPayload } from './chart-payload';
@@ -48,8 +49,9 @@ export const BACKTEST_CLIENT_SCRIPT = String.raw`
     });
   }
 
+  var merged = payload.barCandles > 1 ? ' · each bar merges ' + payload.barCandles + ' candles' : '';
   payload.symbols.forEach(function (s) {
-    var chart = chartIn(root, 'price', s.symbol);
+    var chart = chartIn(root, 'price', s.symbol + merged);
     var candles = chart.addSeries(LC.CandlestickSeries, {
       upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350'
     });
@@ -72,10 +74,30 @@ export const BACKTEST_CLIENT_SCRIPT = String.raw`
   drawdown.setData(payload.drawdown);
   charts.slice(-2).forEach(function (c) { c.timeScale().fitContent(); });
 
+  // Scrolling or zooming one chart moves the others to the same time range (they share their times).
+  var syncing = false;
+  charts.forEach(function (source) {
+    source.timeScale().subscribeVisibleTimeRangeChange(function (range) {
+      if (syncing || range === null) return;
+      syncing = true;
+      try {
+        charts.forEach(function (other) {
+          if (other === source) return;
+          try { other.timeScale().setVisibleRange(range); } catch (e) { /* a chart with no bar in that range keeps its own */ }
+        });
+      } finally {
+        syncing = false;
+      }
+    });
+  });
+
   // Two frames: the charts paint on the next animation frame after their data is set.
   requestAnimationFrame(function () {
     requestAnimationFrame(function () {
-      window.__report = { ready: true, markers: markers, charts: charts.length, symbols: payload.symbols.length };
+      window.__report = {
+        ready: true, markers: markers, charts: charts.length, symbols: payload.symbols.length, barCandles: payload.barCandles,
+        ranges: function () { return charts.map(function (c) { var r = c.timeScale().getVisibleRange(); return r === null ? null : [r.from, r.to]; }); }
+      };
     });
   });
 })();

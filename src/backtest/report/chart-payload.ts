@@ -3,7 +3,7 @@
  * page's script only hands it to the charting library): candles, one marker per trade, lanes of
  * resting-order levels and of average prices, equity and drawdown. Chart times are in seconds.
  */
-import type { BacktestReportData, BacktestTrade } from '../types';
+import type { BacktestReportData, BacktestTrade, Candle } from '../types';
 import { candleIndexAt, packLanes, type LanePoint, type Segment } from './lanes';
 
 /**
@@ -36,6 +36,8 @@ export interface SymbolChart {
  * @internal
  */
 export interface ChartPayload {
+  /** Candles per bar: 1, or more when the series is longer than {@link MAX_BARS} (merged for drawing). */
+  readonly barCandles: number;
   readonly symbols: readonly SymbolChart[];
   readonly equity: ReadonlyArray<{ time: number; value: number }>;
   readonly drawdown: ReadonlyArray<{ time: number; value: number }>;
@@ -54,6 +56,35 @@ export const MARKER_STYLE: Readonly<Record<BacktestTrade['purpose'], Omit<ChartM
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
+/**
+ * Most bars a chart draws. A longer series (a year of minutes is half a million candles, a page of
+ * about 100 MB) is drawn with each bar merging `ceil(n / MAX_BARS)` candles: first open, highest
+ * high, lowest low, last close; markers and levels land on the bar holding their time; equity is
+ * the last of each bar and drawdown its deepest. The tables and metrics keep every candle.
+ * @internal
+ */
+export const MAX_BARS = 10_000;
+
+/** Candles merged into bars of `k` (see {@link MAX_BARS}). */
+function mergeCandles(candles: readonly Candle[], k: number): readonly Candle[] {
+  if (k <= 1) return candles;
+  const out: Candle[] = [];
+  for (let i = 0; i < candles.length; i += k) {
+    const end = Math.min(i + k, candles.length);
+    let high = candles[i]!.high;
+    let low = candles[i]!.low;
+    let volume = 0;
+    for (let j = i; j < end; j++) {
+      const c = candles[j]!;
+      if (c.high > high) high = c.high;
+      if (c.low < low) low = c.low;
+      volume += c.volume;
+    }
+    out.push({ time: candles[i]!.time, open: candles[i]!.open, high, low, close: candles[end - 1]!.close, volume });
+  }
+  return out;
+}
+
 /** Keeps the last point of each time, ascending (a chart series needs strictly increasing times). */
 function byTime(points: ReadonlyArray<{ time: number; value: number }>): Array<{ time: number; value: number }> {
   const map = new Map<number, number>();
@@ -61,8 +92,8 @@ function byTime(points: ReadonlyArray<{ time: number; value: number }>): Array<{
   return [...map].map(([time, value]) => ({ time, value }));
 }
 
-function symbolChart(data: BacktestReportData, symbol: string): SymbolChart {
-  const candles = data.candles[symbol] ?? [];
+function symbolChart(data: BacktestReportData, symbol: string, k: number): SymbolChart {
+  const candles = mergeCandles(data.candles[symbol] ?? [], k);
   const timesMs = candles.map((c) => c.time);
   const times = timesMs.map(seconds);
   const at = (ms: number): number => candleIndexAt(timesMs, ms);
@@ -97,9 +128,27 @@ function symbolChart(data: BacktestReportData, symbol: string): SymbolChart {
  * @internal
  */
 export function chartPayload(data: BacktestReportData): ChartPayload {
+  const longest = Math.max(0, ...Object.values(data.candles).map((c) => c.length));
+  const k = longest <= MAX_BARS ? 1 : Math.ceil(longest / MAX_BARS);
+  const equity = data.equity.map((e) => ({ time: seconds(e.time), value: Number(e.equity) }));
+  const drawdown = data.equity.map((e) => ({ time: seconds(e.time), value: -Number(e.drawdownPct) }));
+  if (k === 1) return { barCandles: 1, symbols: Object.keys(data.candles).map((s) => symbolChart(data, s, 1)), equity: byTime(equity), drawdown: byTime(drawdown) };
+  // Equity and drawdown on the bars' times: the last equity of each bar, its deepest drawdown.
+  const first = Object.values(data.candles).find((c) => c.length === longest)!;
+  const barTimes = mergeCandles(first, k).map((c) => seconds(c.time));
+  const onBars = (points: ReadonlyArray<{ time: number; value: number }>, keep: (kept: number, next: number) => number) => {
+    const out = new Map<number, number>();
+    for (const p of [...points].sort((a, b) => a.time - b.time)) {
+      const t = barTimes[candleIndexAt(barTimes, p.time)]!;
+      const kept = out.get(t);
+      out.set(t, kept === undefined ? p.value : keep(kept, p.value));
+    }
+    return [...out].map(([time, value]) => ({ time, value }));
+  };
   return {
-    symbols: Object.keys(data.candles).map((s) => symbolChart(data, s)),
-    equity: byTime(data.equity.map((e) => ({ time: seconds(e.time), value: Number(e.equity) }))),
-    drawdown: byTime(data.equity.map((e) => ({ time: seconds(e.time), value: -Number(e.drawdownPct) }))),
+    barCandles: k,
+    symbols: Object.keys(data.candles).map((s) => symbolChart(data, s, k)),
+    equity: onBars(equity, (_, next) => next),
+    drawdown: onBars(drawdown, Math.min),
   };
 }
