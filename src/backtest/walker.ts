@@ -169,7 +169,10 @@ export class Walker {
 
   /**
    * After a tick: takes the position read again (or undefined when the engine did not write the
-   * record) and notes whether the engine acted on what was expected.
+   * record) and notes whether the engine acted on what was expected. `now` is the tick's clock:
+   * the strategy is asked again there (not at the interpolated time of the walker's price, which
+   * on a flat leg is the leg's start, nor at a time on its own leg when another symbol's level was
+   * ticked), as the engine was.
    */
   refresh(record: CycleRecord | null | undefined, now: number, wrote = false): void {
     let changed = false;
@@ -194,7 +197,7 @@ export class Walker {
     if (acting === 'point') {
       this.#cur = this.#units[this.#leg + 1]!;
       this.#lastPoint = this.#prices[this.#leg + 1]!;
-      this.blocked = changed ? null : this.#actionAt(this.#cur);
+      this.blocked = changed ? null : this.#actionAt(this.#cur, false, now);
       // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
       this.#startMisses = !changed;
     } else if (acting !== null) {
@@ -208,7 +211,7 @@ export class Walker {
       this.blocked = null;
       this.#next = undefined;
     }
-    this.#restingAnswer = this.#restingAt(this.#cur);
+    this.#restingAnswer = this.#restingAt(this.#cur, now);
   }
 
   /**

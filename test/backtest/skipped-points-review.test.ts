@@ -1,0 +1,111 @@
+/**
+ * Points passed without a tick, reviewed adversarially: cases the real-series proof
+ * (`skipped-points.test.ts`) does not reach — hand-made candles with flat legs, strategies whose
+ * decision or resting orders depend on the clock (`now`), portfolio limits, several markets
+ * whose levels fall inside each other's legs. Each is run with `tickEveryPoint: true` and without;
+ * the backtest's outcome and the exchange's full order list (refused orders and cancels included)
+ * must be the same.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, type Strategy } from 'cycle-engine';
+import { backtest, loadCandles, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+
+/** What must not depend on skipped points: everything but the random ids. */
+function outcome(r: BacktestResult) {
+  return {
+    trades: r.trades.map(({ cycleId: _, ...t }) => t),
+    cycles: r.cycles.map(({ cycleId: _, ...c }) => c),
+    resting: r.resting,
+    metrics: r.metrics,
+    balances: r.balances,
+    errors: r.errors.map((e) => e.message.replace(/ce-[\w-]+/g, 'ce-…')),
+  };
+}
+
+/** Every order and cancel the exchange received, replayed the way `backtest()` does. */
+async function exchangeLog(o: BacktestOptions, tickEveryPoint: boolean) {
+  const candles: Record<string, readonly Candle[]> = o.markets ? Object.fromEntries(o.markets.map((m) => [m.symbol, m.candles])) : { [o.symbol!]: o.candles! };
+  const symbols = Object.keys(candles);
+  const clock = new ManualClock(candles[symbols[0]!]![0]!.time);
+  const exchange = new PaperExchange({ balances: o.startBalance, feeRate: o.feeRate, clock, ...(o.marketRules ? { markets: o.marketRules } : {}) });
+  const engine = new CycleEngine({ ...o.engine, exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: o.strategy!, clock });
+  const result = await replay({ engine, strategy: o.strategy!, exchange, clock, candles, tickEveryPoint, ...(o.intrabar ? { intrabar: o.intrabar } : {}) });
+  await engine.stop();
+  const orders = exchange.orders.map((x) => ({ symbol: x.symbol, side: x.side, type: x.type, price: x.price, base: x.baseAmount, quote: x.quoteAmount, at: x.receivedAt, status: x.status, fill: x.fill && { ...x.fill, clientOrderId: '' }, refused: x.rejectReason?.replace(/ce-[\w-]+/g, 'ce-…') }));
+  const cancels = exchange.cancels.map((x) => ({ symbol: x.symbol, at: x.receivedAt, outcome: x.outcome }));
+  return { log: { orders, cancels }, skippedPoints: result.skippedPoints };
+}
+
+/** Both ways: the same outcome and the same exchange log; returns the skipping run's figures. */
+async function same(o: () => BacktestOptions) {
+  const every = await backtest({ ...o(), tickEveryPoint: true });
+  const skipping = await backtest(o());
+  expect(outcome(skipping)).toEqual(outcome(every));
+  const a = await exchangeLog(o(), true);
+  const b = await exchangeLog(o(), false);
+  expect(b.log).toEqual(a.log);
+  return { every, skipping, log: b.log, skippedPoints: b.skippedPoints };
+}
+
+/** An hourly candle `i` hours after 0. */
+const bar = (i: number, open: number, high: number, low: number, close: number): Candle => ({ time: i * HOUR, open, high, low, close, volume: 1 });
+const minuteOf = (t: number) => (t % HOUR) / MIN;
+
+describe('backtest: points passed without a tick, adversarial cases', () => {
+  // Regression: after a point ticked on a flat leg (open == low), the walker asked the strategy
+  // at the leg's START time (`#timeAt` of a flat leg) what it would do, not at the tick's clock:
+  // with `tickEveryPoint` a start allowed at 1:00 but not at 1:20 was taken as "blocked" and no
+  // level was looked for on the next leg, while skipping the point left it unblocked — the two
+  // modes traded differently (skipping started at 1:25, ticking never did).
+  it('a start window on the clock, after a flat leg (open == low)', async () => {
+    const strategy: Strategy = {
+      name: 'window',
+      decide: (ctx) => {
+        if (ctx.position !== null) return Number(ctx.price) >= Number(ctx.position.avgPrice) * 1.2 ? { action: 'sell' } : null;
+        const t = ctx.now;
+        const open = (t >= HOUR && t < HOUR + 5 * MIN) || (t >= HOUR + 25 * MIN && t < HOUR + 35 * MIN);
+        return open ? { action: 'start', quoteAmount: '20' } : null;
+      },
+    };
+    const candles = [bar(0, 100, 100, 100, 100), bar(1, 100, 110, 100, 105), bar(2, 105, 106, 104, 105)];
+    const { skipping } = await same(() => ({ symbol: 'ETH/USDT', candles, strategy, startBalance: { USDT: '1000' }, feeRate: '0.001' }));
+    // The start inside the second window, where the price crosses it (1:25, 102.5 → tick 102.56).
+    expect(skipping.trades.map((t) => [t.purpose, t.time])).toEqual([['start', HOUR + 25 * MIN]]);
+  });
+
+  // Regression: a symbol not acting at another symbol's level kept as "the last answer" of its
+  // resting orders the one at ITS leg's start time, not at the tick's clock; a later point whose
+  // answer matched that stale one was skipped while the engine's orders were the tick's answer.
+  it("resting orders on the clock, with another market's level inside the leg (maxActiveCycles 1)", async () => {
+    const strategy: Strategy = {
+      name: 'clock-rest',
+      usesLimitOrders: true,
+      decide: (ctx) => {
+        if (ctx.position !== null) return null;
+        if (ctx.symbol === 'AAA/USDT') return { action: 'start', quoteAmount: '20' };
+        // BBB would start in a band its candle crosses, but the portfolio allows one cycle: refused, no write.
+        return ctx.price >= 104 && ctx.price <= 106 ? { action: 'start', quoteAmount: '20' } : null;
+      },
+      restingOrders: (ctx) => {
+        if (ctx.symbol !== 'AAA/USDT' || ctx.position === null) return [];
+        const m = minuteOf(ctx.now);
+        const low = (m >= 5 && m < 15) || m >= 40;
+        return [{ purpose: 'rebuy', price: low ? '50' : '51', baseAmount: '0.2', level: 1 }];
+      },
+    };
+    const flat = (i: number) => bar(i, 100, 100, 100, 100);
+    const { log } = await same(() => ({
+      markets: [
+        { symbol: 'AAA/USDT', candles: [flat(0), flat(1), flat(2)] },
+        { symbol: 'BBB/USDT', candles: [flat(0), bar(1, 100, 110, 99, 99.5), flat(2)] },
+      ],
+      strategy, startBalance: { USDT: '1000' }, feeRate: '0.001', engine: { maxActiveCycles: 1 },
+    }));
+    // The safety buy at 50 (placed at 0:59:59) is cancelled at 1:20, where the clock wants 51.
+    expect(log.cancels.map((x) => x.at)).toContain(HOUR + 20 * MIN);
+  });
+});
