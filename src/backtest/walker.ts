@@ -66,8 +66,12 @@ export class Walker {
   #tickedAt = Number.NEGATIVE_INFINITY;
   /** The strategy's resting orders as asked at the last tick's price (undefined: not asked). */
   #restingAnswer: unknown = undefined;
-  /** The point whose price the exchange has not been given yet (a point the engine was not ticked at), or -1. */
-  #pendingPoint = -1;
+  /**
+   * The price of the last point the engine was not ticked at, not given to the exchange yet, or
+   * null. Kept as the price itself, not as the point's index: the candle's close may be flushed
+   * only once the next candle has replaced the path (another symbol's level on its first leg).
+   */
+  #pendingPrice: string | null = null;
   readonly #tick: number;
   readonly #tickDecimals: number;
   readonly #tickPow: number;
@@ -240,7 +244,7 @@ export class Walker {
   skipPoint(): void {
     this.#cur = this.#units[this.#leg + 1]!;
     this.#lastPoint = this.#prices[this.#leg + 1]!;
-    this.#pendingPoint = this.#leg + 1;
+    this.#pendingPrice = this.pointPrice(this.#leg + 1);
     this.#acting = null;
     this.blocked = null;
     this.#startMisses = true;
@@ -248,9 +252,8 @@ export class Walker {
 
   /** The price of the last point passed without a tick, for the exchange (once), or null when it has it. */
   flushPrice(): string | null {
-    if (this.#pendingPoint < 0) return null;
-    const price = this.pointPrice(this.#pendingPoint);
-    this.#pendingPoint = -1;
+    const price = this.#pendingPrice;
+    this.#pendingPrice = null;
     return price;
   }
 

@@ -108,4 +108,35 @@ describe('backtest: points passed without a tick, adversarial cases', () => {
     // The safety buy at 50 (placed at 0:59:59) is cancelled at 1:20, where the clock wants 51.
     expect(log.cancels.map((x) => x.at)).toContain(HOUR + 20 * MIN);
   });
+  // Regression: a point passed without a tick kept its price as the point's INDEX in the candle's
+  // path; when that point was a candle's close and the next tick was another market's level on
+  // the next candle's first leg, the flush read the index in the NEW path — the new candle's
+  // close, a price from the future — and a resting order filled early there.
+  it.each(['ohlc', 'close'] as const)("a close passed without a tick, flushed at another market's level on the next candle (%s)", async (intrabar) => {
+    const strategy: Strategy = {
+      name: 'rest-tp',
+      usesLimitOrders: true,
+      decide: (ctx) => {
+        if (ctx.position !== null) return null;
+        if (ctx.symbol === 'AAA/USDT') return { action: 'start', quoteAmount: '20' };
+        return ctx.price >= 105 ? { action: 'start', quoteAmount: '20' } : null;
+      },
+      restingOrders: (ctx) => (ctx.symbol === 'AAA/USDT' && ctx.position !== null ? [{ purpose: 'takeProfit', price: '110', baseAmount: '0.1' }] : []),
+    };
+    const flat = (i: number) => bar(i, 100, 100, 100, 100);
+    const { skipping, skippedPoints } = await same(() => ({
+      markets: [
+        // AAA rests a take-profit at 110 that only its third candle reaches (1:10 on the path).
+        { symbol: 'AAA/USDT', candles: [flat(0), flat(1), bar(2, 100, 112, 100, 111)] },
+        // BBB starts at 105 on the third candle's first leg, before AAA gets there.
+        { symbol: 'BBB/USDT', candles: [flat(0), flat(1), intrabar === 'ohlc' ? bar(2, 100, 106, 99, 99.5) : bar(2, 100, 108, 100, 108)] },
+      ],
+      strategy, intrabar, startBalance: { USDT: '1000' }, feeRate: '0.001',
+    }));
+    expect(skippedPoints).toBeGreaterThan(0);
+    const sell = skipping.trades.find((t) => t.purpose === 'takeProfit');
+    const start = skipping.trades.find((t) => t.symbol === 'BBB/USDT');
+    expect(sell?.price).toBe('110');
+    expect(sell!.time).toBeGreaterThan(start!.time); // filled where AAA's own path reaches 110, after BBB's start
+  });
 });
