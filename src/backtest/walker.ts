@@ -41,6 +41,11 @@ export function samePosition(a: Position | null, b: Position | null): boolean {
   return ka.every((k) => a[k] === b[k] || (typeof a[k] === 'object' && JSON.stringify(a[k]) === JSON.stringify(b[k])));
 }
 
+/** True when a slot is the same before and after (records read from a file store are new objects); false when either is missing. */
+function sameSlot(a: OrderSlot | undefined, b: OrderSlot | undefined): boolean {
+  return a !== undefined && b !== undefined && (a === b || JSON.stringify(a) === JSON.stringify(b));
+}
+
 /**
  * One symbol's walk (see the module comment).
  * @internal
@@ -56,6 +61,12 @@ export class Walker {
   blocked: string | null = null;
   /** The cycle's slots as last read (the strategy's resting orders are asked with them). */
   #orders: readonly OrderSlot[] = [];
+  /**
+   * Resting orders a tick's price reached (the exchange filled them there) whose slot the engine
+   * left as it was: their fill is in the engine's memory only (e.g. a fee the venue has not
+   * reported yet, looked up again later), so every point is ticked until their slot changes.
+   */
+  readonly #unsettled = new Set<string>();
   /** The record as last read has work of the engine's own pending: a slot sent, cancelled or unknown, an exit, a close. */
   #busy = false;
   /** The record's backoff end as last read (`retryAt`), or null. */
@@ -180,6 +191,29 @@ export class Walker {
    */
   refresh(record: CycleRecord | null | undefined, now: number, wrote = false): void {
     let changed = false;
+    // The resting orders this tick's price reached (its own price was set for the tick): the
+    // exchange filled them there. One whose slot the engine leaves as it was holds a fill the
+    // record does not show yet (e.g. its fee not reported: looked up again on a later tick).
+    const acted = this.#acting;
+    const priceUnits = acted === 'point' ? this.#units[this.#leg + 1]! : acted !== null ? acted.units : null;
+    const reached: OrderSlot[] = [];
+    if (priceUnits !== null) {
+      const price = priceUnits / this.#pow;
+      for (const o of this.resting) {
+        if (o.side === 'buy' ? price <= o.price : price >= o.price) {
+          const slot = this.#orders.find((x) => x.intentId === o.id);
+          if (slot !== undefined) reached.push(slot);
+        }
+      }
+    }
+    if (record !== undefined) {
+      const orders = record?.orders ?? [];
+      // An unsettled order is settled once its slot changed (a fill applied, a cancel) or left the ledger.
+      for (const id of this.#unsettled) if (!sameSlot(this.#orders.find((o) => o.intentId === id), orders.find((o) => o.intentId === id))) this.#unsettled.delete(id);
+      for (const slot of reached) if (sameSlot(slot, orders.find((o) => o.intentId === slot.intentId))) this.#unsettled.add(slot.intentId);
+    } else {
+      for (const slot of reached) this.#unsettled.add(slot.intentId);
+    }
     if (record !== undefined) {
       const position = record?.position ?? null;
       const orders = record?.orders ?? [];
@@ -222,12 +256,13 @@ export class Walker {
    * Whether the engine has anything to do at the current leg's end point, or a tick there would
    * change nothing (see `replay.ts`, "Points the engine is not ticked at"): true when the last tick
    * wrote the record, when the record has work pending (a slot not resting, an exit, a close), when
-   * a backoff ended since the last tick, when the strategy would act there (its
+   * a backoff ended since the last tick, when a resting order a tick's price reached is not
+   * settled in the record yet, when the strategy would act there (its
    * decision or memory; a blocked action too), when a resting order's limit is reached there, or
    * when the strategy's resting orders differ from the last tick's.
    */
   wantsPoint(): boolean {
-    if (this.#wrote || this.#busy || this.#step === 0) return true;
+    if (this.#wrote || this.#busy || this.#step === 0 || this.#unsettled.size > 0) return true;
     const u = this.#units[this.#leg + 1]!;
     const now = this.#times[this.#leg + 1]!;
     // A backoff that ended since the last tick: what it held back (a placement) can go now.

@@ -6,10 +6,9 @@
  * the backtest's outcome and the exchange's full order list (refused orders and cancels included)
  * must be the same.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, type Strategy } from 'cycle-engine';
-import { backtest, loadCandles, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
+import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, dca, type Strategy } from 'cycle-engine';
+import { backtest, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -27,11 +26,12 @@ function outcome(r: BacktestResult) {
 }
 
 /** Every order and cancel the exchange received, replayed the way `backtest()` does. */
-async function exchangeLog(o: BacktestOptions, tickEveryPoint: boolean) {
+async function exchangeLog(o: BacktestOptions, tickEveryPoint: boolean, faults?: (exchange: PaperExchange) => void) {
   const candles: Record<string, readonly Candle[]> = o.markets ? Object.fromEntries(o.markets.map((m) => [m.symbol, m.candles])) : { [o.symbol!]: o.candles! };
   const symbols = Object.keys(candles);
   const clock = new ManualClock(candles[symbols[0]!]![0]!.time);
   const exchange = new PaperExchange({ balances: o.startBalance, feeRate: o.feeRate, clock, ...(o.marketRules ? { markets: o.marketRules } : {}) });
+  faults?.(exchange);
   const engine = new CycleEngine({ ...o.engine, exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: o.strategy!, clock });
   const result = await replay({ engine, strategy: o.strategy!, exchange, clock, candles, tickEveryPoint, ...(o.intrabar ? { intrabar: o.intrabar } : {}) });
   await engine.stop();
@@ -138,5 +138,26 @@ describe('backtest: points passed without a tick, adversarial cases', () => {
     const start = skipping.trades.find((t) => t.symbol === 'BBB/USDT');
     expect(sell?.price).toBe('110');
     expect(sell!.time).toBeGreaterThan(start!.time); // filled where AAA's own path reaches 110, after BBB's start
+  });
+  // Regression: a resting take-profit the price reached filled on the exchange, but the engine's
+  // look-up was answered "fee not reported yet" (the `fee-pending` fault of a replay's own
+  // exchange): the engine keeps that fill in memory and looks again on a later tick, without
+  // writing the record — which showed nothing pending, so the points after were passed and the
+  // fill (and the next start) waited for the price to reach the limit again.
+  it('a fill whose fee the venue reports late (fee-pending, replay with faults)', async () => {
+    const o: BacktestOptions = {
+      symbol: 'ETH/USDT',
+      candles: [bar(0, 100, 100, 100, 100), bar(1, 100, 101.5, 99.5, 99.8), bar(2, 99.8, 100.4, 99.7, 100.1), bar(3, 100.1, 100.3, 99.9, 100), bar(4, 100, 102, 100, 101.8)],
+      strategy: dca({ startQuote: 20, rebuyDropPct: 5, maxRebuys: 1, takeProfitPct: 1, takeProfitOrder: 'limit' }),
+      startBalance: { USDT: '1000' }, feeRate: '0.001',
+    };
+    const faults = (e: PaperExchange) => e.injectFault('fee-pending', { count: 2 });
+    const every = await exchangeLog(o, true, faults);
+    const skipping = await exchangeLog(o, false, faults);
+    expect(skipping.log).toEqual(every.log);
+    expect(skipping.skippedPoints).toBeGreaterThan(0);
+    // The take-profit filled on candle 1's way up; two look-ups (at its level, at the high) hear
+    // "fee pending", the third (the low, 1:40) applies it and the next cycle starts there.
+    expect(every.log.orders.filter((x) => x.side === 'buy' && x.type === undefined).map((x) => x.at).slice(0, 2)).toEqual([0, HOUR + 40 * MIN]);
   });
 });
