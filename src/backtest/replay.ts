@@ -42,7 +42,9 @@
  * - a resting LIMIT order's limit is reached at the point (it fills there),
  * - a resting order a tick's price reached is still as it was in the record (the engine holds its
  *   fill in memory, e.g. a fee the venue has not reported yet, and looks it up again), or
- * - the strategy's `restingOrders` at the point differ from its answer at the last tick.
+ * - the strategy's `restingOrders` at the point differ from its answer at the last tick, or are
+ *   an answer the engine refuses (a throw, an invalid order: reported as an error at every tick,
+ *   as is a `decide` that throws or answers something malformed).
  *
  * That is the engine's own plan for the tick (`#planFor`) read from the outside: every order still
  * goes through the whole protocol (intent, compare-and-set, send, observation). The strategy must

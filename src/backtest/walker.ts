@@ -5,6 +5,7 @@
 import type { MarketRules } from '../ports/exchange';
 import type { CycleRecord, JsonValue, OrderSlot, Position } from '../ports/record';
 import type { Strategy } from '../strategy/strategy';
+import { checkDesired } from '../engine/desired';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
 /**
@@ -77,6 +78,8 @@ export class Walker {
   #tickedAt = Number.NEGATIVE_INFINITY;
   /** The strategy's resting orders as asked at the last tick's price (undefined: not asked). */
   #restingAnswer: unknown = undefined;
+  /** The last `restingOrders` answer found valid (by identity). */
+  #checkedResting: unknown = undefined;
   /**
    * The price of the last point the engine was not ticked at, not given to the exchange yet, or
    * null. Kept as the price itself, not as the point's index: the candle's close may be flushed
@@ -269,6 +272,8 @@ export class Walker {
     if (this.#retryAt !== null && this.#tickedAt < this.#retryAt && now >= this.#retryAt) return true;
     if (this.#actionAt(u, true, now) !== null) return true;
     const answer = this.#restingAt(u, now);
+    // An answer the engine refuses (a throw, an invalid order) is reported by every tick: ticked.
+    if (answer !== undefined && !this.#validResting(answer)) return true;
     return answer !== this.#restingAnswer && JSON.stringify(answer) !== JSON.stringify(this.#restingAnswer);
   }
 
@@ -303,6 +308,19 @@ export class Walker {
     }
   }
 
+  /** True when the engine takes a `restingOrders` answer without an error (the last one checked is remembered by identity). */
+  #validResting(answer: unknown): boolean {
+    if (answer === 'threw') return false;
+    if (answer === this.#checkedResting) return true;
+    try {
+      checkDesired(this.symbol, answer, this.market);
+    } catch {
+      return false;
+    }
+    this.#checkedResting = answer;
+    return true;
+  }
+
   /** The clock at `u` on the current leg, by linear interpolation of the price. */
   #timeAt(u: number): number {
     const a = this.#units[this.#leg]!;
@@ -319,12 +337,15 @@ export class Walker {
     try {
       decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now, memory: this.memory });
     } catch {
-      return null;
+      // The engine reports a throw at every tick: a point where it throws is ticked (not a level).
+      return remember ? 'threw' : null;
     }
     const action = decision !== null && typeof decision === 'object' ? (decision as { action?: unknown }).action : undefined;
     // `remember` trades nothing: the engine records it at the next point (a trailing take-profit's
     // peak at the extreme), and the exit it leads to is a level of its own.
     if (typeof action === 'string' && (remember || action !== 'remember')) return action;
+    // A malformed answer (not null, no action) is reported by every tick too.
+    if (remember && decision !== null && typeof action !== 'string') return 'invalid';
     // A resting LIMIT order fills where the price reaches its limit: the engine ticks there to see it.
     const price = u / this.#pow;
     for (const o of this.resting) if (o.side === 'buy' ? price <= o.price : price >= o.price) return `resting:${o.id}`;

@@ -6,10 +6,12 @@
  * the backtest's outcome and the exchange's full order list (refused orders and cancels included)
  * must be the same.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, dca, type Strategy } from 'cycle-engine';
-import { backtest, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
+import { backtest, loadCandles, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
 
+const eth = await loadCandles(fileURLToPath(new URL('../../data/eth-usdt-1h.json', import.meta.url)));
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
@@ -159,5 +161,41 @@ describe('backtest: points passed without a tick, adversarial cases', () => {
     // The take-profit filled on candle 1's way up; two look-ups (at its level, at the high) hear
     // "fee pending", the third (the low, 1:40) applies it and the next cycle starts there.
     expect(every.log.orders.filter((x) => x.side === 'buy' && x.type === undefined).map((x) => x.at).slice(0, 2)).toEqual([0, HOUR + 40 * MIN]);
+  });
+  // Regression: the engine reports a strategy that throws (or answers what it refuses) at every
+  // tick, as an error; the walker took a throw for "nothing to do" and an unchanged invalid
+  // `restingOrders` answer for "the same as last time", so skipping those points reported fewer
+  // errors (none at all for a throwing `decide`) than ticking them.
+  it.each([
+    {
+      name: 'decide throws below 97 % of the average',
+      strategy: (): Strategy => ({
+        name: 'throws',
+        decide: (ctx) => {
+          if (ctx.position === null) return { action: 'start', quoteAmount: '20' };
+          if (ctx.price < Number(ctx.position.avgPrice) * 0.97) throw new Error('too deep');
+          return ctx.price >= Number(ctx.position.avgPrice) * 1.02 ? { action: 'sell' } : null;
+        },
+      }),
+    },
+    {
+      name: 'restingOrders throws below 97 % of the average, or answers a price off the tick above it',
+      strategy: (): Strategy => ({
+        name: 'throws-resting',
+        usesLimitOrders: true,
+        decide: (ctx) => (ctx.position === null ? { action: 'start', quoteAmount: '20' } : null),
+        restingOrders: (ctx) => {
+          if (ctx.position === null) return [];
+          const avg = Number(ctx.position.avgPrice);
+          if (ctx.price < avg * 0.97) throw new Error('too deep');
+          const price = ctx.price > avg * 1.015 ? (avg * 1.02).toFixed(3) : (Math.ceil(avg * 102) / 100).toFixed(2);
+          return [{ purpose: 'takeProfit', price, baseAmount: (Math.floor(Number(ctx.position.baseVolume) * 1e5) / 1e5).toFixed(5) }];
+        },
+      }),
+    },
+  ])('a strategy the engine reports an error for: $name', async ({ strategy }) => {
+    const { skipping } = await same(() => ({ symbol: 'ETH/USDT', candles: eth.slice(0, 400), strategy: strategy(), startBalance: { USDT: '1000' }, feeRate: '0.001' }));
+    expect(skipping.errors.length).toBeGreaterThan(20);
+    expect(skipping.trades.length).toBeGreaterThan(1);
   });
 });
