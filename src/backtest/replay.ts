@@ -42,6 +42,9 @@
  * - a resting LIMIT order's limit is reached at the point (it fills there),
  * - a resting order a tick's price reached is still as it was in the record (the engine holds its
  *   fill in memory, e.g. a fee the venue has not reported yet, and looks it up again), or
+ * - the strategy's `restingOrders` at the point want an order with no slot of its kind in the
+ *   record while no backoff runs (the engine places it at its next tick unless a portfolio limit
+ *   holds it back — and that can lift without a write to this record),
  * - the strategy's `restingOrders` at the point differ from its answer at the last tick, or are
  *   an answer the engine refuses (a throw, an invalid order: reported as an error at every tick,
  *   as is a `decide` that throws or answers something malformed).

@@ -4,7 +4,7 @@
  */
 import type { MarketRules } from '../ports/exchange';
 import type { CycleRecord, JsonValue, OrderSlot, Position } from '../ports/record';
-import type { Strategy } from '../strategy/strategy';
+import type { DesiredOrder, Strategy } from '../strategy/strategy';
 import { checkDesired } from '../engine/desired';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
@@ -274,6 +274,11 @@ export class Walker {
     const answer = this.#restingAt(u, now);
     // An answer the engine refuses (a throw, an invalid order) is reported by every tick: ticked.
     if (answer !== undefined && !this.#validResting(answer)) return true;
+    // A desired order with no slot of its kind: the engine places it at its next tick unless
+    // something holds it back — a backoff (its end is a point of its own, above), or a portfolio
+    // limit, which lets it go later without a write to this record (a periodic open-order check's
+    // observation may be the write that places it).
+    if (Array.isArray(answer) && (this.#retryAt === null || now >= this.#retryAt) && this.#missing(answer as readonly DesiredOrder[])) return true;
     return answer !== this.#restingAnswer && JSON.stringify(answer) !== JSON.stringify(this.#restingAnswer);
   }
 
@@ -306,6 +311,13 @@ export class Walker {
     } catch {
       return 'threw';
     }
+  }
+
+  /** True when a desired order has no slot of its kind in the record (the engine would place it, or something holds it back). */
+  #missing(desired: readonly DesiredOrder[]): boolean {
+    const key = (o: { purpose: string; level?: number | undefined }) => (o.purpose === 'rebuy' ? `rebuy:${o.level ?? 0}` : o.purpose);
+    const live = new Set(this.#orders.filter((o) => o.type === 'limit').map(key));
+    return desired.some((d) => !live.has(key(d)));
   }
 
   /** True when the engine takes a `restingOrders` answer without an error (the last one checked is remembered by identity). */

@@ -199,14 +199,15 @@ describe('backtest: points passed without a tick, adversarial cases', () => {
     expect(skipping.errors.length).toBeGreaterThan(20);
     expect(skipping.trades.length).toBeGreaterThan(1);
   });
-  // OPEN (not fixed, found by this review): with a portfolio limit, the write that applies an
-  // observation does not place a new safety buy ("it waits for the next tick's transition, which
-  // reserves first"). Here (ETH 4000+, after the take-profit fill at +326,200 s) the next ticks'
-  // own plans do not place it either; a tick whose periodic open-order check (`openOrderCheckMs`)
-  // looks the take-profit up does (+327,599 s with every point ticked). Skipping points skips those
-  // checks, and nothing in the record says a placement is pending: the safety buy is placed only
-  // at +423,346 s. Same with `openOrderCheckMs` out of reach, or without either limit.
-  it.fails('OPEN: a safety buy a portfolio limit held back, placed by a periodic open-order check (dca maxInvestedQuote + maxTotalInvestedQuote)', async () => {
+  // Regression: with a portfolio limit, the write that applies an observation does not place a
+  // new safety buy ("it waits for the next tick's transition, which reserves first"). Here (ETH
+  // 4000+, after the take-profit fill at +326,200 s) the next tick's own transition wrote nothing
+  // (its lock released with purpose 'none'); a later tick whose periodic open-order check
+  // (`openOrderCheckMs`) looked the take-profit up placed it (+327,599 s with every point
+  // ticked). Nothing in the record said a placement was pending, so skipping points placed it only
+  // at +423,346 s. A desired order with no slot of its kind (and no backoff running) now keeps
+  // the points ticked. (Same outcome with `openOrderCheckMs` out of reach, or without either limit.)
+  it('a safety buy a portfolio limit held back, placed by a periodic open-order check (dca maxInvestedQuote + maxTotalInvestedQuote)', async () => {
     await same(() => ({
       markets: [{ symbol: 'ETH/USDT', candles: eth.slice(4000, 4200) }, { symbol: 'BTC/USDT', candles: btc.slice(4000, 4200) }],
       strategy: dca({ startQuote: 10, rebuyDropPct: 2, rebuyVolumeScale: 1.5, maxRebuys: 5, takeProfitPct: 1.5, takeProfitOrder: 'limit', rebuyOrders: 'limit', activeRebuys: 2, maxInvestedQuote: 40 }),
