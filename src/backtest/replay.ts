@@ -39,8 +39,15 @@
  * - a backoff (`retryAt`) ended since the last tick (what it held back can be placed now),
  * - the strategy's `decide` at the point's price and clock returns anything (an action, even one
  *   the engine held back last time, or a memory to record) — time-based exits come due here,
- * - a resting LIMIT order's limit is reached at the point (it fills there), or
- * - the strategy's `restingOrders` at the point differ from its answer at the last tick.
+ * - a resting LIMIT order's limit is reached at the point (it fills there),
+ * - a resting order a tick's price reached is still as it was in the record (the engine holds its
+ *   fill in memory, e.g. a fee the venue has not reported yet, and looks it up again), or
+ * - the strategy's `restingOrders` at the point want an order with no slot of its kind in the
+ *   record while no backoff runs (the engine places it at its next tick unless a portfolio limit
+ *   holds it back — and that can lift without a write to this record),
+ * - the strategy's `restingOrders` at the point differ from its answer at the last tick, or are
+ *   an answer the engine refuses (a throw, an invalid order: reported as an error at every tick,
+ *   as is a `decide` that throws or answers something malformed).
  *
  * That is the engine's own plan for the tick (`#planFor`) read from the outside: every order still
  * goes through the whole protocol (intent, compare-and-set, send, observation). The strategy must

@@ -4,7 +4,8 @@
  */
 import type { MarketRules } from '../ports/exchange';
 import type { CycleRecord, JsonValue, OrderSlot, Position } from '../ports/record';
-import type { Strategy } from '../strategy/strategy';
+import type { DesiredOrder, Strategy } from '../strategy/strategy';
+import { checkDesired } from '../engine/desired';
 import { MAX_SCALE, decimalsOf, firstHit, unitsToString } from './levels';
 
 /**
@@ -41,6 +42,11 @@ export function samePosition(a: Position | null, b: Position | null): boolean {
   return ka.every((k) => a[k] === b[k] || (typeof a[k] === 'object' && JSON.stringify(a[k]) === JSON.stringify(b[k])));
 }
 
+/** True when a slot is the same before and after (records read from a file store are new objects); false when either is missing. */
+function sameSlot(a: OrderSlot | undefined, b: OrderSlot | undefined): boolean {
+  return a !== undefined && b !== undefined && (a === b || JSON.stringify(a) === JSON.stringify(b));
+}
+
 /**
  * One symbol's walk (see the module comment).
  * @internal
@@ -56,6 +62,12 @@ export class Walker {
   blocked: string | null = null;
   /** The cycle's slots as last read (the strategy's resting orders are asked with them). */
   #orders: readonly OrderSlot[] = [];
+  /**
+   * Resting orders a tick's price reached (the exchange filled them there) whose slot the engine
+   * left as it was: their fill is in the engine's memory only (e.g. a fee the venue has not
+   * reported yet, looked up again later), so every point is ticked until their slot changes.
+   */
+  readonly #unsettled = new Set<string>();
   /** The record as last read has work of the engine's own pending: a slot sent, cancelled or unknown, an exit, a close. */
   #busy = false;
   /** The record's backoff end as last read (`retryAt`), or null. */
@@ -66,8 +78,14 @@ export class Walker {
   #tickedAt = Number.NEGATIVE_INFINITY;
   /** The strategy's resting orders as asked at the last tick's price (undefined: not asked). */
   #restingAnswer: unknown = undefined;
-  /** The point whose price the exchange has not been given yet (a point the engine was not ticked at), or -1. */
-  #pendingPoint = -1;
+  /** The last `restingOrders` answer found valid (by identity). */
+  #checkedResting: unknown = undefined;
+  /**
+   * The price of the last point the engine was not ticked at, not given to the exchange yet, or
+   * null. Kept as the price itself, not as the point's index: the candle's close may be flushed
+   * only once the next candle has replaced the path (another symbol's level on its first leg).
+   */
+  #pendingPrice: string | null = null;
   readonly #tick: number;
   readonly #tickDecimals: number;
   readonly #tickPow: number;
@@ -169,10 +187,36 @@ export class Walker {
 
   /**
    * After a tick: takes the position read again (or undefined when the engine did not write the
-   * record) and notes whether the engine acted on what was expected.
+   * record) and notes whether the engine acted on what was expected. `now` is the tick's clock:
+   * the strategy is asked again there (not at the interpolated time of the walker's price, which
+   * on a flat leg is the leg's start, nor at a time on its own leg when another symbol's level was
+   * ticked), as the engine was.
    */
   refresh(record: CycleRecord | null | undefined, now: number, wrote = false): void {
     let changed = false;
+    // The resting orders this tick's price reached (its own price was set for the tick): the
+    // exchange filled them there. One whose slot the engine leaves as it was holds a fill the
+    // record does not show yet (e.g. its fee not reported: looked up again on a later tick).
+    const acted = this.#acting;
+    const priceUnits = acted === 'point' ? this.#units[this.#leg + 1]! : acted !== null ? acted.units : null;
+    const reached: OrderSlot[] = [];
+    if (priceUnits !== null) {
+      const price = priceUnits / this.#pow;
+      for (const o of this.resting) {
+        if (o.side === 'buy' ? price <= o.price : price >= o.price) {
+          const slot = this.#orders.find((x) => x.intentId === o.id);
+          if (slot !== undefined) reached.push(slot);
+        }
+      }
+    }
+    if (record !== undefined) {
+      const orders = record?.orders ?? [];
+      // An unsettled order is settled once its slot changed (a fill applied, a cancel) or left the ledger.
+      for (const id of this.#unsettled) if (!sameSlot(this.#orders.find((o) => o.intentId === id), orders.find((o) => o.intentId === id))) this.#unsettled.delete(id);
+      for (const slot of reached) if (sameSlot(slot, orders.find((o) => o.intentId === slot.intentId))) this.#unsettled.add(slot.intentId);
+    } else {
+      for (const slot of reached) this.#unsettled.add(slot.intentId);
+    }
     if (record !== undefined) {
       const position = record?.position ?? null;
       const orders = record?.orders ?? [];
@@ -194,7 +238,7 @@ export class Walker {
     if (acting === 'point') {
       this.#cur = this.#units[this.#leg + 1]!;
       this.#lastPoint = this.#prices[this.#leg + 1]!;
-      this.blocked = changed ? null : this.#actionAt(this.#cur);
+      this.blocked = changed ? null : this.#actionAt(this.#cur, false, now);
       // Unchanged, the point's own decision is none or the one just blocked: no need to ask again.
       this.#startMisses = !changed;
     } else if (acting !== null) {
@@ -208,25 +252,33 @@ export class Walker {
       this.blocked = null;
       this.#next = undefined;
     }
-    this.#restingAnswer = this.#restingAt(this.#cur);
+    this.#restingAnswer = this.#restingAt(this.#cur, now);
   }
 
   /**
    * Whether the engine has anything to do at the current leg's end point, or a tick there would
    * change nothing (see `replay.ts`, "Points the engine is not ticked at"): true when the last tick
    * wrote the record, when the record has work pending (a slot not resting, an exit, a close), when
-   * a backoff ended since the last tick, when the strategy would act there (its
+   * a backoff ended since the last tick, when a resting order a tick's price reached is not
+   * settled in the record yet, when the strategy would act there (its
    * decision or memory; a blocked action too), when a resting order's limit is reached there, or
    * when the strategy's resting orders differ from the last tick's.
    */
   wantsPoint(): boolean {
-    if (this.#wrote || this.#busy || this.#step === 0) return true;
+    if (this.#wrote || this.#busy || this.#step === 0 || this.#unsettled.size > 0) return true;
     const u = this.#units[this.#leg + 1]!;
     const now = this.#times[this.#leg + 1]!;
     // A backoff that ended since the last tick: what it held back (a placement) can go now.
     if (this.#retryAt !== null && this.#tickedAt < this.#retryAt && now >= this.#retryAt) return true;
     if (this.#actionAt(u, true, now) !== null) return true;
     const answer = this.#restingAt(u, now);
+    // An answer the engine refuses (a throw, an invalid order) is reported by every tick: ticked.
+    if (answer !== undefined && !this.#validResting(answer)) return true;
+    // A desired order with no slot of its kind: the engine places it at its next tick unless
+    // something holds it back — a backoff (its end is a point of its own, above), or a portfolio
+    // limit, which lets it go later without a write to this record (a periodic open-order check's
+    // observation may be the write that places it).
+    if (Array.isArray(answer) && (this.#retryAt === null || now >= this.#retryAt) && this.#missing(answer as readonly DesiredOrder[])) return true;
     return answer !== this.#restingAnswer && JSON.stringify(answer) !== JSON.stringify(this.#restingAnswer);
   }
 
@@ -237,7 +289,7 @@ export class Walker {
   skipPoint(): void {
     this.#cur = this.#units[this.#leg + 1]!;
     this.#lastPoint = this.#prices[this.#leg + 1]!;
-    this.#pendingPoint = this.#leg + 1;
+    this.#pendingPrice = this.pointPrice(this.#leg + 1);
     this.#acting = null;
     this.blocked = null;
     this.#startMisses = true;
@@ -245,9 +297,8 @@ export class Walker {
 
   /** The price of the last point passed without a tick, for the exchange (once), or null when it has it. */
   flushPrice(): string | null {
-    if (this.#pendingPoint < 0) return null;
-    const price = this.pointPrice(this.#pendingPoint);
-    this.#pendingPoint = -1;
+    const price = this.#pendingPrice;
+    this.#pendingPrice = null;
     return price;
   }
 
@@ -260,6 +311,26 @@ export class Walker {
     } catch {
       return 'threw';
     }
+  }
+
+  /** True when a desired order has no slot of its kind in the record (the engine would place it, or something holds it back). */
+  #missing(desired: readonly DesiredOrder[]): boolean {
+    const key = (o: { purpose: string; level?: number | undefined }) => (o.purpose === 'rebuy' ? `rebuy:${o.level ?? 0}` : o.purpose);
+    const live = new Set(this.#orders.filter((o) => o.type === 'limit').map(key));
+    return desired.some((d) => !live.has(key(d)));
+  }
+
+  /** True when the engine takes a `restingOrders` answer without an error (the last one checked is remembered by identity). */
+  #validResting(answer: unknown): boolean {
+    if (answer === 'threw') return false;
+    if (answer === this.#checkedResting) return true;
+    try {
+      checkDesired(this.symbol, answer, this.market);
+    } catch {
+      return false;
+    }
+    this.#checkedResting = answer;
+    return true;
   }
 
   /** The clock at `u` on the current leg, by linear interpolation of the price. */
@@ -278,12 +349,15 @@ export class Walker {
     try {
       decision = this.strategy.decide({ symbol: this.symbol, price: u / this.#pow, position: this.position, market: this.market, now, memory: this.memory });
     } catch {
-      return null;
+      // The engine reports a throw at every tick: a point where it throws is ticked (not a level).
+      return remember ? 'threw' : null;
     }
     const action = decision !== null && typeof decision === 'object' ? (decision as { action?: unknown }).action : undefined;
     // `remember` trades nothing: the engine records it at the next point (a trailing take-profit's
     // peak at the extreme), and the exit it leads to is a level of its own.
     if (typeof action === 'string' && (remember || action !== 'remember')) return action;
+    // A malformed answer (not null, no action) is reported by every tick too.
+    if (remember && decision !== null && typeof action !== 'string') return 'invalid';
     // A resting LIMIT order fills where the price reaches its limit: the engine ticks there to see it.
     const price = u / this.#pow;
     for (const o of this.resting) if (o.side === 'buy' ? price <= o.price : price >= o.price) return `resting:${o.id}`;
