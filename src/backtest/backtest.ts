@@ -150,10 +150,10 @@ export async function runBacktest(options: BacktestOptions, equityPoints: boolea
   const realized = records.reduce((sum, r) => sum.plus(r.realizedPnlQuote), new Decimal(0));
   const open = records.filter((r) => r.position !== null).map((r) => ({ symbol: r.symbol, baseVolume: r.position!.baseVolume, investedQuote: r.position!.investedQuote }));
   const cycles = recorder.cycles();
-  const equity = curve.points;
+
   const metrics = computeMetrics({
     realizedPnlQuote: str(realized), open, lastClose: Object.fromEntries(markets.map((m) => [m.symbol, m.candles[count - 1]!.close])),
-    sellFeeRate: str(new Decimal(options.feeRate)), cycles, trades, equity, peakCapitalQuote: recorder.peakCapitalQuote,
+    sellFeeRate: str(new Decimal(options.feeRate)), cycles, trades, equity: [], peakCapitalQuote: recorder.peakCapitalQuote,
     maxRebuys: parsed.maxRebuys, endTime, maxDrawdown: curve.maxDrawdown(),
   });
   const assets = new Set([quote, ...markets.map((m) => m.base), ...Object.keys(options.startBalance)]);
@@ -161,7 +161,11 @@ export async function runBacktest(options: BacktestOptions, equityPoints: boolea
   const resting = recorder.resting;
   const settings = settingsOf(options, markets);
   return {
-    metrics, trades, cycles, resting, equity, candles, balances, errors,
-    writeReport: (path, o) => writeBacktestReport(path, { title: o?.title ?? `Backtest ${markets.map((m) => m.symbol).join(', ')}`, settings, candles, trades, resting, cycles, equity, metrics }),
+    metrics, trades, cycles, resting, candles, balances, errors,
+    // Printed when first read (most scripts read the metrics only); a getter, so spreads and JSON include it.
+    get equity() {
+      return curve.points;
+    },
+    writeReport: (path, o) => writeBacktestReport(path, { title: o?.title ?? `Backtest ${markets.map((m) => m.symbol).join(', ')}`, settings, candles, trades, resting, cycles, equity: curve.points, metrics }),
   };
 }

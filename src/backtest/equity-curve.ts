@@ -31,9 +31,13 @@ const MARGIN = 1e-12;
  * @internal
  */
 export class EquityCurve {
-  /** The points (none kept with `points: false`: a sweep needs only the maximum falls). */
-  readonly points: EquityPoint[] = [];
   readonly #keep: boolean;
+  // The points as added (printed only when asked for: most callers want the metrics, and printing
+  // half a million exact amounts costs more than the rest of a quiet year's replay).
+  readonly #times: number[] = [];
+  readonly #amounts: Array<Fixed | SmallFixed> = [];
+  readonly #pcts: number[] = [];
+  readonly #points: EquityPoint[] = [];
   /** The scale the exact peak and fall are at (the largest seen). */
   #scale = 0;
   #peak: bigint | null = null;
@@ -47,21 +51,41 @@ export class EquityCurve {
     this.#keep = options.points ?? true;
   }
 
+  /**
+   * The points (none with `points: false`: a sweep needs only the maximum falls), printed on the
+   * first call for those added since.
+   */
+  get points(): EquityPoint[] {
+    const out = this.#points;
+    for (let i = out.length; i < this.#times.length; i++) {
+      const a = this.#amounts[i]!;
+      const equity = typeof a.units === 'number' ? smallToString(a.units, a.scale) : fixedToString(a.units, a.scale);
+      out.push({ time: this.#times[i]!, equity, drawdownPct: pctText(this.#pcts[i]!) });
+    }
+    return out;
+  }
+
+  #push(time: number, equity: Fixed | SmallFixed, pct: number): void {
+    if (!this.#keep) return;
+    this.#times.push(time);
+    this.#amounts.push(equity);
+    this.#pcts.push(pct);
+  }
+
   /** Adds the equity at one close. */
   add(time: number, equity: Fixed | SmallFixed): void {
     const small = typeof equity.units === 'number';
-    const text = small ? (this.#keep ? smallToString(equity.units as number, equity.scale) : '') : fixedToString(equity.units as bigint, equity.scale);
-    const value = small ? (equity.units as number) / 10 ** equity.scale : Number(text);
+    const value = small ? (equity.units as number) / 10 ** equity.scale : Number(fixedToString(equity.units as bigint, equity.scale));
     const peak = this.#peakNumber;
     const pct = peak > 0 ? ((peak - value) / peak) * 100 : 0;
     if (this.#peak !== null && value < peak * (1 - MARGIN) && peak - value < this.#maxQuoteNumber * (1 - MARGIN) && pct < this.#maxPctNumber * (1 - 1e-9)) {
-      if (this.#keep) this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
+      this.#push(time, equity, pct);
       return;
     }
-    this.#addExact(time, small ? { units: BigInt(equity.units), scale: equity.scale } : (equity as Fixed), text, value, pct);
+    this.#addExact(time, small ? { units: BigInt(equity.units), scale: equity.scale } : (equity as Fixed), equity, value, pct);
   }
 
-  #addExact(time: number, equity: Fixed, text: string, value: number, pct: number): void {
+  #addExact(time: number, equity: Fixed, given: Fixed | SmallFixed, value: number, pct: number): void {
     if (equity.scale > this.#scale) {
       const up = pow10(equity.scale - this.#scale);
       if (this.#peak !== null) this.#peak *= up;
@@ -73,7 +97,7 @@ export class EquityCurve {
     if (this.#peak === null || units > this.#peak) {
       this.#peak = units;
       this.#peakNumber = value;
-      if (this.#keep) this.points.push({ time, equity: text, drawdownPct: '0' });
+      this.#push(time, given, 0);
       return;
     }
     const fall = this.#peak - units;
@@ -89,7 +113,7 @@ export class EquityCurve {
         this.#maxPctNumber = exact.toNumber();
       }
     }
-    if (this.#keep) this.points.push({ time, equity: text, drawdownPct: pctText(pct) });
+    this.#push(time, given, pct);
   }
 
   /** The largest fall from a running peak, in quote and in % (rounded to {@link RATIO_DECIMALS} places). */

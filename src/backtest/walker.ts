@@ -85,7 +85,7 @@ export class Walker {
    * null. Kept as the price itself, not as the point's index: the candle's close may be flushed
    * only once the next candle has replaced the path (another symbol's level on its first leg).
    */
-  #pendingPrice: string | null = null;
+  #pendingPrice: number | null = null; // printed only when flushed (most never are: the next point's replaces it)
   readonly #tick: number;
   readonly #tickDecimals: number;
   readonly #tickPow: number;
@@ -289,7 +289,7 @@ export class Walker {
   skipPoint(): void {
     this.#cur = this.#units[this.#leg + 1]!;
     this.#lastPoint = this.#prices[this.#leg + 1]!;
-    this.#pendingPrice = this.pointPrice(this.#leg + 1);
+    this.#pendingPrice = this.#prices[this.#leg + 1]!;
     this.#acting = null;
     this.blocked = null;
     this.#startMisses = true;
@@ -299,7 +299,7 @@ export class Walker {
   flushPrice(): string | null {
     const price = this.#pendingPrice;
     this.#pendingPrice = null;
-    return price;
+    return price === null ? null : String(price);
   }
 
   /** The strategy's resting orders at `u` for the record as last read (undefined without them; a throw is an answer of its own). */
@@ -315,10 +315,16 @@ export class Walker {
 
   /** True when a desired order has no slot of its kind in the record (the engine would place it, or something holds it back). */
   #missing(desired: readonly DesiredOrder[]): boolean {
+    // Asked at every point: the answer for the same answer and slots (by identity) is remembered.
+    const memo = this.#missingMemo;
+    if (memo !== null && memo.desired === desired && memo.orders === this.#orders) return memo.missing;
     const key = (o: { purpose: string; level?: number | undefined }) => (o.purpose === 'rebuy' ? `rebuy:${o.level ?? 0}` : o.purpose);
     const live = new Set(this.#orders.filter((o) => o.type === 'limit').map(key));
-    return desired.some((d) => !live.has(key(d)));
+    const missing = desired.some((d) => !live.has(key(d)));
+    this.#missingMemo = { desired, orders: this.#orders, missing };
+    return missing;
   }
+  #missingMemo: { desired: readonly DesiredOrder[]; orders: readonly OrderSlot[]; missing: boolean } | null = null;
 
   /** True when the engine takes a `restingOrders` answer without an error (the last one checked is remembered by identity). */
   #validResting(answer: unknown): boolean {

@@ -159,3 +159,15 @@ describe.each(['market', 'limit'] as const)('backtest() %s mode on real series, 
     expect(near(new Decimal(m.unrealizedPnlQuote).plus(fee), implied, '0.05'), `${m.unrealizedPnlQuote} + ${fee} vs ${implied}`).toBe(true);
   });
 });
+
+describe('the equity points', () => {
+  it('are printed when first read, and a spread, JSON and a structured clone carry them', async () => {
+    const r = await backtest({ symbol: 'ETH/USDT', candles: eth.slice(0, 200), strategy: dca(dcaOptions('limit')), startBalance: { USDT: '1000' }, feeRate: '0.001' });
+    expect(r.equity).toHaveLength(200);
+    expect(r.equity).toBe(r.equity); // printed once
+    expect(r.equity[0]).toEqual({ time: eth[0]!.time, equity: expect.stringMatching(/^\d+(\.\d+)?$/), drawdownPct: '0' });
+    expect({ ...r }.equity).toEqual(r.equity);
+    expect(JSON.parse(JSON.stringify(r)).equity).toEqual(r.equity);
+    expect(structuredClone({ equity: r.equity, metrics: r.metrics }).equity).toEqual(r.equity);
+  });
+});
