@@ -16,11 +16,11 @@ Prints every cycle of a state store: phase, position, live orders, orphans, and 
 halted, exiting or paused; and the portfolio's reservations when the store has them. Read-only.
 
 Options:
-  --store <url>     file:<dir> (a FileStateStore), postgres://user@host:5432/db or redis://host:6379
-  --table <name>    PostgreSQL table (default cycle_engine_state)
-  --prefix <prefix> Redis key prefix (default cycle-engine:state:)
-  --json            print one JSON object { store, cycles, portfolios }
-  -h, --help        this help
+  --store <url>      file:<dir> (a FileStateStore), postgres://user@host:5432/db or redis://host:6379
+  --table <name>     PostgreSQL table (default cycle_engine_state)
+  --prefix <prefix>  Redis key prefix (default cycle-engine:state:)
+  --json             print one JSON object { store, cycles, portfolios }
+  -h, --help         this help
 
 Exit codes: 0 printed, 1 the store could not be read, 2 bad flags.`;
 

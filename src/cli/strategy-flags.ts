@@ -36,18 +36,20 @@ export const REQUIRED_DCA_FLAGS = ['start-quote', 'take-profit', 'rebuy-drop', '
  * The paper account's flags (and their help), shared by both commands.
  * @internal
  */
-export const ACCOUNT_FLAG_HELP = `  --balance <quote>       start balance in the quote currency (default 1000)
-  --fee-rate <rate>       taker fee rate, e.g. 0.001 for 0.1 % (default 0.001)
-  --maker-fee-rate <rate> fee rate of resting limit orders (default: --fee-rate)
-  --slippage <pct>        market fills move this % against the bot (default 0.05)
-  --intrabar <mode>       ohlc (default: open → low/high → close) or close`;
+export const ACCOUNT_FLAG_HELP = `  --balance <quote>        start balance in the quote currency (default 1000)
+  --fee-rate <rate>        taker fee rate, e.g. 0.001 for 0.1 % (default 0.001)
+  --maker-fee-rate <rate>  fee rate of resting limit orders (default: --fee-rate)
+  --slippage <pct>         market fills move this % against the bot (default 0.05)
+  --intrabar <mode>        ohlc (default: open → low/high → close) or close`;
 
 /**
  * The `dca()` flags' help lines.
  * @internal
  */
 export function dcaFlagHelp(): string {
-  return DCA_FLAGS.map((f) => `  --${`${f.flag} <${f.kind === 'market-or-limit' ? 'type' : f.kind === 'duration' ? 'time' : 'n'}>`.padEnd(24)}${f.help}`).join('\n');
+  const names = DCA_FLAGS.map((f) => `${f.flag} <${f.kind === 'market-or-limit' ? 'type' : f.kind === 'duration' ? 'time' : 'n'}>`);
+  const width = Math.max(...names.map((n) => n.length)) + 2; // the longest name, then two spaces
+  return DCA_FLAGS.map((f, i) => `  --${names[i]!.padEnd(width)}${f.help}`).join('\n');
 }
 
 /**

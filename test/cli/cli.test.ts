@@ -42,6 +42,8 @@ describe('usage', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain(`Usage: cycle-engine ${command}`);
     expect(r.stdout).toContain('Exit codes');
+    // Every flag stands apart from its help (the longest strategy flags once ran into it).
+    for (const line of r.stdout.split('\n').filter((l) => /^\s+--/.test(l))) expect(line, line).toMatch(/^\s+--\S+(?: <[^>]+>\S*)?(?:,? -\w)?(?:\s{2,}\S|$)/);
   });
   it('--version prints the package version', async () => {
     const r = await runCli(['--version']);
