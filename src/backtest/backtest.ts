@@ -17,7 +17,7 @@ import { computeMetrics } from './metrics';
 import { BacktestRecorder } from './recorder';
 import { DEFAULT_SLIPPAGE_PCT, replay } from './replay';
 import { settingsOf, writeBacktestReport, type ReportFileOptions } from './report-file';
-import type { BacktestCycle, BacktestMetrics, BacktestTrade, Candle, EquityPoint, RestingSpan } from './types';
+import type { BacktestCycle, BacktestMetrics, BacktestRefusal, BacktestTrade, Candle, EquityPoint, RestingSpan } from './types';
 
 /**
  * What `backtest()` returns.
@@ -40,6 +40,8 @@ export interface BacktestResult {
   readonly balances: Readonly<Record<string, string>>;
   /** Errors the engine reported (none in a clean run). */
   readonly errors: readonly CycleEngineError[];
+  /** Orders the paper exchange refused (below the market's minimums, beyond the balance, …), in order: why a backtest traded less than expected. */
+  readonly refused: readonly BacktestRefusal[];
   /** Writes the self-contained HTML report of this backtest to `path`. */
   writeReport(path: string, options?: ReportFileOptions): Promise<void>;
 }
@@ -161,7 +163,7 @@ export async function runBacktest(options: BacktestOptions, equityPoints: boolea
   const resting = recorder.resting;
   const settings = settingsOf(options, markets);
   return {
-    metrics, trades, cycles, resting, candles, balances, errors,
+    metrics, trades, cycles, resting, candles, balances, errors, refused: recorder.refused,
     // Printed when first read (most scripts read the metrics only); a getter, so spreads and JSON include it.
     get equity() {
       return curve.points;

@@ -9,6 +9,7 @@ export type {
   CycleEndReason,
   BacktestTrade,
   RestingSpan,
+  BacktestRefusal,
   BacktestCycle,
   EquityPoint,
   BacktestMetrics,

@@ -5,10 +5,10 @@
  */
 import { Decimal, str } from '../decimal';
 import type { CycleEngine } from '../engine/cycle-engine';
-import type { CycleEngineEvents, CycleActivatedEvent, CycleClosedEvent, CyclePartiallySoldEvent, CycleReboughtEvent, OrderCancelledEvent, OrderFilledEvent, OrderPartiallyFilledEvent, OrderPlacedEvent } from '../events';
+import type { CycleEngineEvents, CycleActivatedEvent, CycleClosedEvent, CyclePartiallySoldEvent, CycleReboughtEvent, OrderCancelledEvent, OrderFilledEvent, OrderPartiallyFilledEvent, OrderPlacedEvent, OrderRejectedEvent } from '../events';
 import type { Clock } from '../ports/clock';
 import type { Position } from '../ports/record';
-import type { BacktestCycle, BacktestTrade, CycleEndReason, RestingSpan } from './types';
+import type { BacktestCycle, BacktestRefusal, BacktestTrade, CycleEndReason, RestingSpan } from './types';
 
 interface Resting {
   readonly symbol: string;
@@ -41,6 +41,8 @@ export class BacktestRecorder {
   /** The client order id of each trade (same index). */
   readonly clientOrderIds: string[] = [];
   readonly resting: RestingSpan[] = [];
+  /** Orders the exchange refused, in order. */
+  readonly refused: BacktestRefusal[] = [];
   readonly #open = new Map<string, Resting>();
   readonly #cycles = new Map<string, CycleDraft>();
   readonly #order: CycleDraft[] = [];
@@ -69,6 +71,9 @@ export class BacktestRecorder {
     listen('cycle:rebought', (e: CycleReboughtEvent) => this.#bought(e.symbol, e.cycleId, e.position));
     listen('cycle:partiallySold', (e: CyclePartiallySoldEvent) => this.#setInvested(e.symbol, e.position.investedQuote));
     listen('cycle:closed', (e: CycleClosedEvent) => this.#closed(e));
+    listen('order:rejected', (e: OrderRejectedEvent) => {
+      this.refused.push({ time: this.clock.now(), symbol: e.symbol, purpose: e.purpose, side: e.side, reason: e.reason, message: e.message });
+    });
   }
 
   /** Stops listening. */

@@ -58,6 +58,27 @@ export interface BacktestTrade {
 }
 
 /**
+ * An order the paper exchange refused (a start below the market's minimum notional, a buy beyond
+ * the balance, …): it traded nothing, and the cycle backed off (see the engine's `retryBackoff`).
+ * A backtest that trades less than expected says why here.
+ * @public
+ */
+export interface BacktestRefusal {
+  /** When it was refused (Unix ms, the replay's clock). */
+  readonly time: number;
+  /** The market. */
+  readonly symbol: string;
+  /** What the order was for. */
+  readonly purpose: 'start' | 'rebuy' | 'takeProfit' | 'exit';
+  /** Buy or sell. */
+  readonly side: 'buy' | 'sell';
+  /** The short reason, e.g. `MIN_NOTIONAL` or `INSUFFICIENT_FUNDS`. */
+  readonly reason: string;
+  /** What the exchange said. */
+  readonly message: string;
+}
+
+/**
  * A LIMIT order's level while it rested: drawn as a horizontal segment from `from` to `to`.
  * @public
  */

@@ -54,14 +54,18 @@ export async function backtestCommand(argv: readonly string[], io: CommandIo): P
   const quote = quoteOf(symbols[0]!);
   symbols.forEach(quoteOf);
   const strategy = dca(dcaOptionsFromFlags(values) as Parameters<typeof dca>[0]);
-  const account = accountFromFlags(values, quote);
+  const account = accountFromFlags(values, quote, symbols);
   const markets = await Promise.all(files.map(async (file, i) => ({ symbol: symbols[i]!, candles: await loadCandles(file) })));
   const result = await backtest({ ...(markets.length === 1 ? markets[0]! : { markets }), strategy, ...account });
   const report = stringFlag(values, 'report');
   if (report !== undefined) await result.writeReport(report, { title: stringFlag(values, 'title') });
   for (const e of result.errors) io.err(`warning: the engine reported ${e.name}: ${e.message}`);
+  if (result.refused.length > 0) {
+    const first = result.refused[0]!;
+    io.err(`warning: the paper exchange refused ${result.refused.length} order(s); the first, a ${first.purpose} ${first.side} of ${first.symbol} at ${new Date(first.time).toISOString()}: ${first.reason}: ${first.message}${first.reason === 'MIN_NOTIONAL' || /notional|tick|step/i.test(first.message) ? ' (see --price-tick, --amount-step, --min-notional)' : ''}`);
+  }
   if (values.json === true) {
-    io.out(JSON.stringify({ metrics: result.metrics, trades: result.trades.length, cycles: result.cycles.length, balances: result.balances, errors: result.errors.map((e) => ({ name: e.name, code: e.code, message: e.message })), report: report ?? null }, null, 2));
+    io.out(JSON.stringify({ metrics: result.metrics, trades: result.trades.length, cycles: result.cycles.length, balances: result.balances, errors: result.errors.map((e) => ({ name: e.name, code: e.code, message: e.message })), refused: result.refused, report: report ?? null }, null, 2));
     return 0;
   }
   const candles = markets.reduce((n, m) => n + m.candles.length, 0);

@@ -40,7 +40,12 @@ export const ACCOUNT_FLAG_HELP = `  --balance <quote>        start balance in th
   --fee-rate <rate>        taker fee rate, e.g. 0.001 for 0.1 % (default 0.001)
   --maker-fee-rate <rate>  fee rate of resting limit orders (default: --fee-rate)
   --slippage <pct>         market fills move this % against the bot (default 0.05)
-  --intrabar <mode>        ohlc (default: open → low/high → close) or close`;
+  --intrabar <mode>        ohlc (default: open → low/high → close) or close
+
+Market rules (every market; default those of the paper exchange: tick 0.01, step 0.00001, min notional 5):
+  --price-tick <n>         prices are multiples of this, e.g. 0.00000001 for ETH/BTC
+  --amount-step <n>        amounts are multiples of this
+  --min-notional <n>       orders below this much quote are refused`;
 
 /**
  * The `dca()` flags' help lines.
@@ -59,6 +64,7 @@ export function dcaFlagHelp(): string {
 export function sharedFlagSpecs(): FlagSpecs {
   const specs: FlagSpecs = {
     balance: { type: 'string' }, 'fee-rate': { type: 'string' }, 'maker-fee-rate': { type: 'string' }, slippage: { type: 'string' }, intrabar: { type: 'string' },
+    'price-tick': { type: 'string' }, 'amount-step': { type: 'string' }, 'min-notional': { type: 'string' },
     report: { type: 'string' }, title: { type: 'string' }, json: { type: 'boolean' },
   };
   for (const f of DCA_FLAGS) specs[f.flag] = { type: 'string' };
@@ -103,10 +109,16 @@ export function dcaOptionsFromFlags(values: ParsedFlags['values'], skip: Readonl
  * @throws {@link InvalidOptionsError} naming the first flag that does not read
  * @internal
  */
-export function accountFromFlags(values: ParsedFlags['values'], quote: string) {
+export function accountFromFlags(values: ParsedFlags['values'], quote: string, symbols: readonly string[] = []) {
   const intrabar = stringFlag(values, 'intrabar');
   if (intrabar !== undefined && intrabar !== 'ohlc' && intrabar !== 'close') throw new InvalidOptionsError('--intrabar', `expected ohlc or close, got ${JSON.stringify(intrabar)}`);
+  const rules = {
+    ...optional('priceTick', decimalFlag(values, 'price-tick')),
+    ...optional('amountStep', decimalFlag(values, 'amount-step')),
+    ...optional('minNotional', decimalFlag(values, 'min-notional')),
+  };
   return {
+    ...(Object.keys(rules).length === 0 ? {} : { marketRules: Object.fromEntries(symbols.map((s) => [s, rules])) }),
     startBalance: { [quote]: decimalFlag(values, 'balance') ?? '1000' },
     feeRate: decimalFlag(values, 'fee-rate') ?? '0.001',
     makerFeeRate: decimalFlag(values, 'maker-fee-rate'),
@@ -124,4 +136,9 @@ export function quoteOf(symbol: string): string {
   const parts = symbol.split('/');
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new InvalidOptionsError('--symbol', `expected BASE/QUOTE such as ETH/USDT, got ${JSON.stringify(symbol)}`);
   return parts[1]!;
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined. */
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }

@@ -94,7 +94,7 @@ export async function sweepCommand(argv: readonly string[], io: CommandIo): Prom
   if (symbol === undefined) throw new InvalidOptionsError('--symbol', 'is required (e.g. ETH/USDT)');
   const { grid, flags } = parseGrid((values.grid as string[] | undefined) ?? []);
   const base = dcaOptionsFromFlags(values, flags);
-  const account = accountFromFlags(values, quoteOf(symbol));
+  const account = accountFromFlags(values, quoteOf(symbol), [symbol]);
   let heatmap: { x: string; y: string } | undefined;
   const axes = stringFlag(values, 'heatmap');
   if (axes !== undefined) {

@@ -106,6 +106,14 @@ describe('chart data', () => {
     expect(JSON.stringify(drawn).length).toBeLessThan(JSON.stringify(chartPayload({ ...long, candles: { 'ETH/USDT': candles.slice(0, MAX_BARS) } })).length);
     expect(chartPayload(reportFixture(candles.slice(0, MAX_BARS))).barCandles).toBe(1);
   });
+  it('axes show the prices\' own decimals, and enough of the equity to see it move', () => {
+    expect(payload.symbols[0]!.precision).toBe(2); // ETH/USDT
+    const fine = ethCandles(50).map((c) => ({ ...c, open: 0.08939998, high: 0.0894, low: 0.08909372, close: 0.08909374 }));
+    expect(chartPayload(reportFixture(fine)).symbols[0]!.precision).toBe(8);
+    const flat = { ...data, equity: data.equity.map((e, i) => ({ ...e, equity: String(1 + (i % 3) * 0.00001) })) };
+    expect(chartPayload(flat).equityPrecision).toBe(7); // a range of 0.00002
+    expect(payload.equityPrecision).toBeGreaterThanOrEqual(2);
+  });
   it('a trade of a symbol without candles draws nothing', () => {
     const other = chartPayload({ ...data, candles: { 'BTC/USDT': data.candles['ETH/USDT']! } });
     expect(other.symbols[0]!.markers).toEqual([]);

@@ -111,6 +111,28 @@ describe('backtest', { timeout: 180_000 }, () => {
     expect(out.balances).toEqual(direct.balances);
     expect(Object.keys(out.balances).sort()).toEqual(['BTC', 'ETH', 'USDT']);
   });
+  it('a market priced in BTC: refused orders are named on stderr; --price-tick, --amount-step and --min-notional set its rules', async () => {
+    const rows = JSON.parse(readFileSync(path.join(ROOT, 'data', 'eth-btc-1m.json'), 'utf8')) as unknown[];
+    const ethBtc = path.join(dir, 'eth-btc.json');
+    writeFileSync(ethBtc, JSON.stringify(rows.slice(0, 1_500)));
+    const common = ['backtest', '--data', ethBtc, '--symbol', 'ETH/BTC', '--start-quote', '0.001', '--take-profit', '0.4', '--rebuy-drop', '0.5', '--max-rebuys', '3', '--balance', '1', '--json'];
+    // The paper exchange's default rules (a minimum of 5 quote) refuse every start of 0.001 BTC.
+    const refused = await runCli(common);
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stderr).toMatch(/warning: the paper exchange refused \d+ order\(s\); the first, a start buy of ETH\/BTC at 2018-01-20T04:5\dZ?.*MIN_NOTIONAL.*\(see --price-tick, --amount-step, --min-notional\)/);
+    const none = JSON.parse(refused.stdout) as { trades: number; refused: Array<{ reason: string }> };
+    expect(none.trades).toBe(0);
+    expect(none.refused[0]!.reason).toBe('MIN_NOTIONAL');
+    const ruled = await runCli([...common, '--price-tick', '0.00000001', '--amount-step', '0.001', '--min-notional', '0.0001']);
+    expect(ruled.code, ruled.stderr).toBe(0);
+    expect(ruled.stderr).toBe('');
+    const out = JSON.parse(ruled.stdout) as { trades: number; refused: unknown[] };
+    expect(out.trades).toBeGreaterThan(10);
+    expect(out.refused).toEqual([]);
+    const bad = await runCli([...common, '--price-tick', 'tiny']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--price-tick/);
+  });
   it('text: the metrics table', async () => {
     const r = await runCli(['backtest', '--data', data, '--symbol', 'ETH/USDT', ...STRATEGY]);
     expect(r.code, r.stderr).toBe(0);

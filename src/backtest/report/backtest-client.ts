@@ -40,10 +40,14 @@ export const BACKTEST_CLIENT_SCRIPT = String.raw`
     return chart;
   }
 
-  function lanes(chart, list, options) {
+  function priceFormat(precision) {
+    return { type: 'price', precision: precision, minMove: Math.pow(10, -precision) };
+  }
+
+  function lanes(chart, list, options, precision) {
     list.forEach(function (points) {
       var series = chart.addSeries(LC.LineSeries, Object.assign({
-        lineWidth: 1, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false
+        lineWidth: 1, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, priceFormat: priceFormat(precision)
       }, options));
       series.setData(points);
     });
@@ -53,23 +57,24 @@ export const BACKTEST_CLIENT_SCRIPT = String.raw`
   payload.symbols.forEach(function (s) {
     var chart = chartIn(root, 'price', s.symbol + merged);
     var candles = chart.addSeries(LC.CandlestickSeries, {
-      upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350'
+      upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350',
+      priceFormat: priceFormat(s.precision)
     });
     candles.setData(s.candles);
-    lanes(chart, s.restingTakeProfit, { color: 'rgba(0,161,82,0.75)', lineStyle: 2 });
-    lanes(chart, s.restingRebuy, { color: 'rgba(255,152,0,0.8)', lineStyle: 2 });
-    lanes(chart, s.avgPrice, { color: '#7b1fa2', lineWidth: 2, lineType: 1 });
+    lanes(chart, s.restingTakeProfit, { color: 'rgba(0,161,82,0.75)', lineStyle: 2 }, s.precision);
+    lanes(chart, s.restingRebuy, { color: 'rgba(255,152,0,0.8)', lineStyle: 2 }, s.precision);
+    lanes(chart, s.avgPrice, { color: '#7b1fa2', lineWidth: 2, lineType: 1 }, s.precision);
     var plugin = LC.createSeriesMarkers(candles, s.markers);
     markers += plugin.markers().length;
     chart.timeScale().fitContent();
   });
 
   var lower = document.getElementById('equity-charts');
-  var equity = chartIn(lower, 'small', 'Equity (quote)').addSeries(LC.LineSeries, { color: '#2962ff', lineWidth: 2, priceLineVisible: false });
+  var equity = chartIn(lower, 'small', 'Equity (quote)').addSeries(LC.LineSeries, { color: '#2962ff', lineWidth: 2, priceLineVisible: false, priceFormat: priceFormat(payload.equityPrecision) });
   equity.setData(payload.equity);
   var drawdown = chartIn(lower, 'small', 'Drawdown (%)').addSeries(LC.AreaSeries, {
     lineColor: '#c62828', topColor: 'rgba(198,40,40,0.05)', bottomColor: 'rgba(198,40,40,0.35)', lineWidth: 1, priceLineVisible: false,
-    invertFilledArea: true
+    invertFilledArea: true, priceFormat: priceFormat(payload.drawdownPrecision)
   });
   drawdown.setData(payload.drawdown);
   charts.slice(-2).forEach(function (c) { c.timeScale().fitContent(); });

@@ -24,6 +24,8 @@ export interface ChartMarker {
  */
 export interface SymbolChart {
   readonly symbol: string;
+  /** Decimals of the price axis: those of the candles (8 for ETH/BTC), at least 2. */
+  readonly precision: number;
   readonly candles: ReadonlyArray<{ time: number; open: number; high: number; low: number; close: number }>;
   readonly markers: readonly ChartMarker[];
   readonly restingTakeProfit: readonly LanePoint[][];
@@ -39,6 +41,10 @@ export interface ChartPayload {
   /** Candles per bar: 1, or more when the series is longer than {@link MAX_BARS} (merged for drawing). */
   readonly barCandles: number;
   readonly symbols: readonly SymbolChart[];
+  /** Decimals of the equity axis: enough to show its range (at least 2). */
+  readonly equityPrecision: number;
+  /** Decimals of the drawdown axis, likewise. */
+  readonly drawdownPrecision: number;
   readonly equity: ReadonlyArray<{ time: number; value: number }>;
   readonly drawdown: ReadonlyArray<{ time: number; value: number }>;
 }
@@ -64,6 +70,35 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
  * @internal
  */
 export const MAX_BARS = 10_000;
+
+/** Decimals of the shortest form of `x` (`0.08939998` has 8). */
+function decimalsOf(x: number): number {
+  const t = String(x);
+  const e = t.indexOf('e-');
+  if (e !== -1) return Number(t.slice(e + 2)) + Math.max(0, t.indexOf('.') === -1 ? 0 : e - t.indexOf('.') - 1);
+  const dot = t.indexOf('.');
+  return dot === -1 ? 0 : t.length - dot - 1;
+}
+
+/** Decimals of a price axis: the most any of the first candles' prices has, from 2 to 10. */
+function pricePrecision(candles: readonly Candle[]): number {
+  let d = 2;
+  for (const c of candles.slice(0, 1_000)) d = Math.max(d, decimalsOf(c.open), decimalsOf(c.high), decimalsOf(c.low), decimalsOf(c.close));
+  return Math.min(d, 10);
+}
+
+/** Decimals of the equity axis: two significant digits of its range, from 2 to 10. */
+function equityPrecision(values: readonly number[]): number {
+  if (values.length === 0) return 2;
+  let lo = values[0]!;
+  let hi = lo;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = hi - lo;
+  return range > 0 ? Math.min(10, Math.max(2, Math.ceil(-Math.log10(range)) + 2)) : 2;
+}
 
 /** Candles merged into bars of `k` (see {@link MAX_BARS}). */
 function mergeCandles(candles: readonly Candle[], k: number): readonly Candle[] {
@@ -114,6 +149,7 @@ function symbolChart(data: BacktestReportData, symbol: string, k: number): Symbo
     });
   return {
     symbol,
+    precision: pricePrecision(candles),
     candles: candles.map((c) => ({ time: seconds(c.time), open: c.open, high: c.high, low: c.low, close: c.close })),
     markers,
     restingTakeProfit: candles.length === 0 ? [] : packLanes(spans('takeProfit'), times),
@@ -132,7 +168,9 @@ export function chartPayload(data: BacktestReportData): ChartPayload {
   const k = longest <= MAX_BARS ? 1 : Math.ceil(longest / MAX_BARS);
   const equity = data.equity.map((e) => ({ time: seconds(e.time), value: Number(e.equity) }));
   const drawdown = data.equity.map((e) => ({ time: seconds(e.time), value: -Number(e.drawdownPct) }));
-  if (k === 1) return { barCandles: 1, symbols: Object.keys(data.candles).map((s) => symbolChart(data, s, 1)), equity: byTime(equity), drawdown: byTime(drawdown) };
+  const precision = equityPrecision(equity.map((e) => e.value));
+  const ddPrecision = equityPrecision(drawdown.map((e) => e.value));
+  if (k === 1) return { barCandles: 1, symbols: Object.keys(data.candles).map((s) => symbolChart(data, s, 1)), equityPrecision: precision, drawdownPrecision: ddPrecision, equity: byTime(equity), drawdown: byTime(drawdown) };
   // Equity and drawdown on the bars' times: the last equity of each bar, its deepest drawdown.
   const first = Object.values(data.candles).find((c) => c.length === longest)!;
   const barTimes = mergeCandles(first, k).map((c) => seconds(c.time));
@@ -148,6 +186,8 @@ export function chartPayload(data: BacktestReportData): ChartPayload {
   return {
     barCandles: k,
     symbols: Object.keys(data.candles).map((s) => symbolChart(data, s, k)),
+    equityPrecision: precision,
+    drawdownPrecision: ddPrecision,
     equity: onBars(equity, (_, next) => next),
     drawdown: onBars(drawdown, Math.min),
   };
