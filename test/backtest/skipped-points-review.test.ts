@@ -8,51 +8,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CycleEngine, ManualClock, MemoryLock, MemoryStateStore, PaperExchange, dca, type Strategy } from 'cycle-engine';
-import { backtest, loadCandles, replay, type BacktestOptions, type BacktestResult, type Candle } from 'cycle-engine/backtest';
+import { dca, type PaperExchange, type Strategy } from 'cycle-engine';
+import { loadCandles, type BacktestOptions, type Candle } from 'cycle-engine/backtest';
+import { exchangeLog, outcome, same } from '../support/skip-compare';
 
 const eth = await loadCandles(fileURLToPath(new URL('../../data/eth-usdt-1h.json', import.meta.url)));
 const btc = await loadCandles(fileURLToPath(new URL('../../data/btc-usdt-1h.json', import.meta.url)));
 const HOUR = 3_600_000;
 const MIN = 60_000;
-
-/** What must not depend on skipped points: everything but the random ids. */
-function outcome(r: BacktestResult) {
-  return {
-    trades: r.trades.map(({ cycleId: _, ...t }) => t),
-    cycles: r.cycles.map(({ cycleId: _, ...c }) => c),
-    resting: r.resting,
-    metrics: r.metrics,
-    balances: r.balances,
-    errors: r.errors.map((e) => e.message.replace(/ce-[\w-]+/g, 'ce-…')),
-  };
-}
-
-/** Every order and cancel the exchange received, replayed the way `backtest()` does. */
-async function exchangeLog(o: BacktestOptions, tickEveryPoint: boolean, faults?: (exchange: PaperExchange) => void) {
-  const candles: Record<string, readonly Candle[]> = o.markets ? Object.fromEntries(o.markets.map((m) => [m.symbol, m.candles])) : { [o.symbol!]: o.candles! };
-  const symbols = Object.keys(candles);
-  const clock = new ManualClock(candles[symbols[0]!]![0]!.time);
-  const exchange = new PaperExchange({ balances: o.startBalance, feeRate: o.feeRate, clock, ...(o.marketRules ? { markets: o.marketRules } : {}) });
-  faults?.(exchange);
-  const engine = new CycleEngine({ ...o.engine, exchange, store: new MemoryStateStore(), lock: new MemoryLock(), symbols, strategy: o.strategy!, clock });
-  const result = await replay({ engine, strategy: o.strategy!, exchange, clock, candles, tickEveryPoint, ...(o.intrabar ? { intrabar: o.intrabar } : {}) });
-  await engine.stop();
-  const orders = exchange.orders.map((x) => ({ symbol: x.symbol, side: x.side, type: x.type, price: x.price, base: x.baseAmount, quote: x.quoteAmount, at: x.receivedAt, status: x.status, fill: x.fill && { ...x.fill, clientOrderId: '' }, refused: x.rejectReason?.replace(/ce-[\w-]+/g, 'ce-…') }));
-  const cancels = exchange.cancels.map((x) => ({ symbol: x.symbol, at: x.receivedAt, outcome: x.outcome }));
-  return { log: { orders, cancels }, skippedPoints: result.skippedPoints };
-}
-
-/** Both ways: the same outcome and the same exchange log; returns the skipping run's figures. */
-async function same(o: () => BacktestOptions) {
-  const every = await backtest({ ...o(), tickEveryPoint: true });
-  const skipping = await backtest(o());
-  expect(outcome(skipping)).toEqual(outcome(every));
-  const a = await exchangeLog(o(), true);
-  const b = await exchangeLog(o(), false);
-  expect(b.log).toEqual(a.log);
-  return { every, skipping, log: b.log, skippedPoints: b.skippedPoints };
-}
 
 /** An hourly candle `i` hours after 0. */
 const bar = (i: number, open: number, high: number, low: number, close: number): Candle => ({ time: i * HOUR, open, high, low, close, volume: 1 });
